@@ -1,0 +1,2 @@
+namespace Shoot.Features;
+internal static class Placeholder;

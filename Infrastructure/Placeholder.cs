@@ -1,0 +1,2 @@
+namespace Shoot.Infrastructure;
+internal static class Placeholder;
