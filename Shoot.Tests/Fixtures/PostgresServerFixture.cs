@@ -30,25 +30,16 @@ public sealed class PostgresServerFixture : IAsyncLifetime
             ["-D", dataDirectory, "-U", SuperUser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"],
             runAsUser: OsUser);
 
-        (_server, Port) = await FreePort.StartOnFreePortAsync(async port =>
-        {
-            var server = ServerProcess.Start(Path.Combine(bin, "postgres"),
+        (_server, Port) = await FreePort.StartOnFreePortAsync(async port => (await ServerProcess.StartReadyAsync(
+            Path.Combine(bin, "postgres"),
             [
                 "-D", dataDirectory, "-p", port.ToString(), "-k", _directory.Path,
                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off", "-c", "max_connections=200",
-            ], runAsUser: OsUser);
-            try
-            {
-                await server.WaitUntilReadyAsync(() => CanQueryAsync(port), TimeSpan.FromSeconds(60));
-                return (server, port);
-            }
-            catch
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-        });
+            ],
+            () => CanQueryAsync(port),
+            TimeSpan.FromSeconds(60),
+            runAsUser: OsUser), port));
 
         await ExecuteAsync("CREATE DATABASE shoot");
     }

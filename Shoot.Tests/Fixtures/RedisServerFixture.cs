@@ -21,24 +21,14 @@ public sealed class RedisServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _directory = await TempDirectory.CreateAsync("shoot-redis-");
-        (_server, Port) = await FreePort.StartOnFreePortAsync(async port =>
-        {
-            var server = ServerProcess.Start("redis-server",
+        (_server, Port) = await FreePort.StartOnFreePortAsync(async port => (await ServerProcess.StartReadyAsync(
+            "redis-server",
             [
                 "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", _directory.Path, "--protected-mode", "no",
-            ]);
-            try
-            {
-                await server.WaitUntilReadyAsync(() => PingAsync(port), TimeSpan.FromSeconds(30));
-                return (server, port);
-            }
-            catch
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-        });
+            ],
+            () => PingAsync(port),
+            TimeSpan.FromSeconds(30)), port));
     }
 
     public async Task DisposeAsync()

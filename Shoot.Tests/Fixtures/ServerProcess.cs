@@ -93,6 +93,23 @@ public sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts a server and waits until <paramref name="isReady"/> says yes; kills it if it never does.</summary>
+    public static async Task<ServerProcess> StartReadyAsync(
+        string fileName, IEnumerable<string> arguments, Func<Task<bool>> isReady, TimeSpan timeout, string? runAsUser = null)
+    {
+        var server = Start(fileName, arguments, runAsUser);
+        try
+        {
+            await server.WaitUntilReadyAsync(isReady, timeout);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Runs a program to its end and returns its output; a non-zero exit code throws with that output.</summary>
     public static async Task<string> RunAsync(
         string fileName, IEnumerable<string> arguments, string? runAsUser = null, TimeSpan? timeout = null)
