@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Options;
+using Shoot.Features.Common;
+using Shoot.Features.Users;
+using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.RateLimiting;
+
+namespace Shoot.Features.Auth;
+
+/// <summary>
+/// <c>POST /api/v1/auth/login</c>. Failed attempts are counted per username (contract §9): the Nth failure within the
+/// window locks the username, and until the lock ends every attempt — right password or not — gets 429 with Retry-After.
+/// </summary>
+public static class Login
+{
+    public sealed record Command(string? Username, string? Password) : ICommand<TokenPair>;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.Username).NotEmpty().WithMessage("Username is required.").MaximumLength(100);
+            RuleFor(c => c.Password).NotEmpty().WithMessage("Password is required.").MaximumLength(200);
+        }
+    }
+
+    public sealed class Handler(
+        UserDirectory users, PasswordHasher hasher, RefreshTokenStore refreshTokens, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits)
+        : ICommandHandler<Command, TokenPair>
+    {
+        public async ValueTask<TokenPair> Handle(Command command, CancellationToken cancellationToken)
+        {
+            var normalized = UserDirectory.NormalizeUsername(command.Username!);
+            var lockKey = "login-lock:" + normalized;
+            var failuresKey = "login-fail:" + normalized;
+            if (await counters.TimeToLiveAsync(lockKey, cancellationToken) is { } lockedFor)
+                throw ShootException.RateLimited(lockedFor, "Too many failed logins for this username; try again later.");
+
+            var user = await users.FindByUsernameAsync(command.Username!, cancellationToken);
+            if (!hasher.Verify(command.Password!, user?.PasswordHash))
+            {
+                var limit = limits.CurrentValue;
+                var failures = await counters.IncrementAsync(failuresKey, limit.LoginFailureWindow, cancellationToken);
+                if (failures.Count >= limit.LoginFailuresBeforeLock)
+                {
+                    await counters.SetAsync(lockKey, limit.LoginLockDuration, cancellationToken);
+                    await counters.DeleteAsync(failuresKey, cancellationToken);
+                }
+                // One message for unknown user and wrong password, so the answer does not reveal which usernames exist.
+                throw ShootException.Unauthorized("Wrong username or password.");
+            }
+            await counters.DeleteAsync(failuresKey, cancellationToken);
+            return await refreshTokens.IssueAsync(user!.Id, user.Username, cancellationToken);
+        }
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app) =>
+            app.MapPost("/api/v1/auth/login", async (Command command, ISender sender, CancellationToken ct) =>
+                    ApiResults.Ok(await sender.Send(command, ct)))
+                .AllowAnonymous()
+                .WithTags("Auth")
+                .WithSummary("Sign in: access and refresh tokens");
+    }
+}

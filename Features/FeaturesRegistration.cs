@@ -1,0 +1,29 @@
+using Shoot.Features.Auth;
+using Shoot.Features.Common;
+using Shoot.Features.Users;
+
+namespace Shoot.Features;
+
+public static class FeaturesRegistration
+{
+    /// <summary>Mediator (with validation in its pipeline), validators, Carter modules and the slices' shared services.</summary>
+    public static IServiceCollection AddShootFeatures(this IServiceCollection services)
+    {
+        services.AddMediator((MediatorOptions options) =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Scoped;
+            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+        });
+        services.AddValidatorsFromAssemblyContaining<SignUp.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
+        // Validation runs in the Mediator pipeline; Carter's own validator scan would only duplicate it.
+        var modules = typeof(FeaturesRegistration).Assembly.GetTypes()
+            .Where(t => t is { IsAbstract: false, IsInterface: false } && typeof(ICarterModule).IsAssignableFrom(t))
+            .ToArray();
+        services.AddCarter(configurator: c => c.WithModules(modules).WithEmptyValidators());
+
+        services.AddSingleton<PasswordHasher>();
+        services.AddScoped<UserDirectory>();
+        services.AddScoped<RefreshTokenStore>();
+        return services;
+    }
+}

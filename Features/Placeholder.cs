@@ -1,2 +1,0 @@
-namespace Shoot.Features;
-internal static class Placeholder;

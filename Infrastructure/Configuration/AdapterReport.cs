@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Shoot.Infrastructure.Persistence;
+
+namespace Shoot.Infrastructure.Configuration;
+
+/// <summary>Logs at start which adapter serves each port, so an operator sees at a glance what an instance is talking to.</summary>
+public sealed partial class AdapterReport(IOptions<ConnectionStringsOptions> connections, ISqlDatabase database, ILogger<AdapterReport> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var c = connections.Value;
+        LogPort(logger, "users, friends, rooms, schedules", database.Description);
+        LogPort(logger, "messages", c.HasMongo ? "MongoDB" : database.Dialect == SqlDialect.Sqlite ? "SQLite" : "SQLite (local file)");
+        LogPort(logger, "fan-out bus", c.HasRedis ? "Redis Streams" : "in-process");
+        LogPort(logger, "persistence pipeline", c.HasKafka ? "Kafka topic chat-messages" : "in-process queue");
+        LogPort(logger, "locks, rate limits, presence, caches", c.HasRedis ? "Redis" : "in-process");
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Port {Port}: {Adapter}")]
+    private static partial void LogPort(ILogger logger, string port, string adapter);
+}

@@ -1,0 +1,18 @@
+namespace Shoot.Infrastructure.Configuration;
+
+/// <summary>General settings of one Shoot instance.</summary>
+public sealed class ShootOptions
+{
+    public const string Section = "Shoot";
+
+    /// <summary>Where embedded mode keeps its SQLite file and its generated JWT key. Relative paths are relative to the working directory.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>
+    /// Take the client address from X-Forwarded-For (set it behind a reverse proxy such as the compose stack's nginx).
+    /// Off by default: trusting the header without a proxy in front lets clients dodge per-IP limits.
+    /// </summary>
+    public bool TrustForwardedHeaders { get; set; }
+
+    public string ResolveDataDirectory() => Path.GetFullPath(DataDirectory);
+}

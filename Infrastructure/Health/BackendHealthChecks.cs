@@ -1,0 +1,63 @@
+using Confluent.Kafka;
+using Dapper;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MongoDB.Bson;
+using MongoDB.Driver;
+using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.Persistence;
+using StackExchange.Redis;
+
+namespace Shoot.Infrastructure.Health;
+
+/// <summary>Readiness probes, one per configured backend: an instance that cannot reach a backend it depends on should not get traffic.</summary>
+public sealed class DatabaseHealthCheck(ISqlDatabase database) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteScalarAsync<int>("SELECT 1");
+        return HealthCheckResult.Healthy(database.Description);
+    }
+}
+
+public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var latency = await redis.GetDatabase().PingAsync();
+        return HealthCheckResult.Healthy($"Redis ping {latency.TotalMilliseconds:F1} ms");
+    }
+}
+
+public sealed class KafkaHealthCheck(IOptions<ConnectionStringsOptions> connections) : IHealthCheck, IDisposable
+{
+    private readonly Lazy<IAdminClient> _admin = new(() =>
+        new AdminClientBuilder(new AdminClientConfig { BootstrapServers = connections.Value.Kafka }).Build());
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        // GetMetadata is synchronous and blocks up to its timeout; keep it off the request thread.
+        Task.Run(() =>
+        {
+            var metadata = _admin.Value.GetMetadata(TimeSpan.FromSeconds(3));
+            return metadata.Brokers.Count > 0
+                ? HealthCheckResult.Healthy($"Kafka: {metadata.Brokers.Count} broker(s)")
+                : HealthCheckResult.Unhealthy("Kafka: no broker answered");
+        }, cancellationToken);
+
+    public void Dispose()
+    {
+        if (_admin.IsValueCreated)
+            _admin.Value.Dispose();
+    }
+}
+
+public sealed class MongoHealthCheck(IOptions<ConnectionStringsOptions> connections) : IHealthCheck
+{
+    private readonly Lazy<IMongoClient> _client = new(() => new MongoClient(connections.Value.Mongo));
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        await _client.Value.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: cancellationToken);
+        return HealthCheckResult.Healthy("MongoDB ping");
+    }
+}

@@ -1,0 +1,29 @@
+using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.RateLimiting;
+using StackExchange.Redis;
+
+namespace Shoot.Infrastructure.Redis;
+
+public static class RedisRegistration
+{
+    /// <summary>Redis-backed adapters when <c>ConnectionStrings:Redis</c> is set; in-process ones otherwise.</summary>
+    public static IServiceCollection AddRedisOrInProcess(this IServiceCollection services, ConnectionStringsOptions connections)
+    {
+        if (connections.HasRedis)
+        {
+            services.AddSingleton<IConnectionMultiplexer>(_ =>
+            {
+                var options = ConfigurationOptions.Parse(connections.Redis!);
+                // Keep retrying in the background rather than failing the first caller while Redis restarts.
+                options.AbortOnConnectFail = false;
+                return ConnectionMultiplexer.Connect(options);
+            });
+            services.AddSingleton<ICounterStore, RedisCounterStore>();
+        }
+        else
+        {
+            services.AddSingleton<ICounterStore, InMemoryCounterStore>();
+        }
+        return services;
+    }
+}

@@ -1,0 +1,42 @@
+using OpenTelemetry.Metrics;
+using Scalar.AspNetCore;
+using Shoot.Infrastructure.Web;
+
+namespace Shoot.Api;
+
+/// <summary>What operators get besides the API: structured logs, Prometheus metrics, the OpenAPI document and its page.</summary>
+public static class Operations
+{
+    public static WebApplicationBuilder AddShootOperations(this WebApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(o => ShootJson.Configure(o.SerializerOptions));
+        builder.Logging.ClearProviders();
+        // One JSON object per line: what log collectors index without parsing rules.
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddMeter("Shoot.*")
+            .AddPrometheusExporter());
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Shoot chat API";
+            document.Info.Description = "REST part of the Shoot contract. Every body is the envelope {success, data | errorCode, message, code, timestamp}.";
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    public static WebApplication MapShootOperations(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Shoot API")).AllowAnonymous();
+        return app;
+    }
+}
