@@ -52,11 +52,16 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a program; with <paramref name="runAsUser"/> and when we are root, as that OS user.</summary>
-    public static ServerProcess Start(string fileName, IEnumerable<string> arguments, string? runAsUser = null) =>
-        Start(fileName, arguments, runAsUser, keepStandardOutput: false);
+    /// <summary>
+    /// Starts a program; with <paramref name="runAsUser"/> and when we are root, as that OS user;
+    /// <paramref name="configure"/> may set its environment or working directory.
+    /// </summary>
+    public static ServerProcess Start(
+        string fileName, IEnumerable<string> arguments, string? runAsUser = null, Action<ProcessStartInfo>? configure = null) =>
+        Start(fileName, arguments, runAsUser, configure, keepStandardOutput: false);
 
-    private static ServerProcess Start(string fileName, IEnumerable<string> arguments, string? runAsUser, bool keepStandardOutput)
+    private static ServerProcess Start(
+        string fileName, IEnumerable<string> arguments, string? runAsUser, Action<ProcessStartInfo>? configure, bool keepStandardOutput)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -75,6 +80,8 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             startInfo.UserName = runAsUser;
         }
+
+        configure?.Invoke(startInfo);
 
         var commandLine = string.Join(' ', startInfo.ArgumentList.Prepend(fileName).Select(a => a.Length == 0 ? "''" : a));
         var process = new Process { StartInfo = startInfo };
@@ -101,9 +108,14 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Starts a server and waits until <paramref name="isReady"/> says yes; kills it if it never does.</summary>
     public static async Task<ServerProcess> StartReadyAsync(
-        string fileName, IEnumerable<string> arguments, Func<Task<bool>> isReady, TimeSpan timeout, string? runAsUser = null)
+        string fileName,
+        IEnumerable<string> arguments,
+        Func<Task<bool>> isReady,
+        TimeSpan timeout,
+        string? runAsUser = null,
+        Action<ProcessStartInfo>? configure = null)
     {
-        var server = Start(fileName, arguments, runAsUser);
+        var server = Start(fileName, arguments, runAsUser, configure);
         try
         {
             await server.WaitUntilReadyAsync(isReady, timeout);
@@ -122,7 +134,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<string> RunAsync(
         string fileName, IEnumerable<string> arguments, string? runAsUser = null, TimeSpan? timeout = null)
     {
-        await using var run = Start(fileName, arguments, runAsUser, keepStandardOutput: true);
+        await using var run = Start(fileName, arguments, runAsUser, configure: null, keepStandardOutput: true);
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
         try
         {
