@@ -20,12 +20,15 @@ public static class InfrastructureRegistration
     {
         services.AddOptions<ShootOptions>().BindConfiguration(ShootOptions.Section).ValidateOnStart();
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ConnectionStringsOptions>().BindConfiguration(ConnectionStringsOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ConnectionStringsOptions>, ConnectionStringsValidator>();
+        services.AddOptions<ConnectionStringsOptions>().BindConfiguration(ConnectionStringsOptions.Section);
         services.AddSingleton(TimeProvider.System);
 
-        // Adapters are chosen at registration time from the same section the options bind to.
+        // Adapters are chosen here, at registration, from the same section the options bind to; so the connection
+        // strings are validated here too, before anything could try to use a bad one.
         var connections = ConnectionStringsOptions.From(configuration);
+        var verdict = new ConnectionStringsValidator().Validate(null, connections);
+        if (verdict.Failed)
+            throw new OptionsValidationException(ConnectionStringsOptions.Section, typeof(ConnectionStringsOptions), verdict.Failures);
         services.AddRelationalDatabase(connections);
         services.AddRedisOrInProcess(connections);
         services.AddShootAuthentication();

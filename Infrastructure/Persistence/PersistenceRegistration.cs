@@ -12,9 +12,7 @@ public static class PersistenceRegistration
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         if (connections.HasPostgres)
         {
-            // Reading the options value runs their validation first, so a bad string fails with the setting's name.
-            services.AddSingleton<ISqlDatabase>(sp => new PostgresDatabase(
-                NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<ConnectionStringsOptions>>().Value.Postgres!)));
+            services.AddSingleton<ISqlDatabase>(_ => new PostgresDatabase(NpgsqlDataSource.Create(connections.Postgres!)));
         }
         else
         {

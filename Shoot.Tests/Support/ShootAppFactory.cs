@@ -24,6 +24,7 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
             ["Shoot:Limits:AuthRequestsPerMinutePerIp"] = "1000000",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             merged[key] = value;
