@@ -16,6 +16,7 @@ public sealed partial class RedisBusReader(IConnectionMultiplexer redis, BusDisp
     private const int BatchSize = 500;
     private static readonly TimeSpan FallbackPoll = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private string? _startAfter;
 
     /// <summary>The id of the last event dispatched here; exposed for tests and diagnostics.</summary>
     public string LastId { get; private set; } = "0-0";
@@ -25,7 +26,7 @@ public sealed partial class RedisBusReader(IConnectionMultiplexer redis, BusDisp
         var subscriber = redis.GetSubscriber();
         await subscriber.SubscribeAsync(RedisChannel.Literal(RedisBusKeys.Notify), (_, _) => Wake());
         var last = await redis.GetDatabase().StreamRangeAsync(RedisBusKeys.Stream, "-", "+", count: 1, messageOrder: Order.Descending);
-        LastId = last.Length > 0 ? last[0].Id.ToString() : "0-0";
+        LastId = _startAfter ?? (last.Length > 0 ? last[0].Id.ToString() : "0-0");
         await base.StartAsync(cancellationToken);
     }
 
@@ -52,6 +53,9 @@ public sealed partial class RedisBusReader(IConnectionMultiplexer redis, BusDisp
             }
         }
     }
+
+    /// <summary>Call before starting: read after <paramref name="lastId"/> instead of from the stream's end (taking over from an earlier reader).</summary>
+    public void StartAfter(string lastId) => _startAfter = lastId;
 
     private async Task<int> ReadBatchAsync()
     {
