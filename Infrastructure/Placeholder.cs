@@ -1,2 +1,0 @@
-namespace Shoot.Infrastructure;
-internal static class Placeholder;
