@@ -103,6 +103,7 @@ public static class StompFrameParser
         if (!reader.TryReadTo(out ReadOnlySequence<byte> sequence, (byte)'\n'))
         {
             line = default;
+            if (reader.UnreadSequence.PositionOf((byte)0) is not null) throw new StompProtocolException("NUL inside frame headers");
             if (reader.Remaining > limits.MaxHeaderLineLength) throw new StompProtocolException("Header line too long");
             CheckSize(reader.Consumed - frameStart + reader.Remaining, limits);
             return false;
@@ -111,6 +112,7 @@ public static class StompFrameParser
         line = sequence.IsSingleSegment ? sequence.FirstSpan : sequence.ToArray();
         if (!line.IsEmpty && line[^1] == (byte)'\r') line = line[..^1];
         if (line.IndexOf((byte)'\r') >= 0) throw new StompProtocolException("CR inside a header line");
+        if (line.IndexOf((byte)0) >= 0) throw new StompProtocolException("NUL inside frame headers");
         return true;
     }
 
