@@ -147,13 +147,14 @@ internal sealed partial class StompSession
         }
     }
 
-    /// <summary>Wake often enough to honour the tightest deadline, but no more than once a second when idle.</summary>
+    /// <summary>Wake often enough to honour the tightest deadline, but no more than once a second once connected.</summary>
     private int TickMilliseconds()
     {
         var tick = 1000;
         if (_sendInterval > 0) tick = Math.Min(tick, _sendInterval / 2);
         if (_receiveInterval > 0) tick = Math.Min(tick, _receiveInterval / 2);
-        if (!IsConnected) tick = Math.Min(tick, _server.Options.ConnectTimeoutMilliseconds / 2);
+        // Before CONNECTED the negotiated intervals are unknown; wake often so they apply soon after (handshakes are short).
+        if (!IsConnected) tick = Math.Min(100, _server.Options.ConnectTimeoutMilliseconds / 2);
         return Math.Max(tick, 10);
     }
 }
