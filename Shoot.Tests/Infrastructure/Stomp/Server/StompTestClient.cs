@@ -80,7 +80,12 @@ internal sealed class StompTestClient : IAsyncDisposable
             {
                 throw new TimeoutException("No frame from the server within " + Patience);
             }
-            if (result.MessageType == WebSocketMessageType.Close) return null;
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                // Complete the close handshake as browsers do, so the server need not wait for its close timeout.
+                if (_socket.State == WebSocketState.CloseReceived) await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+                return null;
+            }
             LastMessageType = result.MessageType;
             var bytes = chunk[..result.Count];
             if (_pending.Count == 0 && bytes.Length > 0 && bytes.All(b => b is (byte)'\n' or (byte)'\r')) HeartBeatsReceived++;
