@@ -19,13 +19,17 @@ internal sealed class StompTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private StompTestHost(WebApplication app, Uri uri)
+    private StompTestHost(WebApplication app, Uri uri, ConcurrentQueue<string> serverErrors)
     {
         _app = app;
         Uri = uri;
+        ServerErrors = serverErrors;
     }
 
     public Uri Uri { get; }
+
+    /// <summary>Error-level log entries (unexpected exceptions in the server); tests assert there are none.</summary>
+    public IReadOnlyCollection<string> ServerErrors { get; }
 
     public TestJwtAuthenticator Jwt => _app.Services.GetRequiredService<TestJwtAuthenticator>();
 
@@ -39,6 +43,8 @@ internal sealed class StompTestHost : IAsyncDisposable
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         builder.Configuration.AddInMemoryCollection(settings?.ToDictionary(s => StompOptions.Section + ":" + s.Key, s => s.Value) ?? []);
         builder.Logging.ClearProviders();
+        var errors = new ConcurrentQueue<string>();
+        builder.Logging.AddProvider(new ErrorCollector(errors));
         builder.Services.AddStomp(builder.Configuration);
         builder.Services.AddSingleton<TestJwtAuthenticator>();
         builder.Services.AddSingleton<IStompAuthenticator>(sp => sp.GetRequiredService<TestJwtAuthenticator>());
@@ -51,7 +57,7 @@ internal sealed class StompTestHost : IAsyncDisposable
         app.MapStomp("/ws/chat");
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new StompTestHost(app, new Uri(address.Replace("http://", "ws://") + "/ws/chat"));
+        return new StompTestHost(app, new Uri(address.Replace("http://", "ws://") + "/ws/chat"), errors);
     }
 
     public Task StopAsync() => _app.StopAsync();
@@ -115,5 +121,23 @@ internal sealed class RecordingListener : IStompSubscriptionListener, IStompSess
     {
         Log.Enqueue($"disconnected {session.Principal.UserId}");
         return ValueTask.CompletedTask;
+    }
+}
+
+internal sealed class ErrorCollector(ConcurrentQueue<string> errors) : ILoggerProvider, ILogger
+{
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (IsEnabled(logLevel)) errors.Enqueue(formatter(state, exception) + " " + exception);
+    }
+
+    public void Dispose()
+    {
     }
 }
