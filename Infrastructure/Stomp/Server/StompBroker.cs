@@ -69,7 +69,7 @@ public sealed class StompBroker : IStompBroker
         var delivered = 0;
         foreach (var subscription in subscriptions)
         {
-            if (subscription.Deliver(message)) delivered++;
+            if (subscription.DeliverLive(message)) delivered++;
         }
         return delivered;
     }

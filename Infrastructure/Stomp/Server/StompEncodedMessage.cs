@@ -19,14 +19,21 @@ public sealed class StompEncodedMessage
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
 
-    private StompEncodedMessage(string messageId, byte[] shared, bool isUtf8)
+    private StompEncodedMessage(string messageId, byte[] shared, bool isUtf8, long? sequence)
     {
         MessageId = messageId;
         Shared = shared;
         IsUtf8 = isUtf8;
+        Sequence = sequence;
     }
 
     public string MessageId { get; }
+
+    /// <summary>
+    /// The publisher's ordering number (a room's message seq), if any. Lets a subscription replay history and then drop the
+    /// live copies it already replayed (<see cref="StompSubscription.ReplayedThrough"/>). Not sent on the wire.
+    /// </summary>
+    public long? Sequence { get; }
 
     /// <summary>Header lines after the per-subscriber ones, the blank line, the body and the NUL.</summary>
     internal byte[] Shared { get; }
@@ -36,7 +43,7 @@ public sealed class StompEncodedMessage
 
     public static StompEncodedMessage Create(
         string destination, ReadOnlySpan<byte> body, string contentType = "application/json",
-        IEnumerable<KeyValuePair<string, string>>? headers = null)
+        IEnumerable<KeyValuePair<string, string>>? headers = null, long? sequence = null)
     {
         var messageId = MessageIdPrefix + Interlocked.Increment(ref s_nextMessageId).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var scratch = t_scratch ??= new ArrayBufferWriter<byte>(1024);
@@ -55,6 +62,6 @@ public sealed class StompEncodedMessage
         StompFrameWriter.WriteBody(scratch, body);
         var shared = scratch.WrittenSpan.ToArray();
         if (scratch.Capacity > 256 * 1024) t_scratch = null; // do not pin one huge frame's buffer to the thread
-        return new StompEncodedMessage(messageId, shared, Utf8.IsValid(body));
+        return new StompEncodedMessage(messageId, shared, Utf8.IsValid(body), sequence);
     }
 }

@@ -48,8 +48,10 @@ public interface IStompDestinationAuthorizer : IStompDestinationHandler
 }
 
 /// <summary>
-/// Observes subscriptions. <see cref="OnSubscribedAsync"/> runs after the subscription is live and before the RECEIPT,
-/// so it can replay history through <see cref="StompSubscription.Deliver"/> (x-resume-after-seq). Unsubscribe fires on
+/// Observes subscriptions. <see cref="OnSubscribedAsync"/> runs once the subscription is registered with the broker and
+/// before the RECEIPT. Live messages published meanwhile are held back until every hook has returned, so a hook can
+/// replay history through <see cref="StompSubscription.Deliver"/> first and call <see cref="StompSubscription.ReplayedThrough"/>
+/// to drop held live messages it already replayed (x-resume-after-seq: no gap, no duplicate). Unsubscribe fires on
 /// UNSUBSCRIBE and for every subscription left when a session ends (presence needs both).
 /// </summary>
 public interface IStompSubscriptionListener

@@ -47,16 +47,23 @@ internal sealed partial class StompSession
         var subscription = new StompSubscription(this, id, destination, ackMode, userKey);
         _subscriptions.Add(id, subscription);
         _server.Broker.Add(subscription);
-        foreach (var listener in _server.SubscriptionListeners)
+        try
         {
-            try
+            foreach (var listener in _server.SubscriptionListeners)
             {
-                await listener.OnSubscribedAsync(subscription, frame, _stopping.Token);
+                try
+                {
+                    await listener.OnSubscribedAsync(subscription, frame, _stopping.Token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    StompLog.ListenerFailed(_server.Logger, ex, SessionId, listener.GetType().Name);
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                StompLog.ListenerFailed(_server.Logger, ex, SessionId, listener.GetType().Name);
-            }
+        }
+        finally
+        {
+            subscription.ReleaseHeld();
         }
     }
 

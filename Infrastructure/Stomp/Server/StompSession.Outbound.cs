@@ -49,9 +49,7 @@ internal sealed partial class StompSession
                 return false;
             }
         }
-        if (_outbound.Writer.TryWrite(new Outbound(subscription.MessagePrefix, message.Shared, ackId, message.IsUtf8))) return true;
-        DisconnectSlowConsumer();
-        return false;
+        return _outbound.Writer.TryWrite(new Outbound(subscription.MessagePrefix, message.Shared, ackId, message.IsUtf8)) || DisconnectSlowConsumer();
     }
 
     private void Enqueue(byte[] controlFrame)
@@ -59,14 +57,18 @@ internal sealed partial class StompSession
         if (!_outbound.Writer.TryWrite(Outbound.Control(controlFrame)) && IsOpen) DisconnectSlowConsumer();
     }
 
-    private void DisconnectSlowConsumer()
+    internal int OutboundCapacity => _server.Options.MaxOutboundQueue;
+
+    /// <returns>false, so callers can return it as "not delivered".</returns>
+    internal bool DisconnectSlowConsumer()
     {
         // The queue is full, so an ERROR frame could not be queued either: drop the connection outright.
-        if (!TryBeginClose(StompCloseReason.ProtocolError)) return;
+        if (!TryBeginClose(StompCloseReason.ProtocolError)) return false;
         StompLog.SlowConsumer(_server.Logger, SessionId, _principal?.UserId);
         _outbound.Writer.TryComplete();
         _transport.Abort();
         _transport.Input.CancelPendingRead();
+        return false;
     }
 
     private static byte[] Encode(StompCommand command, IEnumerable<KeyValuePair<string, string>> headers, ReadOnlySpan<byte> body = default)

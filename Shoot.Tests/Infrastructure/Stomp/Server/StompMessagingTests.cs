@@ -102,14 +102,18 @@ public class StompMessagingTests
     }
 
     [Fact]
-    public async Task Subscribe_hook_runs_after_the_subscription_is_live_and_before_the_receipt()
+    public async Task Subscribe_hook_replays_before_held_live_messages_and_before_the_receipt()
     {
         await using var host = await StompTestHost.StartAsync();
         await using var client = await Connect(host, "u");
-        await client.SendFrameAsync(StompCommand.Subscribe, ("id", "r"), ("destination", "/topic/replay"), ("x-resume-after-seq", "41"), ("receipt", "done"));
-        var replayed = await client.ExpectAsync(StompCommand.Message);
-        Assert.Equal("history after 41", Encoding.UTF8.GetString(replayed.Body.Span));
-        Assert.Equal("r", replayed["subscription"]);
+        await client.SendFrameAsync(StompCommand.Subscribe, ("id", "r"), ("destination", "/topic/replay"), ("x-resume-after-seq", "0"), ("receipt", "done"));
+        // History first, then only the live messages the replay did not cover: no gap, no duplicate.
+        foreach (var expected in new[] { "history 1", "history 2", "live 3" })
+        {
+            var message = await client.ExpectAsync(StompCommand.Message);
+            Assert.Equal(expected, Encoding.UTF8.GetString(message.Body.Span));
+            Assert.Equal("r", message["subscription"]);
+        }
         await client.ExpectAsync(StompCommand.Receipt);
     }
 

@@ -90,8 +90,11 @@ internal sealed class TopicAuthorizer : IStompDestinationAuthorizer
         AuthorizeSubscribeAsync(session, destination, frame, cancellationToken);
 }
 
-/// <summary>Records subscription and session events; replays a "history" message to subscribers of /topic/replay.</summary>
-internal sealed class RecordingListener : IStompSubscriptionListener, IStompSessionListener
+/// <summary>
+/// Records subscription and session events. For /topic/replay it acts like the resume feature: live messages 1-3 are
+/// published while it replays history 1-2 from "the store", then it reports seq 2 as replayed.
+/// </summary>
+internal sealed class RecordingListener(IStompBroker broker) : IStompSubscriptionListener, IStompSessionListener
 {
     public ConcurrentQueue<string> Log { get; } = new();
 
@@ -100,10 +103,16 @@ internal sealed class RecordingListener : IStompSubscriptionListener, IStompSess
         Log.Enqueue($"subscribed {subscription.Owner.Principal.UserId} {subscription.Destination}");
         if (subscription.Destination == "/topic/replay")
         {
-            subscription.Deliver(StompEncodedMessage.Create("/topic/replay", Encoding.UTF8.GetBytes("history after " + frame["x-resume-after-seq"]), "text/plain"));
+            for (var seq = 1; seq <= 3; seq++) broker.Publish("/topic/replay", Message("live " + seq, seq));
+            var after = long.Parse(frame["x-resume-after-seq"]!);
+            for (var seq = after + 1; seq <= 2; seq++) subscription.Deliver(Message("history " + seq, seq));
+            subscription.ReplayedThrough(2);
         }
         return ValueTask.CompletedTask;
     }
+
+    private static StompEncodedMessage Message(string text, long seq) =>
+        StompEncodedMessage.Create("/topic/replay", Encoding.UTF8.GetBytes(text), "text/plain", sequence: seq);
 
     public ValueTask OnUnsubscribedAsync(StompSubscription subscription)
     {
