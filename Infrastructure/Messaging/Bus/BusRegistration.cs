@@ -8,6 +8,7 @@ public static class BusRegistration
     public static IServiceCollection AddBus(this IServiceCollection services, ConnectionStringsOptions connections)
     {
         services.AddSingleton<BusDispatcher>();
+        services.AddSingleton<IBusSubscriber, StompBusForwarder>();
         if (connections.HasRedis)
         {
             services.AddSingleton<IEventBus, RedisEventBus>();

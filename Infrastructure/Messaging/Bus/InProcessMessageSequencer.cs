@@ -41,7 +41,7 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
             var record = new SendRecord(request.MessageId, seq, "SENDING");
             if (dedupe)
                 _sends[request.Key] = (record, now + MessageSequencerDefaults.DedupeWindow);
-            bus.Publish(new BusEvent(request.Destination, payload));
+            bus.Publish(new BusEvent(request.Destination, payload, Seq: seq));
             if (_sends.Count > SweepThreshold)
                 SweepExpired(now);
             return new AcceptOutcome(false, record);

@@ -71,7 +71,7 @@ public sealed partial class RedisBusReader(IConnectionMultiplexer redis, BusDisp
     private static BusEvent ToEvent(StreamEntry entry)
     {
         string destination = "", payload = "";
-        long? userId = null;
+        long? userId = null, seq = null;
         foreach (var field in entry.Values)
         {
             switch ((string?)field.Name)
@@ -81,9 +81,12 @@ public sealed partial class RedisBusReader(IConnectionMultiplexer redis, BusDisp
                 case "u" when !field.Value.IsNullOrEmpty:
                     userId = long.Parse(field.Value.ToString(), CultureInfo.InvariantCulture);
                     break;
+                case "s" when !field.Value.IsNullOrEmpty:
+                    seq = long.Parse(field.Value.ToString(), CultureInfo.InvariantCulture);
+                    break;
             }
         }
-        return new BusEvent(destination, payload, userId);
+        return new BusEvent(destination, payload, userId, seq);
     }
 
     private void Wake()

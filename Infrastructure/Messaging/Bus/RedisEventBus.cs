@@ -7,7 +7,7 @@ namespace Shoot.Infrastructure.Messaging.Bus;
 public sealed class RedisEventBus(IConnectionMultiplexer redis) : IEventBus
 {
     private static readonly LuaScript Script = LuaScript.Prepare("""
-        redis.call('XADD', @stream, 'MAXLEN', '~', @maxLength, '*', 'd', @destination, 'p', @payload, 'u', @userId)
+        redis.call('XADD', @stream, 'MAXLEN', '~', @maxLength, '*', 'd', @destination, 'p', @payload, 'u', @userId, 's', @seq)
         redis.call('PUBLISH', @notify, '1')
         return 1
         """);
@@ -21,5 +21,6 @@ public sealed class RedisEventBus(IConnectionMultiplexer redis) : IEventBus
             destination = busEvent.Destination,
             payload = busEvent.Payload,
             userId = busEvent.UserId?.ToString(CultureInfo.InvariantCulture) ?? "",
+            seq = busEvent.Seq?.ToString(CultureInfo.InvariantCulture) ?? "",
         });
 }

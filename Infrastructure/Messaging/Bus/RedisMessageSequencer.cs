@@ -39,7 +39,7 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
           redis.call('HSET', KEYS[3], 'id', ARGV[2], 'seq', seq, 'status', 'SENDING', 'error', '')
           redis.call('PEXPIRE', KEYS[3], ARGV[9])
         end
-        redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'd', ARGV[6], 'p', payload, 'u', '')
+        redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'd', ARGV[6], 'p', payload, 'u', '', 's', seq)
         redis.call('PUBLISH', KEYS[5], '1')
         return {'new', seq}
         """;
