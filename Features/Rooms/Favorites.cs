@@ -28,7 +28,7 @@ public static class Favorites
             await membership.EnsureParticipantAsync(command.RoomId, command.CallerId, ct);
             await using var connection = await database.OpenAsync(ct);
             await connection.ExecuteAsync(command.Favorite ? AddSql : RemoveSql,
-                new { command.CallerId, command.RoomId, now = clock.GetUtcNow().ToUnixTimeMilliseconds() });
+                new { callerId = command.CallerId, roomId = command.RoomId, now = clock.GetUtcNow().ToUnixTimeMilliseconds() });
             return Empty.Value;
         }
     }

@@ -55,7 +55,7 @@ public static class Notice
                 if (command.Text!.Length == 0)
                     await connection.ExecuteAsync("DELETE FROM room_notices WHERE room_id = @roomId", new { roomId = command.RoomId });
                 else
-                    await connection.ExecuteAsync(UpsertSql, new { roomId = command.RoomId, text = command.Text, command.CallerId, now });
+                    await connection.ExecuteAsync(UpsertSql, new { roomId = command.RoomId, text = command.Text, callerId = command.CallerId, now });
             }
             await publisher.Publish(new RoomUpdated(command.RoomId), ct);
             return command.Text.Length == 0 ? new View(null, null, null) : new View(command.Text, command.CallerId, RoomNames.Time(now));

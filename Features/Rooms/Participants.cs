@@ -86,9 +86,9 @@ public static class Participants
                     throw ShootException.Forbidden("Only the room's owner may change roles.");
                 _ = await membership.FindAsync(connection, transaction, command.RoomId, command.UserId)
                     ?? throw ShootException.NotFound("The participant");
-                await connection.ExecuteAsync(SetRoleSql, new { role = command.Role, command.RoomId, command.UserId }, transaction);
+                await connection.ExecuteAsync(SetRoleSql, new { role = command.Role, roomId = command.RoomId, userId = command.UserId }, transaction);
                 if (command.Role == RoomNames.Owner)
-                    await connection.ExecuteAsync(SetRoleSql, new { role = RoomNames.Admin, command.RoomId, userId = command.CallerId }, transaction);
+                    await connection.ExecuteAsync(SetRoleSql, new { role = RoomNames.Admin, roomId = command.RoomId, userId = command.CallerId }, transaction);
                 await transaction.CommitAsync(ct);
             }
             await publisher.Publish(new ParticipantsChanged(command.RoomId, [], []), ct);
