@@ -1,5 +1,5 @@
 using System.Net;
-using System.Text.Json;
+using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Rooms;
 
@@ -8,9 +8,9 @@ public abstract partial class RoomsApiTests
     [Fact]
     public async Task A_non_participant_gets_the_same_404_on_every_room_endpoint_as_for_a_room_that_does_not_exist()
     {
-        var alice = await Api.SignUpAsync("Alice");
-        var bob = await Api.SignUpAsync("Bob");
-        var stranger = await Api.SignUpAsync("Stranger");
+        var alice = await UserAsync("Alice");
+        var bob = await UserAsync("Bob");
+        var stranger = await UserAsync("Stranger");
         var roomId = await NewGroupAsync(alice, "Secret", bob);
         const long missingId = 987_654_321;
 
@@ -18,32 +18,32 @@ public abstract partial class RoomsApiTests
         {
             var calls = new (string What, Func<Task<ApiResponse>> Call)[]
             {
-                ("GET room", () => Api.GetAsync(stranger, RoomPath(id))),
-                ("PUT room", () => Api.PutAsync(stranger, RoomPath(id), new { title = "Mine" })),
-                ("DELETE room", () => Api.DeleteAsync(stranger, RoomPath(id))),
-                ("GET participants", () => Api.GetAsync(stranger, RoomPath(id, "/participants"))),
-                ("POST participants", () => Api.PostAsync(stranger, RoomPath(id, "/participants"), new { userIds = new[] { stranger.Id } })),
-                ("DELETE own participant", () => Api.DeleteAsync(stranger, RoomPath(id, $"/participants/{stranger.Id}"))),
-                ("DELETE other participant", () => Api.DeleteAsync(stranger, RoomPath(id, $"/participants/{bob.Id}"))),
+                ("GET room", () => GetAsync(stranger, RoomPath(id))),
+                ("PUT room", () => PutAsync(stranger, RoomPath(id), new { title = "Mine" })),
+                ("DELETE room", () => DeleteAsync(stranger, RoomPath(id))),
+                ("GET participants", () => GetAsync(stranger, RoomPath(id, "/participants"))),
+                ("POST participants", () => PostAsync(stranger, RoomPath(id, "/participants"), new { userIds = new[] { stranger.Id } })),
+                ("DELETE own participant", () => DeleteAsync(stranger, RoomPath(id, $"/participants/{stranger.Id}"))),
+                ("DELETE other participant", () => DeleteAsync(stranger, RoomPath(id, $"/participants/{bob.Id}"))),
                 ("PUT role", () => SetRoleAsync(stranger, id, bob, "ADMIN")),
-                ("GET notice", () => Api.GetAsync(stranger, RoomPath(id, "/notice"))),
-                ("POST notice", () => Api.PostAsync(stranger, RoomPath(id, "/notice"), new { text = "Hello" })),
-                ("POST favorite", () => Api.PostAsync(stranger, RoomPath(id, "/favorite"))),
-                ("DELETE favorite", () => Api.DeleteAsync(stranger, RoomPath(id, "/favorite"))),
+                ("GET notice", () => GetAsync(stranger, RoomPath(id, "/notice"))),
+                ("POST notice", () => PostAsync(stranger, RoomPath(id, "/notice"), new { text = "Hello" })),
+                ("POST favorite", () => PostAsync(stranger, RoomPath(id, "/favorite"))),
+                ("DELETE favorite", () => DeleteAsync(stranger, RoomPath(id, "/favorite"))),
             };
             foreach (var (what, call) in calls)
             {
                 var response = await call();
-                Assert.True(response.Status == HttpStatusCode.NotFound, $"{what} on room {id}: {response.Status} {response.Body}");
+                Assert.True(response.Status == HttpStatusCode.NotFound, $"{what} on room {id}: {response.RawJson}");
                 Assert.Equal("NOT_FOUND", response.ErrorCode);
-                Assert.Equal("The room was not found.", response.Body.GetProperty("message").GetString());
+                Assert.Equal("The room was not found.", response.Body["message"]!.GetValue<string>());
             }
         }
 
         // Nothing changed, and the room shows up in none of the stranger's lists.
         Assert.Equal([alice.Id, bob.Id], (await RolesAsync(alice, roomId)).Keys);
-        Assert.Equal("Secret", (await Api.GetAsync(alice, RoomPath(roomId))).Data.GetProperty("title").GetString());
-        Assert.Equal(JsonValueKind.Null, (await Api.GetAsync(alice, RoomPath(roomId, "/notice"))).Data.GetProperty("text").ValueKind);
+        Assert.Equal("Secret", (await GetAsync(alice, RoomPath(roomId))).Data["title"]!.GetValue<string>());
+        AssertNull((await GetAsync(alice, RoomPath(roomId, "/notice"))).Data, "text");
         Assert.Empty(await RoomIdsAsync(stranger));
         Assert.Empty(await RoomIdsAsync(stranger, "/api/v1/chatrooms/favorites"));
         Assert.Empty(await RoomIdsAsync(stranger, "/api/v1/chatrooms/search?q=Secret"));
@@ -52,39 +52,38 @@ public abstract partial class RoomsApiTests
     [Fact]
     public async Task Favorites_are_per_user_idempotent_and_listed()
     {
-        var alice = await Api.SignUpAsync("Alice");
-        var bob = await Api.SignUpAsync("Bob");
-        var carol = await Api.SignUpAsync("Carol");
+        var alice = await UserAsync("Alice");
+        var bob = await UserAsync("Bob");
+        var carol = await UserAsync("Carol");
         var liked = await NewGroupAsync(alice, "Liked", bob);
         var plain = await NewIndividualAsync(alice, carol);
 
-        AssertStatus(HttpStatusCode.OK, await Api.PostAsync(alice, RoomPath(liked, "/favorite")));
-        var twice = await Api.PostAsync(alice, RoomPath(liked, "/favorite"));
-        AssertStatus(HttpStatusCode.OK, twice);
-        Assert.Equal(JsonValueKind.Object, twice.Data.ValueKind);
-        Assert.Empty(twice.Data.EnumerateObject());
+        (await PostAsync(alice, RoomPath(liked, "/favorite"))).AssertStatus(HttpStatusCode.OK);
+        var twice = await PostAsync(alice, RoomPath(liked, "/favorite"));
+        twice.AssertStatus(HttpStatusCode.OK);
+        Assert.Empty(twice.Data.AsObject());
 
-        var favorites = await Api.GetAsync(alice, "/api/v1/chatrooms/favorites");
-        var favorite = Assert.Single(favorites.Items);
-        Assert.Equal(liked, favorite.GetProperty("id").GetInt64());
-        Assert.True(favorite.GetProperty("favorite").GetBoolean());
-        var all = (await Api.GetAsync(alice, "/api/v1/chatrooms")).Items.ToDictionary(r => r.GetProperty("id").GetInt64(), r => r.GetProperty("favorite").GetBoolean());
+        var favorites = await GetAsync(alice, "/api/v1/chatrooms/favorites");
+        var favorite = Assert.Single(Items(favorites));
+        Assert.Equal(liked, favorite["id"]!.GetValue<long>());
+        Assert.True(favorite["favorite"]!.GetValue<bool>());
+        var all = Items(await GetAsync(alice, "/api/v1/chatrooms")).ToDictionary(r => r["id"]!.GetValue<long>(), r => r["favorite"]!.GetValue<bool>());
         Assert.Equal(new Dictionary<long, bool> { [plain] = false, [liked] = true }, all);
         // Bob is in the room too, but the mark is Alice's.
         Assert.Empty(await RoomIdsAsync(bob, "/api/v1/chatrooms/favorites"));
 
-        AssertStatus(HttpStatusCode.OK, await Api.DeleteAsync(alice, RoomPath(liked, "/favorite")));
-        AssertStatus(HttpStatusCode.OK, await Api.DeleteAsync(alice, RoomPath(liked, "/favorite")));
+        (await DeleteAsync(alice, RoomPath(liked, "/favorite"))).AssertStatus(HttpStatusCode.OK);
+        (await DeleteAsync(alice, RoomPath(liked, "/favorite"))).AssertStatus(HttpStatusCode.OK);
         Assert.Empty(await RoomIdsAsync(alice, "/api/v1/chatrooms/favorites"));
     }
 
     [Fact]
     public async Task Search_finds_the_callers_rooms_by_title_or_participant_nickname_and_nothing_else()
     {
-        var alice = await Api.SignUpAsync("Alice");
-        var bob = await Api.SignUpAsync("Bobby Tables");
-        var carol = await Api.SignUpAsync("Carol");
-        var dave = await Api.SignUpAsync("Dave");
+        var alice = await UserAsync("Alice");
+        var bob = await UserAsync("Bobby Tables");
+        var carol = await UserAsync("Carol");
+        var dave = await UserAsync("Dave");
         var hiking = await NewGroupAsync(alice, "Weekend Hiking", carol);
         var withBob = await NewIndividualAsync(alice, bob);
         var carolsOwn = await NewGroupAsync(carol, "Hiking club", dave, bob);
@@ -98,38 +97,38 @@ public abstract partial class RoomsApiTests
         Assert.Equal([carolsOwn, hiking], await RoomIdsAsync(carol, "/api/v1/chatrooms/search?q=HIKING"));
         Assert.Empty(await RoomIdsAsync(dave, "/api/v1/chatrooms/search?q=weekend"));
 
-        AssertStatus(HttpStatusCode.BadRequest, await Api.GetAsync(alice, "/api/v1/chatrooms/search"));
-        AssertStatus(HttpStatusCode.BadRequest, await Api.GetAsync(alice, "/api/v1/chatrooms/search?q=" + new string('x', 51)));
+        (await GetAsync(alice, "/api/v1/chatrooms/search")).AssertStatus(HttpStatusCode.BadRequest);
+        (await GetAsync(alice, "/api/v1/chatrooms/search?q=" + new string('x', 51))).AssertStatus(HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task The_notice_holds_up_to_500_characters_and_says_who_set_it()
     {
-        var owner = await Api.SignUpAsync("Owner");
-        var admin = await Api.SignUpAsync("Admin");
-        var member = await Api.SignUpAsync("Member");
+        var owner = await UserAsync("Owner");
+        var admin = await UserAsync("Admin");
+        var member = await UserAsync("Member");
         var roomId = await NewGroupAsync(owner, "Club", admin, member);
-        AssertStatus(HttpStatusCode.OK, await SetRoleAsync(owner, roomId, admin, "ADMIN"));
+        (await SetRoleAsync(owner, roomId, admin, "ADMIN")).AssertStatus(HttpStatusCode.OK);
 
-        var empty = await Api.GetAsync(member, RoomPath(roomId, "/notice"));
-        AssertStatus(HttpStatusCode.OK, empty);
-        Assert.Equal(JsonValueKind.Null, empty.Data.GetProperty("updatedBy").ValueKind);
+        var empty = await GetAsync(member, RoomPath(roomId, "/notice"));
+        empty.AssertStatus(HttpStatusCode.OK);
+        AssertNull(empty.Data, "updatedBy");
 
-        var tooLong = await Api.PostAsync(admin, RoomPath(roomId, "/notice"), new { text = new string('n', 501) });
-        AssertStatus(HttpStatusCode.BadRequest, tooLong);
-        Assert.True(tooLong.Body.GetProperty("errors").TryGetProperty("text", out _));
-        AssertStatus(HttpStatusCode.BadRequest, await Api.PostAsync(admin, RoomPath(roomId, "/notice"), new { }));
+        var tooLong = await PostAsync(admin, RoomPath(roomId, "/notice"), new { text = new string('n', 501) });
+        tooLong.AssertStatus(HttpStatusCode.BadRequest);
+        Assert.NotNull(tooLong.Body["errors"]!["text"]);
+        (await PostAsync(admin, RoomPath(roomId, "/notice"), new { })).AssertStatus(HttpStatusCode.BadRequest);
 
         var text = new string('n', 500);
-        AssertStatus(HttpStatusCode.OK, await Api.PostAsync(admin, RoomPath(roomId, "/notice"), new { text }));
-        var notice = await Api.GetAsync(member, RoomPath(roomId, "/notice"));
-        Assert.Equal(text, notice.Data.GetProperty("text").GetString());
-        Assert.Equal(admin.Id, notice.Data.GetProperty("updatedBy").GetInt64());
-        Assert.Matches(@"Z$", notice.Data.GetProperty("updatedAt").GetString());
+        (await PostAsync(admin, RoomPath(roomId, "/notice"), new { text })).AssertStatus(HttpStatusCode.OK);
+        var notice = await GetAsync(member, RoomPath(roomId, "/notice"));
+        Assert.Equal(text, notice.Data["text"]!.GetValue<string>());
+        Assert.Equal(admin.Id, notice.Data["updatedBy"]!.GetValue<long>());
+        Assert.Matches(@"Z$", notice.Data["updatedAt"]!.GetValue<string>());
 
-        AssertStatus(HttpStatusCode.OK, await Api.PostAsync(owner, RoomPath(roomId, "/notice"), new { text = "Updated" }));
-        Assert.Equal(owner.Id, (await Api.GetAsync(member, RoomPath(roomId, "/notice"))).Data.GetProperty("updatedBy").GetInt64());
-        AssertStatus(HttpStatusCode.OK, await Api.PostAsync(owner, RoomPath(roomId, "/notice"), new { text = "" }));
-        Assert.Equal(JsonValueKind.Null, (await Api.GetAsync(member, RoomPath(roomId, "/notice"))).Data.GetProperty("text").ValueKind);
+        (await PostAsync(owner, RoomPath(roomId, "/notice"), new { text = "Updated" })).AssertStatus(HttpStatusCode.OK);
+        Assert.Equal(owner.Id, (await GetAsync(member, RoomPath(roomId, "/notice"))).Data["updatedBy"]!.GetValue<long>());
+        (await PostAsync(owner, RoomPath(roomId, "/notice"), new { text = "" })).AssertStatus(HttpStatusCode.OK);
+        AssertNull((await GetAsync(member, RoomPath(roomId, "/notice"))).Data, "text");
     }
 }

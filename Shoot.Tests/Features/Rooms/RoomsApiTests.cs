@@ -1,153 +1,161 @@
 using System.Net;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Shoot.Tests.Fixtures;
+using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Rooms;
 
 /// <summary>
-/// Contract §4 through the real HTTP API, run once per relational backend (see the derived classes). Every test starts
-/// a fresh app on a fresh database and signs its users up through the API.
+/// Contract §4 through the real HTTP API, run once per relational backend (<see cref="RoomsOnSqlite"/>,
+/// <see cref="RoomsOnPostgres"/>). Each test signs up its own users, so tests never see each other's rooms.
 /// </summary>
-public abstract partial class RoomsApiTests : IAsyncLifetime
+public abstract partial class RoomsApiTests
 {
-    private TempDirectory? _dataDirectory;
+    protected abstract ShootAppFactory Factory { get; }
 
-    protected ApiHost Api { get; private set; } = null!;
+    private ShootClient Client => Factory.CreateShootClient();
 
-    /// <summary>The settings that pick the backend, given a fresh data directory.</summary>
-    protected abstract Task<Dictionary<string, string?>> BackendSettingsAsync(string dataDirectory);
-
-    public async Task InitializeAsync()
+    /// <summary>A user signed up and logged in through the API, renamed to <paramref name="nickname"/> (search and titles use it).</summary>
+    protected async Task<TestUser> UserAsync(string nickname)
     {
-        _dataDirectory = await TempDirectory.CreateAsync("shoot-rooms-");
-        Api = new ApiHost(await BackendSettingsAsync(_dataDirectory.Path));
+        var user = await Client.CreateUserAsync();
+        (await Client.PutAsync("/api/v1/users/me", new { nickname }, user.AccessToken)).AssertStatus(HttpStatusCode.OK);
+        return user;
     }
 
-    public async Task DisposeAsync()
+    /// <summary>Sign-up only, for users who are only ever added to rooms (one bcrypt hash instead of two).</summary>
+    protected async Task<long> GuestAsync()
     {
-        await Api.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _dataDirectory?.Dispose();
+        var signup = await Client.PostAsync("/api/v1/auth/signup",
+            new { username = "g" + Guid.NewGuid().ToString("N")[..12], nickname = "Guest", password = "passw0rd1" });
+        return signup.AssertStatus(HttpStatusCode.Created).Data["id"]!.GetValue<long>();
     }
+
+    protected Task<ApiResponse> GetAsync(TestUser caller, string path) => Client.GetAsync(path, caller.AccessToken);
+
+    protected Task<ApiResponse> PostAsync(TestUser caller, string path, object? body = null) => Client.PostAsync(path, body, caller.AccessToken);
+
+    protected Task<ApiResponse> PutAsync(TestUser caller, string path, object body) => Client.PutAsync(path, body, caller.AccessToken);
+
+    protected Task<ApiResponse> DeleteAsync(TestUser caller, string path) => Client.DeleteAsync(path, caller.AccessToken);
 
     protected static string RoomPath(long roomId, string rest = "") => $"/api/v1/chatrooms/{roomId}{rest}";
 
-    protected Task<ApiResponse> CreateAsync(TestUser caller, string type, IEnumerable<long> participantIds, string? title = null) =>
-        Api.PostAsync(caller, "/api/v1/chatrooms", new { type, participantIds = participantIds.ToArray(), title });
+    protected static long IdOf(JsonNode? node) => node!["id"]!.GetValue<long>();
 
-    protected async Task<long> NewGroupAsync(TestUser owner, string title, params TestUser[] others)
+    protected static string? Text(JsonNode? node, string property) => node![property]?.GetValue<string>();
+
+    /// <summary>The property is there, and JSON null (a missing one would pass a plain null check).</summary>
+    protected static void AssertNull(JsonNode? node, string property)
     {
-        var created = await CreateAsync(owner, "GROUP", others.Select(o => o.Id), title);
-        Assert.Equal(HttpStatusCode.Created, created.Status);
-        return created.Data.GetProperty("id").GetInt64();
+        Assert.True(node!.AsObject().ContainsKey(property), $"no {property} in {node.ToJsonString()}");
+        Assert.Null(node[property]);
     }
+
+    protected static List<JsonNode> Items(ApiResponse response) => [.. response.Data["items"]!.AsArray().Select(n => n!)];
+
+    protected Task<ApiResponse> CreateAsync(TestUser caller, string type, IEnumerable<long> participantIds, string? title = null) =>
+        PostAsync(caller, "/api/v1/chatrooms", new { type, participantIds = participantIds.ToArray(), title });
+
+    protected async Task<long> NewGroupAsync(TestUser owner, string title, params TestUser[] others) =>
+        IdOf((await CreateAsync(owner, "GROUP", others.Select(o => o.Id), title)).AssertStatus(HttpStatusCode.Created).Data);
 
     protected async Task<long> NewIndividualAsync(TestUser caller, TestUser other)
     {
         var created = await CreateAsync(caller, "INDIVIDUAL", [other.Id]);
-        Assert.True(created.Status is HttpStatusCode.Created or HttpStatusCode.OK, $"status {created.Status}");
-        return created.Data.GetProperty("id").GetInt64();
+        Assert.True(created.Status is HttpStatusCode.Created or HttpStatusCode.OK, created.RawJson);
+        return IdOf(created.Data);
     }
 
     protected Task<ApiResponse> SetRoleAsync(TestUser caller, long roomId, TestUser target, string role) =>
-        Api.PutAsync(caller, RoomPath(roomId, $"/participants/{target.Id}/role"), new { role });
+        PutAsync(caller, RoomPath(roomId, $"/participants/{target.Id}/role"), new { role });
 
-    /// <summary>userId → role, from a Room's participants or a participants list.</summary>
-    protected async Task<Dictionary<long, string>> RolesAsync(TestUser viewer, long roomId)
-    {
-        var list = await Api.GetAsync(viewer, RoomPath(roomId, "/participants"));
-        Assert.Equal(HttpStatusCode.OK, list.Status);
-        return list.Items.ToDictionary(p => p.GetProperty("userId").GetInt64(), p => p.GetProperty("role").GetString()!);
-    }
+    /// <summary>userId → role, in join order.</summary>
+    protected async Task<Dictionary<long, string>> RolesAsync(TestUser viewer, long roomId) =>
+        Items((await GetAsync(viewer, RoomPath(roomId, "/participants"))).AssertStatus(HttpStatusCode.OK))
+            .ToDictionary(p => p["userId"]!.GetValue<long>(), p => Text(p, "role")!);
 
-    protected async Task<List<long>> RoomIdsAsync(TestUser viewer, string path = "/api/v1/chatrooms")
-    {
-        var list = await Api.GetAsync(viewer, path);
-        Assert.Equal(HttpStatusCode.OK, list.Status);
-        return [.. list.Items.Select(r => r.GetProperty("id").GetInt64())];
-    }
-
-    protected static void AssertStatus(HttpStatusCode expected, ApiResponse response) =>
-        Assert.True(expected == response.Status, $"expected {expected}, got {response.Status}: {response.Body}");
+    protected async Task<List<long>> RoomIdsAsync(TestUser viewer, string path = "/api/v1/chatrooms") =>
+        [.. Items((await GetAsync(viewer, path)).AssertStatus(HttpStatusCode.OK)).Select(IdOf)];
 
     [Fact]
     public async Task Group_creator_is_owner_others_are_members_and_the_shapes_follow_the_contract()
     {
-        var alice = await Api.SignUpAsync("Alice");
-        var bob = await Api.SignUpAsync("Bob");
-        var carol = await Api.SignUpAsync("Carol");
+        var alice = await UserAsync("Alice");
+        var bob = await UserAsync("Bob");
+        var carol = await UserAsync("Carol");
 
         // The creator's own id in the list is ignored, as are duplicates.
         var created = await CreateAsync(alice, "GROUP", [bob.Id, carol.Id, alice.Id, bob.Id], "  Trip  ");
 
-        AssertStatus(HttpStatusCode.Created, created);
+        created.AssertStatus(HttpStatusCode.Created);
         var room = created.Data;
-        Assert.Equal("GROUP", room.GetProperty("type").GetString());
-        Assert.Equal("Trip", room.GetProperty("title").GetString());
-        Assert.Equal(JsonValueKind.Null, room.GetProperty("announcement").ValueKind);
-        Assert.Equal(JsonValueKind.Null, room.GetProperty("lastMessage").ValueKind);
-        Assert.Equal(room.GetProperty("createdAt").GetString(), room.GetProperty("lastActiveAt").GetString());
-        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", room.GetProperty("createdAt").GetString());
-        var participants = room.GetProperty("participants").EnumerateArray().ToList();
-        Assert.Equal([alice.Id, bob.Id, carol.Id], participants.Select(p => p.GetProperty("userId").GetInt64()));
-        Assert.Equal(["OWNER", "MEMBER", "MEMBER"], participants.Select(p => p.GetProperty("role").GetString()));
-        Assert.Equal(["Alice", "Bob", "Carol"], participants.Select(p => p.GetProperty("nickname").GetString()));
-        Assert.All(participants, p => Assert.Equal(JsonValueKind.Null, p.GetProperty("lastReadMessageId").ValueKind));
-        Assert.All(participants, p => Assert.Equal(room.GetProperty("createdAt").GetString(), p.GetProperty("joinedAt").GetString()));
+        Assert.Equal("GROUP", room["type"]!.GetValue<string>());
+        Assert.Equal("Trip", room["title"]!.GetValue<string>());
+        AssertNull(room, "announcement");
+        AssertNull(room, "lastMessage");
+        Assert.Equal(room["createdAt"]!.GetValue<string>(), room["lastActiveAt"]!.GetValue<string>());
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", room["createdAt"]!.GetValue<string>());
+        var participants = room["participants"]!.AsArray().Select(p => p!).ToList();
+        Assert.Equal([alice.Id, bob.Id, carol.Id], participants.Select(p => p["userId"]!.GetValue<long>()));
+        Assert.Equal(["OWNER", "MEMBER", "MEMBER"], participants.Select(p => p["role"]!.GetValue<string>()));
+        Assert.Equal(["Alice", "Bob", "Carol"], participants.Select(p => p["nickname"]!.GetValue<string>()));
+        Assert.All(participants, p => AssertNull(p, "lastReadMessageId"));
+        Assert.All(participants, p => Assert.Equal(room["createdAt"]!.GetValue<string>(), p["joinedAt"]!.GetValue<string>()));
 
         // Everyone in it sees it in their list, with the RoomSummary shape.
-        var bobsList = await Api.GetAsync(bob, "/api/v1/chatrooms");
-        var summary = Assert.Single(bobsList.Items);
-        Assert.Equal(room.GetProperty("id").GetInt64(), summary.GetProperty("id").GetInt64());
-        Assert.Equal(0, summary.GetProperty("unreadCount").GetInt64());
-        Assert.False(summary.GetProperty("favorite").GetBoolean());
+        var bobsList = await GetAsync(bob, "/api/v1/chatrooms");
+        var summary = Assert.Single(Items(bobsList));
+        Assert.Equal(room["id"]!.GetValue<long>(), summary["id"]!.GetValue<long>());
+        Assert.Equal(0, summary["unreadCount"]!.GetValue<long>());
+        Assert.False(summary["favorite"]!.GetValue<bool>());
         Assert.Equal(
             ["id", "type", "title", "unreadCount", "lastMessage", "lastActiveAt", "favorite"],
-            summary.EnumerateObject().Select(p => p.Name));
+            summary.AsObject().Select(p => p.Key));
     }
 
     [Fact]
     public async Task Group_size_is_two_to_a_hundred_including_the_creator()
     {
-        var owner = await Api.SignUpAsync("Owner");
+        var owner = await UserAsync("Owner");
         var others = new List<long>();
         for (var i = 0; i < 100; i++)
-            others.Add(await Api.SignUpSilentAsync($"Guest {i}"));
+            others.Add(await GuestAsync());
 
-        AssertStatus(HttpStatusCode.BadRequest, await CreateAsync(owner, "GROUP", [owner.Id], "Alone"));
-        AssertStatus(HttpStatusCode.BadRequest, await CreateAsync(owner, "GROUP", [], "Nobody"));
+        (await CreateAsync(owner, "GROUP", [owner.Id], "Alone")).AssertStatus(HttpStatusCode.BadRequest);
+        (await CreateAsync(owner, "GROUP", [], "Nobody")).AssertStatus(HttpStatusCode.BadRequest);
         var tooMany = await CreateAsync(owner, "GROUP", others, "101");
-        AssertStatus(HttpStatusCode.BadRequest, tooMany);
-        Assert.True(tooMany.Body.GetProperty("errors").TryGetProperty("participantIds", out _));
+        tooMany.AssertStatus(HttpStatusCode.BadRequest);
+        Assert.NotNull(tooMany.Body["errors"]!["participantIds"]);
 
         var two = await CreateAsync(owner, "GROUP", others.Take(1), "Two");
-        AssertStatus(HttpStatusCode.Created, two);
+        two.AssertStatus(HttpStatusCode.Created);
         var full = await CreateAsync(owner, "GROUP", others.Take(99), "Hundred");
-        AssertStatus(HttpStatusCode.Created, full);
-        var fullId = full.Data.GetProperty("id").GetInt64();
-        Assert.Equal(100, full.Data.GetProperty("participants").GetArrayLength());
+        full.AssertStatus(HttpStatusCode.Created);
+        var fullId = IdOf(full.Data);
+        Assert.Equal(100, full.Data["participants"]!.AsArray().Count);
 
         // Adding is capped too: the 101st is refused as a limit (409), and nobody is added.
-        var add = await Api.PostAsync(owner, RoomPath(fullId, "/participants"), new { userIds = new[] { others[99] } });
-        AssertStatus(HttpStatusCode.Conflict, add);
+        var add = await PostAsync(owner, RoomPath(fullId, "/participants"), new { userIds = new[] { others[99] } });
+        add.AssertStatus(HttpStatusCode.Conflict);
         Assert.Equal(100, (await RolesAsync(owner, fullId)).Count);
     }
 
     [Fact]
     public async Task Unknown_user_ids_are_a_validation_failure_naming_them()
     {
-        var alice = await Api.SignUpAsync("Alice");
-        var bob = await Api.SignUpAsync("Bob");
+        var alice = await UserAsync("Alice");
+        var bob = await UserAsync("Bob");
 
         var response = await CreateAsync(alice, "GROUP", [bob.Id, 999_001, 999_002], "Ghosts");
 
-        AssertStatus(HttpStatusCode.BadRequest, response);
+        response.AssertStatus(HttpStatusCode.BadRequest);
         Assert.Equal("VALIDATION_FAILED", response.ErrorCode);
-        var why = response.Body.GetProperty("errors").GetProperty("participantIds")[0].GetString();
+        var why = response.Body["errors"]!["participantIds"]![0]!.GetValue<string>();
         Assert.Contains("999001", why);
         Assert.Contains("999002", why);
         Assert.Empty(await RoomIdsAsync(alice));
-        AssertStatus(HttpStatusCode.BadRequest, await CreateAsync(alice, "INDIVIDUAL", [999_003]));
+        (await CreateAsync(alice, "INDIVIDUAL", [999_003])).AssertStatus(HttpStatusCode.BadRequest);
     }
 
     [Theory]
@@ -155,19 +163,19 @@ public abstract partial class RoomsApiTests : IAsyncLifetime
     [InlineData(null)]
     public async Task Type_must_be_individual_or_group(string? type)
     {
-        var alice = await Api.SignUpAsync("Alice");
-        var bob = await Api.SignUpAsync("Bob");
-        var response = await Api.PostAsync(alice, "/api/v1/chatrooms", new { type, participantIds = new[] { bob.Id } });
-        AssertStatus(HttpStatusCode.BadRequest, response);
-        Assert.True(response.Body.GetProperty("errors").TryGetProperty("type", out _));
+        var alice = await UserAsync("Alice");
+        var bob = await UserAsync("Bob");
+        var response = await PostAsync(alice, "/api/v1/chatrooms", new { type, participantIds = new[] { bob.Id } });
+        response.AssertStatus(HttpStatusCode.BadRequest);
+        Assert.NotNull(response.Body["errors"]!["type"]);
     }
 
     [Fact]
     public async Task Rooms_are_listed_most_recently_active_first()
     {
-        var alice = await Api.SignUpAsync("Alice");
-        var bob = await Api.SignUpAsync("Bob");
-        var carol = await Api.SignUpAsync("Carol");
+        var alice = await UserAsync("Alice");
+        var bob = await UserAsync("Bob");
+        var carol = await UserAsync("Carol");
 
         var first = await NewGroupAsync(alice, "First", bob);
         var second = await NewIndividualAsync(alice, carol);
@@ -182,24 +190,31 @@ public abstract partial class RoomsApiTests : IAsyncLifetime
     [Fact]
     public async Task A_request_without_a_token_is_unauthorized()
     {
-        AssertStatus(HttpStatusCode.Unauthorized, await Api.GetAsync(null, "/api/v1/chatrooms"));
-        AssertStatus(HttpStatusCode.Unauthorized, await Api.PostAsync(null, "/api/v1/chatrooms", new { type = "GROUP", participantIds = new[] { 1 } }));
+        (await Client.GetAsync("/api/v1/chatrooms")).AssertStatus(HttpStatusCode.Unauthorized);
+        (await Client.PostAsync("/api/v1/chatrooms", new { type = "GROUP", participantIds = new[] { 1 } })).AssertStatus(HttpStatusCode.Unauthorized);
     }
 }
 
-public sealed class SqliteRoomsApiTests : RoomsApiTests
+public sealed class RoomsOnSqlite : RoomsApiTests, IClassFixture<SqliteApp>
 {
-    protected override Task<Dictionary<string, string?>> BackendSettingsAsync(string dataDirectory) =>
-        Task.FromResult(new Dictionary<string, string?> { ["Shoot:DataDirectory"] = dataDirectory });
+    public RoomsOnSqlite(SqliteApp app) => Factory = app.Factory;
+
+    protected override ShootAppFactory Factory { get; }
 }
 
 [Collection(PostgresCollection.Name)]
-public sealed class PostgresRoomsApiTests(PostgresServerFixture postgres) : RoomsApiTests
+public sealed class RoomsOnPostgres(PostgresServerFixture postgres) : RoomsApiTests, IAsyncLifetime
 {
-    protected override async Task<Dictionary<string, string?>> BackendSettingsAsync(string dataDirectory) => new()
+    private ShootAppFactory? _factory;
+
+    protected override ShootAppFactory Factory => _factory ?? throw new InvalidOperationException("not initialised");
+
+    public async Task InitializeAsync() =>
+        _factory = new ShootAppFactory(ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()));
+
+    public async Task DisposeAsync()
     {
-        ["Shoot:DataDirectory"] = dataDirectory,
-        ["ConnectionStrings:Postgres"] = await postgres.CreateDatabaseAsync(),
-        ["Jwt:SigningKey"] = "rooms-tests-hs256-signing-key-0123456789abcdef",
-    };
+        if (_factory is not null)
+            await _factory.DisposeAsync();
+    }
 }
