@@ -2,6 +2,7 @@ using System.Net;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Rooms;
 
@@ -136,6 +137,39 @@ public abstract partial class RoomsApiTests
         (await GetAsync(bob, RoomPath(roomId))).AssertStatus(HttpStatusCode.NotFound);
         Assert.Empty(await RoomIdsAsync(bob, "/api/v1/chatrooms/favorites"));
         (await DeleteAsync(bob, RoomPath(roomId))).AssertStatus(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Everyone_leaving_at_once_still_deletes_the_room_and_leaves_nothing_behind()
+    {
+        var owner = await UserAsync("Owner");
+        var members = new List<TestUser>();
+        for (var i = 0; i < 7; i++)
+            members.Add(await UserAsync($"Member {i}"));
+        var roomId = await NewGroupAsync(owner, "Stampede", [.. members]);
+
+        var leaving = await Task.WhenAll(members.Prepend(owner).Select(u => DeleteAsync(u, RoomPath(roomId))));
+
+        Assert.All(leaving, r => r.AssertStatus(HttpStatusCode.OK));
+        Assert.Equal(0L, await CountAsync("SELECT COUNT(*) FROM rooms WHERE id = @roomId", roomId));
+        Assert.Equal(0L, await CountAsync("SELECT COUNT(*) FROM room_participants WHERE room_id = @roomId", roomId));
+    }
+
+    [Fact]
+    public async Task When_the_owner_and_others_leave_at_once_exactly_one_owner_remains()
+    {
+        var owner = await UserAsync("Owner");
+        var members = new List<TestUser>();
+        for (var i = 0; i < 6; i++)
+            members.Add(await UserAsync($"Member {i}"));
+        var roomId = await NewGroupAsync(owner, "Hand-over", [.. members]);
+
+        var leaving = await Task.WhenAll(members.Take(3).Prepend(owner).Select(u => DeleteAsync(u, RoomPath(roomId))));
+
+        Assert.All(leaving, r => r.AssertStatus(HttpStatusCode.OK));
+        var roles = await RolesAsync(members[5], roomId);
+        Assert.Equal(members.Skip(3).Select(m => m.Id), roles.Keys);
+        Assert.Equal(["OWNER", "MEMBER", "MEMBER"], roles.Values);
     }
 
     /// <summary>Reads the app's own database, to see that nothing of a deleted room is left behind.</summary>

@@ -139,6 +139,14 @@ public abstract partial class RoomsApiTests
         var add = await PostAsync(owner, RoomPath(fullId, "/participants"), new { userIds = new[] { others[99] } });
         add.AssertStatus(HttpStatusCode.Conflict);
         Assert.Equal(100, (await RolesAsync(owner, fullId)).Count);
+
+        // Two adds racing for the last seat: one gets it, the other is refused, and the room never passes 100.
+        var almostFull = IdOf((await CreateAsync(owner, "GROUP", others.Take(98), "99")).AssertStatus(HttpStatusCode.Created).Data);
+        var racing = await Task.WhenAll(
+            PostAsync(owner, RoomPath(almostFull, "/participants"), new { userIds = new[] { others[98] } }),
+            PostAsync(owner, RoomPath(almostFull, "/participants"), new { userIds = new[] { others[99] } }));
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], racing.Select(r => r.Status).Order());
+        Assert.Equal(100, (await RolesAsync(owner, almostFull)).Count);
     }
 
     [Fact]
