@@ -7,6 +7,7 @@ using Shoot.Infrastructure.Auth;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Health;
 using Shoot.Infrastructure.Messaging.Bus;
+using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.RateLimiting;
@@ -35,6 +36,7 @@ public static class InfrastructureRegistration
         services.AddRelationalDatabase(connections);
         services.AddMessageStore(connections);
         services.AddBus(connections);
+        services.AddPersistencePipeline(connections);
         services.AddRedisOrInProcess(connections);
         services.AddShootAuthentication();
         services.AddStomp(configuration);
