@@ -33,6 +33,8 @@ public static class InfrastructureRegistration
         var verdict = new ConnectionStringsValidator().Validate(null, connections);
         if (verdict.Failed)
             throw new OptionsValidationException(ConnectionStringsOptions.Section, typeof(ConnectionStringsOptions), verdict.Failures);
+        // First hosted service: refuse to share a data directory without a shared bus before anything opens its files.
+        services.AddHostedService<DataDirectoryLock>();
         services.AddRelationalDatabase(connections);
         services.AddMessageStore(connections);
         services.AddBus(connections);
