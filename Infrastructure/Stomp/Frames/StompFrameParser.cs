@@ -30,7 +30,7 @@ public static class StompFrameParser
         }
 
         var escaping = command.UsesEscaping() ? version : (StompVersion?)null;
-        var headers = new List<KeyValuePair<string, string>>();
+        var headers = new List<KeyValuePair<string, string>>(8); // typical frames carry 2-6 headers: one array, no regrowth
         long contentLength = -1;
         while (true)
         {

@@ -42,6 +42,23 @@ public class StompConnectTests
     }
 
     [Fact]
+    public async Task Handshake_authorization_header_is_accepted()
+    {
+        await using var host = await StompTestHost.StartAsync();
+        await using var client = await StompTestClient.OpenAsync(host.Uri, socket => socket.Options.SetRequestHeader("Authorization", "Bearer " + host.Jwt.Issue("9")));
+        await client.SendAsync("CONNECT\naccept-version:1.2\n\n\0");
+        Assert.Equal("9", (await client.ExpectAsync(StompCommand.Connected))["user-name"]);
+    }
+
+    [Fact]
+    public async Task Invalid_options_fail_at_start()
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => StompTestHost.StartAsync(new() { ["MaxFrameSize"] = "10" }));
+        Assert.Contains("MaxFrameSize", error.Message);
+    }
+
+    [Fact]
     public async Task Missing_token_is_an_error_then_close()
     {
         await using var host = await StompTestHost.StartAsync();
