@@ -160,6 +160,28 @@ public class StompMessagingTests
         Assert.Empty(host.Broker.SubscribersOf("/topic/forbidden/9"));
     }
 
+    [Fact]
+    public async Task A_failing_send_handler_is_refused_as_internal_error_and_the_connection_survives()
+    {
+        await using var host = await StompTestHost.StartAsync();
+        await using var client = await Connect(host, "u");
+        await Subscribe(client, "errors", "/user/queue/errors");
+        await client.SendFrameAsync(StompCommand.Send, "{}", ("destination", "/app/boom"), ("receipt", "boom"));
+        AssertRefusal(await client.ExpectAsync(StompCommand.Message), "INTERNAL_ERROR", "/app/boom", null);
+        await client.ExpectAsync(StompCommand.Receipt);
+        Assert.Contains(host.ServerErrors, e => e.Contains("feature bug"));
+        await Subscribe(client, "after", "/topic/after");
+    }
+
+    [Fact]
+    public async Task Plain_http_requests_are_refused()
+    {
+        await using var host = await StompTestHost.StartAsync();
+        using var http = new HttpClient();
+        var response = await http.GetAsync(host.Uri.ToString().Replace("ws://", "http://"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     private static void AssertRefusal(StompFrame message, string code, string destination, string? tempId)
     {
         Assert.Equal("/user/queue/errors", message["destination"]);
