@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Shoot.Infrastructure.Auth;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Health;
+using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.RateLimiting;
@@ -32,6 +33,7 @@ public static class InfrastructureRegistration
             throw new OptionsValidationException(ConnectionStringsOptions.Section, typeof(ConnectionStringsOptions), verdict.Failures);
         services.AddRelationalDatabase(connections);
         services.AddMessageStore(connections);
+        services.AddPersistencePipeline(connections);
         services.AddRedisOrInProcess(connections);
         services.AddShootAuthentication();
         services.AddShootHealthChecks(connections);

@@ -9,7 +9,7 @@ namespace Shoot.Infrastructure.Messaging.Pipeline;
 /// The embedded pipeline: a message is handed over once its row in the <c>outbox</c> table of <c>messages.db</c> is
 /// committed (what SENT_TO_KAFKA means without Kafka), so a crash loses nothing that was accepted.
 /// </summary>
-public sealed class OutboxPersistencePipeline(OutboxDatabase outbox, OutboxSignal signal, TimeProvider time) : IPersistencePipeline
+public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxSignal signal, TimeProvider time) : IPersistencePipeline
 {
     // One writer at a time in this process: SQLite serialises writers anyway, and waiting here is cheaper than
     // Microsoft.Data.Sqlite's sleep-and-retry on a busy database.
@@ -21,7 +21,7 @@ public sealed class OutboxPersistencePipeline(OutboxDatabase outbox, OutboxSigna
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await outbox.Database.OpenAsync(CancellationToken.None);
+            await using var connection = await messages.Sqlite.OpenAsync(CancellationToken.None);
             await connection.ExecuteAsync(
                 "INSERT INTO outbox (message_id, room_id, payload, enqueued_at) VALUES (@Id, @RoomId, @payload, @now)",
                 new { message.Id, message.RoomId, payload, now = time.GetUtcNow().ToUnixTimeMilliseconds() });
@@ -32,12 +32,6 @@ public sealed class OutboxPersistencePipeline(OutboxDatabase outbox, OutboxSigna
         }
         signal.Wake();
     }
-}
-
-/// <summary>The SQLite file that holds the outbox: the embedded message store's <c>messages.db</c>.</summary>
-public sealed class OutboxDatabase(ISqlDatabase database)
-{
-    public ISqlDatabase Database { get; } = database;
 }
 
 /// <summary>Wakes the outbox worker when a row is enqueued, so it neither polls tightly nor waits for its slow poll.</summary>
