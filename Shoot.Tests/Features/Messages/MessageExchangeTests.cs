@@ -1,4 +1,5 @@
 using Shoot.Tests.Fixtures;
+using Shoot.Tests.Infrastructure.Messaging.Pipeline;
 using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Messages;
@@ -24,7 +25,10 @@ public sealed class ScaledOutMessageExchangeTests(RedisServerFixture redis, Post
         foreach (var (key, value) in ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))
             settings[key] = value;
         settings["ConnectionStrings:Redis"] = redis.ConnectionString;
-        settings["ConnectionStrings:Kafka"] = kafka.BootstrapServers;
+        var topic = "chat-" + Guid.NewGuid().ToString("N")[..8];
+        KafkaPersistencePipelineTests.CreateTopics(kafka, topic);
+        foreach (var (key, value) in KafkaPersistencePipelineTests.KafkaSettings(kafka, topic))
+            settings[key] = value;
         // Both instances on one host share messages.db, so whichever consumes a record stores it where both read.
         settings["Shoot:DataDirectory"] = Directory.CreateTempSubdirectory("shoot-shared-").FullName;
         await using var first = new ShootAppFactory(settings, kestrel: true);
