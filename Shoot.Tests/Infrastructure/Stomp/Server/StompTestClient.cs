@@ -15,6 +15,9 @@ internal sealed class StompTestClient : IAsyncDisposable
 
     public WebSocket Socket => _socket;
 
+    /// <summary>How long <see cref="ReceiveAsync"/> waits for a frame (a timeout aborts the socket, as ClientWebSocket does on cancel).</summary>
+    public TimeSpan ReceivePatience { get; set; } = Patience;
+
     public int HeartBeatsReceived { get; private set; }
 
     public WebSocketMessageType? LastMessageType { get; private set; }
@@ -59,7 +62,7 @@ internal sealed class StompTestClient : IAsyncDisposable
     /// <summary>The next frame, or null once the server closed (or dropped) the connection.</summary>
     public async Task<StompFrame?> ReceiveAsync()
     {
-        using var timeout = new CancellationTokenSource(Patience);
+        using var timeout = new CancellationTokenSource(ReceivePatience);
         var chunk = new byte[16 * 1024];
         while (true)
         {
