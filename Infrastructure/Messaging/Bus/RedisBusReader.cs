@@ -21,16 +21,46 @@ public sealed partial class RedisBusReader(IConnectionMultiplexer redis, BusDisp
     /// <summary>The id of the last event dispatched here; exposed for tests and diagnostics.</summary>
     public string LastId { get; private set; } = "0-0";
 
+    /// <summary>Waits briefly for the start position, so events published right after start are not skipped; never fails the start.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        var subscriber = redis.GetSubscriber();
-        await subscriber.SubscribeAsync(RedisChannel.Literal(RedisBusKeys.Notify), (_, _) => Wake());
-        var last = await redis.GetDatabase().StreamRangeAsync(RedisBusKeys.Stream, "-", "+", count: 1, messageOrder: Order.Descending);
-        LastId = _startAfter ?? (last.Length > 0 ? last[0].Id.ToString() : "0-0");
         await base.StartAsync(cancellationToken);
+        await Task.WhenAny(Started.Task, Task.Delay(TimeSpan.FromSeconds(5), cancellationToken));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Redis may be down when the instance starts: keep trying here rather than failing the start (readiness says it is down).
+        while (!await TryBeginAsync(stoppingToken))
+        {
+            if (stoppingToken.IsCancellationRequested)
+                return;
+        }
+        await ReadLoopAsync(stoppingToken);
+    }
+
+    private async Task<bool> TryBeginAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisBusKeys.Notify), (_, _) => Wake());
+            var last = await redis.GetDatabase().StreamRangeAsync(RedisBusKeys.Stream, "-", "+", count: 1, messageOrder: Order.Descending);
+            LastId = _startAfter ?? (last.Length > 0 ? last[0].Id.ToString() : "0-0");
+            Started.TrySetResult();
+            return true;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            LogReadFailed(logger, LastId, e);
+            await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return false;
+        }
+    }
+
+    /// <summary>Completes once the reader knows where it starts reading (tests wait for it).</summary>
+    public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task ReadLoopAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text.Json.Nodes;
 using Shoot.Tests.Fixtures;
@@ -12,6 +13,9 @@ namespace Shoot.Tests.Features.Rooms;
 public abstract partial class RoomsApiTests
 {
     protected abstract ShootAppFactory Factory { get; }
+
+    /// <summary>A fresh host on this suite's backend (its own data directory and database), with extra test services.</summary>
+    protected abstract Task<ShootAppFactory> CreateStandaloneFactoryAsync(Action<IServiceCollection> testServices);
 
     private ShootClient Client => Factory.CreateShootClient();
 
@@ -208,6 +212,9 @@ public sealed class RoomsOnSqlite : RoomsApiTests, IClassFixture<SqliteApp>
     public RoomsOnSqlite(SqliteApp app) => Factory = app.Factory;
 
     protected override ShootAppFactory Factory { get; }
+
+    protected override Task<ShootAppFactory> CreateStandaloneFactoryAsync(Action<IServiceCollection> testServices) =>
+        Task.FromResult(new ShootAppFactory(testServices: testServices));
 }
 
 [Collection(PostgresCollection.Name)]
@@ -219,6 +226,9 @@ public sealed class RoomsOnPostgres(PostgresServerFixture postgres) : RoomsApiTe
 
     public async Task InitializeAsync() =>
         _factory = new ShootAppFactory(ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()));
+
+    protected override async Task<ShootAppFactory> CreateStandaloneFactoryAsync(Action<IServiceCollection> testServices) =>
+        new(ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()), testServices: testServices);
 
     public async Task DisposeAsync()
     {
