@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Shoot.Infrastructure.Auth;
+using Shoot.Infrastructure.Caching;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Health;
 using Shoot.Infrastructure.Persistence;
@@ -28,6 +29,7 @@ public static class InfrastructureRegistration
         var connections = ConnectionStringsOptions.From(configuration);
         services.AddRelationalDatabase(connections);
         services.AddRedisOrInProcess(connections);
+        services.AddCache(connections);
         services.AddShootAuthentication();
         services.AddShootHealthChecks(connections);
         services.AddHostedService<AdapterReport>();
