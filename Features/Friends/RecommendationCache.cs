@@ -5,8 +5,8 @@ using Shoot.Infrastructure.Caching;
 namespace Shoot.Features.Friends;
 
 /// <summary>
-/// Caches each user's ranked recommendations (the first <see cref="Window"/> of them, per maxDepth) and decides when an
-/// entry is outdated.
+/// Caches each user's pages of ranked recommendations (per maxDepth, skip and limit) and decides when an entry is
+/// outdated.
 /// <para>
 /// Who is affected by a change: a new or removed friendship A–B changes the walk of every user within maxDepth (≤ 4)
 /// hops of A or B — on a connected graph of 50 friends each, that is nearly everyone — so friendship changes bump one
@@ -21,17 +21,16 @@ namespace Shoot.Features.Friends;
 public sealed partial class RecommendationCache(ICache cache, ILogger<RecommendationCache> logger)
     : INotificationHandler<FriendAdded>, INotificationHandler<FriendRemoved>, INotificationHandler<FriendRequestChanged>
 {
-    public const int Window = 200;
     public static readonly TimeSpan TimeToLive = TimeSpan.FromMinutes(10);
 
     private const string GraphVersionKey = "friend-graph";
 
     public async Task<IReadOnlyList<RecommendFriends.Ranked>> GetOrRankAsync(
-        long userId, int maxDepth, Func<Task<IReadOnlyList<RecommendFriends.Ranked>>> rank, CancellationToken ct)
+        long userId, int maxDepth, int skip, int limit, Func<Task<IReadOnlyList<RecommendFriends.Ranked>>> rank, CancellationToken ct)
     {
         var graphVersion = await cache.GetVersionAsync(GraphVersionKey, ct);
         var userVersion = await cache.GetVersionAsync(UserVersionKey(userId), ct);
-        var key = $"friend-recs:{userId}:{maxDepth}:{graphVersion}:{userVersion}";
+        var key = $"friend-recs:{userId}:{maxDepth}:{skip}:{limit}:{graphVersion}:{userVersion}";
         if (await cache.GetAsync(key, ct) is { } cached)
             return JsonSerializer.Deserialize<RecommendFriends.Ranked[]>(cached)!;
         var ranked = await rank();
