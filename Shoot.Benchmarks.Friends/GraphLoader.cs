@@ -26,13 +26,18 @@ public static class GraphLoader
         var clock = Stopwatch.StartNew();
         var edges = Generate(users, averageFriends, seed);
         Console.WriteLine($"generated {edges.Length:N0} directed edges in {clock.Elapsed.TotalSeconds:F1}s");
-        await using var connection = await database.OpenAsync();
-        if (connection is NpgsqlConnection postgres)
-            await CopyAsync(postgres, users, edges);
-        else
-            await InsertAsync((SqliteConnection)connection, users, edges);
+        await using (var connection = await database.OpenAsync())
+        {
+            if (connection is NpgsqlConnection postgres)
+                await CopyAsync(postgres, users, edges);
+            else
+                await InsertAsync((SqliteConnection)connection, users, edges);
+        }
         Console.WriteLine($"loaded in {clock.Elapsed.TotalSeconds:F1}s; analysing");
-        await connection.ExecuteAsync(connection is NpgsqlConnection ? "VACUUM ANALYZE" : "ANALYZE", commandTimeout: 0);
+        // VACUUM also sets the visibility map, which the walk's index-only scans need to skip the heap. Run from the
+        // loading connection it left friendships' pages unmarked here, so it gets a connection of its own.
+        await using (var connection = await database.OpenAsync())
+            await connection.ExecuteAsync(database.Dialect == SqlDialect.Postgres ? "VACUUM ANALYZE" : "ANALYZE", commandTimeout: 0, commandType: System.Data.CommandType.Text);
         Console.WriteLine($"ready after {clock.Elapsed.TotalSeconds:F1}s");
     }
 

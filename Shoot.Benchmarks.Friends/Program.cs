@@ -16,7 +16,7 @@ using Shoot.Infrastructure.Persistence;
 // Usage (see docs/benchmarks-friends.md):
 //   dotnet run -c Release --project Shoot.Benchmarks.Friends -- --backend sqlite --data-dir /tmp/friends-bench-sqlite
 //   dotnet run -c Release --project Shoot.Benchmarks.Friends -- --backend postgres --postgres "Host=127.0.0.1;Port=55432;Username=postgres;Database=friends_bench"
-// Options: --users 100000 --avg-friends 50 --samples 200 --depths 2,3,4 --seed 42 --explain
+// Options: --users 100000 --avg-friends 50 --samples 200 --depths 2,3,4 --full-walk-samples 50 --seed 42 --explain
 var options = Args.Parse(args);
 var settings = new Dictionary<string, string?>();
 if (options.Backend == "postgres")
@@ -65,6 +65,19 @@ foreach (var depth in options.Depths)
     Console.WriteLine($"maxDepth={depth} limit=10, {sample.Length - 3} users (avg {itemsSeen / (double)(sample.Length - 3):F1} items):");
     Print("  cold  ", cold);
     Print("  cached", cached);
+    if (depth > 2)
+    {
+        // The worst case: the full walk, which runs when two-hop users cannot fill the page (few friends of friends, deep pages).
+        var full = new LongHistogram(TimeStamp.Minutes(10), 3);
+        foreach (var user in sample.Skip(3).Take(options.FullWalkSamples))
+        {
+            await using var connection = await database.OpenAsync();
+            var started = Stopwatch.GetTimestamp();
+            _ = (await connection.QueryAsync(RecommendFriends.RankSql, new { callerId = user, maxDepth = depth, limit = 10, skip = 0 }, commandTimeout: 0)).AsList();
+            full.RecordValue(Stopwatch.GetTimestamp() - started);
+        }
+        Print("  full walk (SQL only)", full);
+    }
 }
 
 async Task<long> Measure(int depth, long[] users, LongHistogram? histogram)
@@ -98,7 +111,7 @@ static async Task Explain(System.Data.Common.DbConnection connection, SqlDialect
         Console.WriteLine(string.Join(" | ", row.Values));
 }
 
-internal sealed record Args(string Backend, string? Postgres, string DataDirectory, int Users, int AverageFriends, int Samples, int[] Depths, int Seed, bool Explain)
+internal sealed record Args(string Backend, string? Postgres, string DataDirectory, int Users, int AverageFriends, int Samples, int[] Depths, int Seed, bool Explain, int FullWalkSamples)
 {
     public static Args Parse(string[] args)
     {
@@ -107,6 +120,6 @@ internal sealed record Args(string Backend, string? Postgres, string DataDirecto
             Get("--backend", "sqlite"), Get("--postgres", "") is { Length: > 0 } pg ? pg : null,
             Get("--data-dir", "./friends-bench-data"), int.Parse(Get("--users", "100000")), int.Parse(Get("--avg-friends", "50")),
             int.Parse(Get("--samples", "200")), Get("--depths", "2,3,4").Split(',').Select(int.Parse).ToArray(),
-            int.Parse(Get("--seed", "42")), args.Contains("--explain"));
+            int.Parse(Get("--seed", "42")), args.Contains("--explain"), int.Parse(Get("--full-walk-samples", "50")));
     }
 }

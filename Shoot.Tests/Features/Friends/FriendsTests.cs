@@ -14,6 +14,8 @@ public abstract partial class FriendsTests(ApiHost host) : IAsyncLifetime
 
     protected ApiHost Host { get; } = host;
 
+    protected ApiClient Api => _api;
+
     /// <summary>The settings that choose this class's backend.</summary>
     protected abstract Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync();
 
@@ -242,7 +244,7 @@ public abstract partial class FriendsTests(ApiHost host) : IAsyncLifetime
     private async Task<long> SendAsync(TestUser from, TestUser to) =>
         (await _api.CallAsync(HttpMethod.Post, Requests, from, new { targetUserId = to.Id }, HttpStatusCode.Created)).GetProperty("id").GetInt64();
 
-    private async Task MakeFriendsAsync(TestUser from, TestUser to)
+    protected async Task MakeFriendsAsync(TestUser from, TestUser to)
     {
         var requestId = await SendAsync(from, to);
         await _api.CallAsync(HttpMethod.Post, $"{Requests}/{requestId}/accept", to, null, HttpStatusCode.OK);
