@@ -67,7 +67,7 @@ foreach (var depth in options.Depths)
     Print("  cached", cached);
     if (depth > 2)
     {
-        // The worst case: the full walk, which runs when two-hop users cannot fill the page (few friends of friends, deep pages).
+        // The worst case: the full walk, which runs when the shallower levels cannot fill the page (few friends of friends, deep pages).
         var full = new LongHistogram(TimeStamp.Minutes(10), 3);
         foreach (var user in sample.Skip(3).Take(options.FullWalkSamples))
         {

@@ -88,19 +88,21 @@ public static partial class RecommendFriends
         }
 
         /// <summary>
-        /// Everyone two hops away shares at least one friend with the caller and everyone further away shares none, so
-        /// the ranking starts with all the two-hop users. When there are enough of them to fill the page, the deeper walk
-        /// cannot change it, and the two-hop walk (about a tenth of the cost of three hops at 50 friends each, see
-        /// docs/benchmarks-friends.md) answers alone; otherwise the full walk runs. Both give the same page.
+        /// Everyone two hops away shares at least one friend with the caller and everyone further away shares none, so the
+        /// ranking (mutual friends, then depth) lists every user within d hops before any user beyond d, for every d ≥ 2:
+        /// the walk bounded at d yields a prefix of the full ranking. When that prefix already fills the page, the deeper
+        /// walk cannot change it, so the walk grows one level at a time and stops at the first that fills the page. At 50
+        /// friends each the two-hop walk costs about a tenth of the three-hop one, and four hops cost seconds
+        /// (docs/benchmarks-friends.md); an unfilled level only adds its own, smaller cost to the next.
         /// </summary>
         internal async Task<IReadOnlyList<Ranked>> RankAsync(long callerId, int maxDepth, int limit, int skip, CancellationToken ct)
         {
             await using var connection = await database.OpenAsync(ct);
-            if (maxDepth > 2)
+            for (var depth = 2; depth < maxDepth; depth++)
             {
-                var near = await QueryAsync(connection, callerId, 2, limit, skip, ct);
-                if (near.Count == limit)
-                    return near;
+                var prefix = await QueryAsync(connection, callerId, depth, limit, skip, ct);
+                if (prefix.Count == limit)
+                    return prefix;
             }
             return await QueryAsync(connection, callerId, maxDepth, limit, skip, ct);
         }

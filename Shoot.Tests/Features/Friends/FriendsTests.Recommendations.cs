@@ -167,7 +167,7 @@ public abstract partial class FriendsTests
 
     /// <summary>
     /// Every user's full ranking, at every depth, equals an in-memory breadth-first search over the same edges; and so
-    /// does every page of two (pages that two-hop users fill alone are answered without the deeper walk, the others with it).
+    /// does every page of two (a page that a shallower walk fills is answered by it, without the deeper levels).
     /// </summary>
     private async Task AssertMatchesBreadthFirstAsync(TestUser[] users, List<(long, long)> edges)
     {
