@@ -1,7 +1,12 @@
 using Shoot.Features.Auth;
 using Shoot.Features.Common;
 using Shoot.Features.Friends;
+using Shoot.Features.Messages;
+using Shoot.Features.Rooms;
 using Shoot.Features.Users;
+
+using Shoot.Infrastructure.Messaging.Pipeline;
+using Shoot.Infrastructure.Stomp.Server;
 
 namespace Shoot.Features;
 
@@ -27,6 +32,15 @@ public static class FeaturesRegistration
         services.AddScoped<RefreshTokenStore>();
         services.AddScoped<FriendshipStore>();
         services.AddScoped<RecommendationCache>();
+        services.AddScoped<RoomMembership>();
+        services.AddScoped<RoomDirectory>();
+
+        services.AddSingleton<SendStatusReporter>();
+        services.AddSingleton<IPersistenceObserver, PersistenceStatusObserver>();
+        services.AddSingleton<IStompSendHandler, ChatSendHandler>();
+        services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), MessageTopics.MessagesPrefix));
+        services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), MessageTopics.StatusPrefix));
+        services.AddSingleton<IStompSubscriptionListener, ResumeSubscription>();
         return services;
     }
 }

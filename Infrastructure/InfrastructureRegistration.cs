@@ -7,9 +7,13 @@ using Shoot.Infrastructure.Auth;
 using Shoot.Infrastructure.Caching;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Health;
+using Shoot.Infrastructure.Messaging.Bus;
+using Shoot.Infrastructure.Messaging.Pipeline;
+using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.RateLimiting;
 using Shoot.Infrastructure.Redis;
+using Shoot.Infrastructure.Stomp.Server;
 using Shoot.Infrastructure.Web;
 
 namespace Shoot.Infrastructure;
@@ -21,16 +25,26 @@ public static class InfrastructureRegistration
     {
         services.AddOptions<ShootOptions>().BindConfiguration(ShootOptions.Section).ValidateOnStart();
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ConnectionStringsOptions>().BindConfiguration(ConnectionStringsOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ConnectionStringsOptions>, ConnectionStringsValidator>();
+        services.AddOptions<ConnectionStringsOptions>().BindConfiguration(ConnectionStringsOptions.Section);
         services.AddSingleton(TimeProvider.System);
 
-        // Adapters are chosen at registration time from the same section the options bind to.
+        // Adapters are chosen here, at registration, from the same section the options bind to; so the connection
+        // strings are validated here too, before anything could try to use a bad one.
         var connections = ConnectionStringsOptions.From(configuration);
+        var verdict = new ConnectionStringsValidator().Validate(null, connections);
+        if (verdict.Failed)
+            throw new OptionsValidationException(ConnectionStringsOptions.Section, typeof(ConnectionStringsOptions), verdict.Failures);
+        // First hosted service: refuse to share a data directory without a shared bus before anything opens its files.
+        services.AddHostedService<DataDirectoryLock>();
         services.AddRelationalDatabase(connections);
+        services.AddMessageStore(connections);
+        services.AddBus(connections);
+        services.AddPersistencePipeline(connections);
         services.AddRedisOrInProcess(connections);
         services.AddCache(connections);
         services.AddShootAuthentication();
+        services.AddStomp(configuration);
+        services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();
         services.AddShootHealthChecks(connections);
         services.AddHostedService<AdapterReport>();
 
@@ -50,21 +64,43 @@ public static class InfrastructureRegistration
     }
 
     /// <summary>
+    /// No endpoint matched: 404. Routing's own rejection endpoints (405 wrong method, 415 wrong content type) are plain
+    /// <see cref="Endpoint"/>s without metadata, so the fallback auth policy would turn them into 401 for anonymous callers;
+    /// they run here, before auth, and the status-code envelope describes them.
+    /// </summary>
+    private static Task AnswerUnroutableRequests(HttpContext context, RequestDelegate next) => context.GetEndpoint() switch
+    {
+        null => EnvelopeWriter.WriteStatusAsync(context, (int)HttpStatusCode.NotFound),
+        RouteEndpoint => next(context),
+        { RequestDelegate: { } rejection } => rejection(context),
+        _ => next(context),
+    };
+
+    /// <summary>
     /// The middleware every request goes through, in order: client address, error envelope, routing, a 404 envelope for
-    /// paths no endpoint matches (before auth, so an unknown path is 404 for everyone), auth rate limit, authentication.
+    /// paths no endpoint matches and routing's 405/415 (before auth, so they are the same for everyone), auth rate limit, authentication.
     /// </summary>
     public static WebApplication UseShootInfrastructure(this WebApplication app)
     {
         app.UseForwardedHeaders();
         app.UseMiddleware<ApiErrorMiddleware>();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseStatusCodePages(context => EnvelopeWriter.WriteStatusAsync(context.HttpContext, context.HttpContext.Response.StatusCode));
         app.UseRouting();
-        app.Use((context, next) => context.GetEndpoint() is null && !context.WebSockets.IsWebSocketRequest
-            ? EnvelopeWriter.WriteStatusAsync(context, (int)HttpStatusCode.NotFound)
-            : next(context));
+        app.Use(AnswerUnroutableRequests);
         app.UseMiddleware<AuthRateLimitMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>
+    /// STOMP over WebSocket at <c>/ws/chat</c>. The handshake is anonymous at the HTTP level: the STOMP server itself
+    /// authenticates (CONNECT's Authorization header, or the handshake's <c>?token=</c>) and answers ERROR frames.
+    /// </summary>
+    public static WebApplication MapShootStomp(this WebApplication app)
+    {
+        app.MapStomp("/ws/chat").AllowAnonymous();
         return app;
     }
 }

@@ -16,13 +16,23 @@ public sealed class SigningKeyProvider
     public SigningKeyProvider(IOptions<JwtOptions> jwt, IOptions<ShootOptions> shoot)
     {
         var configured = jwt.Value.SigningKey;
-        var bytes = string.IsNullOrEmpty(configured)
-            ? LoadOrCreate(Path.Combine(shoot.Value.ResolveDataDirectory(), KeyFileName))
-            : Encoding.UTF8.GetBytes(configured);
-        Key = new SymmetricSecurityKey(bytes);
+        if (string.IsNullOrEmpty(configured))
+        {
+            var path = Path.Combine(shoot.Value.ResolveDataDirectory(), KeyFileName);
+            Key = new SymmetricSecurityKey(LoadOrCreate(path));
+            Source = $"kept in {path}";
+        }
+        else
+        {
+            Key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(configured));
+            Source = "from Jwt:SigningKey";
+        }
     }
 
     public SymmetricSecurityKey Key { get; }
+
+    /// <summary>Where the key came from, for the startup log.</summary>
+    public string Source { get; }
 
     private static byte[] LoadOrCreate(string path)
     {

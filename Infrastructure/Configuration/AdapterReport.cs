@@ -1,20 +1,24 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Shoot.Infrastructure.Auth;
 using Shoot.Infrastructure.Persistence;
 
 namespace Shoot.Infrastructure.Configuration;
 
 /// <summary>Logs at start which adapter serves each port, so an operator sees at a glance what an instance is talking to.</summary>
-public sealed partial class AdapterReport(IOptions<ConnectionStringsOptions> connections, ISqlDatabase database, ILogger<AdapterReport> logger) : IHostedService
+public sealed partial class AdapterReport(IOptions<ConnectionStringsOptions> connections, ISqlDatabase database, SigningKeyProvider signingKey,
+    ILogger<AdapterReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var c = connections.Value;
         LogPort(logger, "users, friends, rooms, schedules", database.Description);
-        LogPort(logger, "messages", c.HasMongo ? "MongoDB" : database.Dialect == SqlDialect.Sqlite ? "SQLite" : "SQLite (local file)");
+        LogPort(logger, "messages", c.HasMongo ? "MongoDB" : "SQLite (local file under Shoot:DataDirectory)");
         LogPort(logger, "fan-out bus", c.HasRedis ? "Redis Streams" : "in-process");
         LogPort(logger, "persistence pipeline", c.HasKafka ? "Kafka topic chat-messages" : "in-process queue");
         LogPort(logger, "locks, rate limits, presence, caches", c.HasRedis ? "Redis" : "in-process");
+        // Resolving the key here creates it at start (embedded mode), so an unwritable data directory fails now, not at the first login.
+        LogSigningKey(logger, signingKey.Source);
         return Task.CompletedTask;
     }
 
@@ -22,4 +26,7 @@ public sealed partial class AdapterReport(IOptions<ConnectionStringsOptions> con
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Port {Port}: {Adapter}")]
     private static partial void LogPort(ILogger logger, string port, string adapter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "JWT signing key: {Source}")]
+    private static partial void LogSigningKey(ILogger logger, string source);
 }

@@ -38,6 +38,9 @@ public static class EnvelopeWriter
     /// </summary>
     public static Task WriteStatusAsync(HttpContext context, int status)
     {
+        // A body that is not JSON is, to a JSON API, malformed JSON: the contract's 400 VALIDATION_FAILED.
+        if (status == StatusCodes.Status415UnsupportedMediaType)
+            return WriteErrorAsync(context, ErrorCode.ValidationFailed, "The request body must be JSON (Content-Type: application/json).");
         var known = Enum.GetValues<ErrorCode>().Where(c => ErrorCodes.StatusOf(c) == status).Cast<ErrorCode?>().FirstOrDefault();
         var phrase = ReasonPhrases.GetReasonPhrase(status);
         var name = known is { } code ? ErrorCodes.WireName(code) : phrase.ToUpperInvariant().Replace(' ', '_');

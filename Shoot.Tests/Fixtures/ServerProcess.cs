@@ -16,6 +16,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _standardOutput = new();
+    private readonly bool _keepStandardOutput;
 
     static ServerProcess()
     {
@@ -28,10 +30,11 @@ public sealed class ServerProcess : IAsyncDisposable
         };
     }
 
-    private ServerProcess(string commandLine, Process process)
+    private ServerProcess(string commandLine, Process process, bool keepStandardOutput)
     {
         CommandLine = commandLine;
         _process = process;
+        _keepStandardOutput = keepStandardOutput;
     }
 
     public string CommandLine { get; }
@@ -49,8 +52,16 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a program; with <paramref name="runAsUser"/> and when we are root, as that OS user.</summary>
-    public static ServerProcess Start(string fileName, IEnumerable<string> arguments, string? runAsUser = null)
+    /// <summary>
+    /// Starts a program; with <paramref name="runAsUser"/> and when we are root, as that OS user;
+    /// <paramref name="configure"/> may set its environment or working directory.
+    /// </summary>
+    public static ServerProcess Start(
+        string fileName, IEnumerable<string> arguments, string? runAsUser = null, Action<ProcessStartInfo>? configure = null) =>
+        Start(fileName, arguments, runAsUser, configure, keepStandardOutput: false);
+
+    private static ServerProcess Start(
+        string fileName, IEnumerable<string> arguments, string? runAsUser, Action<ProcessStartInfo>? configure, bool keepStandardOutput)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -70,11 +81,13 @@ public sealed class ServerProcess : IAsyncDisposable
             startInfo.UserName = runAsUser;
         }
 
+        configure?.Invoke(startInfo);
+
         var commandLine = string.Join(' ', startInfo.ArgumentList.Prepend(fileName).Select(a => a.Length == 0 ? "''" : a));
         var process = new Process { StartInfo = startInfo };
-        var server = new ServerProcess(commandLine, process);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        var server = new ServerProcess(commandLine, process, keepStandardOutput);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data, standardOutput: true);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data, standardOutput: false);
         try
         {
             process.Start();
@@ -95,9 +108,14 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Starts a server and waits until <paramref name="isReady"/> says yes; kills it if it never does.</summary>
     public static async Task<ServerProcess> StartReadyAsync(
-        string fileName, IEnumerable<string> arguments, Func<Task<bool>> isReady, TimeSpan timeout, string? runAsUser = null)
+        string fileName,
+        IEnumerable<string> arguments,
+        Func<Task<bool>> isReady,
+        TimeSpan timeout,
+        string? runAsUser = null,
+        Action<ProcessStartInfo>? configure = null)
     {
-        var server = Start(fileName, arguments, runAsUser);
+        var server = Start(fileName, arguments, runAsUser, configure);
         try
         {
             await server.WaitUntilReadyAsync(isReady, timeout);
@@ -110,11 +128,13 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a program to its end and returns its output; a non-zero exit code throws with that output.</summary>
+    /// <summary>
+    /// Runs a program to its end and returns its standard output; a non-zero exit code throws with all it printed.
+    /// </summary>
     public static async Task<string> RunAsync(
         string fileName, IEnumerable<string> arguments, string? runAsUser = null, TimeSpan? timeout = null)
     {
-        await using var run = Start(fileName, arguments, runAsUser);
+        await using var run = Start(fileName, arguments, runAsUser, configure: null, keepStandardOutput: true);
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(2));
         try
         {
@@ -130,7 +150,10 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new InvalidOperationException($"`{run.CommandLine}` exited with code {run._process.ExitCode}:\n{run.Output}");
         }
 
-        return run.Output;
+        lock (run._output)
+        {
+            return run._standardOutput.ToString();
+        }
     }
 
     /// <summary>
@@ -203,7 +226,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private void Append(string? line)
+    private void Append(string? line, bool standardOutput)
     {
         if (line is null)
         {
@@ -212,6 +235,12 @@ public sealed class ServerProcess : IAsyncDisposable
 
         lock (_output)
         {
+            // Kept whole: callers of RunAsync parse it. Servers print to it too, so only those runs keep it.
+            if (standardOutput && _keepStandardOutput)
+            {
+                _standardOutput.AppendLine(line);
+            }
+
             if (_output.Length > MaxKeptOutputChars)
             {
                 _output.Remove(0, _output.Length - MaxKeptOutputChars / 2);

@@ -1,25 +1,23 @@
 using System.Net;
 using Shoot.Tests.Fixtures;
+using Shoot.Tests.Support;
 using StackExchange.Redis;
 
 namespace Shoot.Tests.Features.Friends;
 
-/// <summary>The friends suite on the embedded backend: SQLite in a fresh data directory.</summary>
+/// <summary>The friends suite on the embedded backend: SQLite in the host's own fresh data directory.</summary>
 public sealed class SqliteFriendsTests(ApiHost host) : FriendsTests(host), IClassFixture<ApiHost>
 {
-    protected override async Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync() =>
-        new Dictionary<string, string?> { ["Shoot:DataDirectory"] = await Host.TempDataDirectoryAsync() };
+    protected override Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>());
 }
 
 /// <summary>The friends suite on PostgreSQL: a new database on the shared throwaway server.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresFriendsTests(PostgresServerFixture postgres, ApiHost host) : FriendsTests(host), IClassFixture<ApiHost>
 {
-    protected override async Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync() => new Dictionary<string, string?>
-    {
-        ["ConnectionStrings:Postgres"] = await postgres.CreateDatabaseAsync(),
-        ["Jwt:SigningKey"] = "friends-tests-signing-key-of-at-least-32-bytes",
-    };
+    protected override async Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync() =>
+        ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync());
 }
 
 /// <summary>
@@ -30,12 +28,11 @@ public sealed class PostgresFriendsTests(PostgresServerFixture postgres, ApiHost
 public sealed class PostgresRedisFriendsTests(PostgresServerFixture postgres, RedisServerFixture redis, ApiHost host)
     : FriendsTests(host), IClassFixture<ApiHost>, IClassFixture<RedisServerFixture>
 {
-    protected override async Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync() => new Dictionary<string, string?>
-    {
-        ["ConnectionStrings:Postgres"] = await postgres.CreateDatabaseAsync(),
-        ["ConnectionStrings:Redis"] = redis.ConnectionString,
-        ["Jwt:SigningKey"] = "friends-tests-signing-key-of-at-least-32-bytes",
-    };
+    protected override async Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync() =>
+        new Dictionary<string, string?>(ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+        };
 
     [Fact]
     public async Task Recommendations_and_their_versions_live_in_redis()

@@ -146,7 +146,7 @@ public abstract partial class FriendsTests
     }
 
     /// <summary>Makes the given pairs of <paramref name="users"/> friends through the API; returns the edges by user id.</summary>
-    private async Task<List<(long, long)>> BuildGraphAsync(TestUser[] users, IEnumerable<(int, int)> pairs)
+    private async Task<List<(long, long)>> BuildGraphAsync(Member[] users, IEnumerable<(int, int)> pairs)
     {
         var edges = new List<(long, long)>();
         foreach (var (x, y) in pairs)
@@ -157,7 +157,7 @@ public abstract partial class FriendsTests
         return edges;
     }
 
-    private async Task<List<(long UserId, long MutualFriends, long Depth)>> RecommendAsync(TestUser user, string parameters = "")
+    private async Task<List<(long UserId, long MutualFriends, long Depth)>> RecommendAsync(Member user, string parameters = "")
     {
         var data = await _api.CallAsync(HttpMethod.Get, $"/api/v1/users/recommendations?{parameters}", user, null, HttpStatusCode.OK);
         return data.GetProperty("items").EnumerateArray()
@@ -169,7 +169,7 @@ public abstract partial class FriendsTests
     /// Every user's full ranking, at every depth, equals an in-memory breadth-first search over the same edges; and so
     /// does every page of two (a page that a shallower walk fills is answered by it, without the deeper levels).
     /// </summary>
-    private async Task AssertMatchesBreadthFirstAsync(TestUser[] users, List<(long, long)> edges)
+    private async Task AssertMatchesBreadthFirstAsync(Member[] users, List<(long, long)> edges)
     {
         foreach (var user in users)
         {

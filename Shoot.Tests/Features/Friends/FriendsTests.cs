@@ -235,27 +235,27 @@ public abstract partial class FriendsTests(ApiHost host) : IAsyncLifetime
         }
     }
 
-    private async Task<(TestUser, TestUser)> TwoUsersAsync()
+    private async Task<(Member, Member)> TwoUsersAsync()
     {
         var users = await _api.SignUpManyAsync(2);
         return (users[0], users[1]);
     }
 
-    private async Task<long> SendAsync(TestUser from, TestUser to) =>
+    private async Task<long> SendAsync(Member from, Member to) =>
         (await _api.CallAsync(HttpMethod.Post, Requests, from, new { targetUserId = to.Id }, HttpStatusCode.Created)).GetProperty("id").GetInt64();
 
-    protected async Task MakeFriendsAsync(TestUser from, TestUser to)
+    protected async Task MakeFriendsAsync(Member from, Member to)
     {
         var requestId = await SendAsync(from, to);
         await _api.CallAsync(HttpMethod.Post, $"{Requests}/{requestId}/accept", to, null, HttpStatusCode.OK);
     }
 
-    private async Task<List<long>> FriendIdsAsync(TestUser user) =>
+    private async Task<List<long>> FriendIdsAsync(Member user) =>
         (await _api.CallAsync(HttpMethod.Get, "/api/v1/users/friends", user, null, HttpStatusCode.OK)).GetProperty("items")
         .EnumerateArray().Select(u => u.GetProperty("id").GetInt64()).Order().ToList();
 
     /// <summary>Asserts the ids of the caller's pending requests, incoming and outgoing.</summary>
-    private async Task AssertPendingAsync(TestUser user, long[] incoming, long[] outgoing)
+    private async Task AssertPendingAsync(Member user, long[] incoming, long[] outgoing)
     {
         var data = await _api.CallAsync(HttpMethod.Get, Requests, user, null, HttpStatusCode.OK);
         foreach (var request in data.GetProperty("incoming").EnumerateArray().Concat(data.GetProperty("outgoing").EnumerateArray()))

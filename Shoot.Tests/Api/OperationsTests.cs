@@ -1,0 +1,63 @@
+using System.Net;
+using Shoot.Tests.Support;
+
+namespace Shoot.Tests.Api;
+
+public sealed class OperationsTests(SqliteApp app) : IClassFixture<SqliteApp>
+{
+    private readonly ShootClient _client = app.Factory.CreateShootClient();
+
+    [Fact]
+    public async Task Health_endpoints_answer_without_a_token()
+    {
+        (await _client.GetAsync("/health/live")).AssertStatus(HttpStatusCode.OK);
+        var ready = (await _client.GetAsync("/health/ready")).AssertStatus(HttpStatusCode.OK);
+        Assert.Equal("Healthy", ready.Data["checks"]!["database"]!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Metrics_are_served_in_prometheus_format()
+    {
+        (await _client.GetAsync("/health/live")).AssertStatus(HttpStatusCode.OK);
+        var text = await _client.Http.GetStringAsync("/metrics");
+        Assert.Contains("http_server_request_duration_seconds", text);
+        Assert.Contains("dotnet_", text);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_lists_the_auth_and_user_endpoints()
+    {
+        var document = await _client.Http.GetStringAsync("/openapi/v1.json");
+        foreach (var path in new[] { "/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/users/me", "/api/v1/users/search" })
+            Assert.Contains($"\"{path}\"", document);
+        var page = await _client.Http.GetAsync("/docs");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("text/html", page.Content.Headers.ContentType!.ToString());
+    }
+
+    [Fact]
+    public async Task The_embedded_signing_key_survives_a_restart()
+    {
+        var directory = Directory.CreateTempSubdirectory("shoot-restart-").FullName;
+        var settings = new Dictionary<string, string?> { ["Shoot:DataDirectory"] = directory };
+        TestUser user;
+        using (var first = new ShootAppFactory(settings))
+            user = await first.CreateShootClient().CreateUserAsync("key");
+        using var second = new ShootAppFactory(settings);
+        (await second.CreateShootClient().GetAsync("/api/v1/users/me", user.AccessToken)).AssertStatus(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Auth_endpoints_are_rate_limited_per_client_address()
+    {
+        using var limited = new ShootAppFactory(new Dictionary<string, string?> { ["Shoot:Limits:AuthRequestsPerMinutePerIp"] = "3" });
+        var client = limited.CreateShootClient();
+        for (var i = 0; i < 3; i++)
+            (await client.PostAsync("/api/v1/auth/login", new { username = "nobody", password = "whatever1" })).AssertStatus(HttpStatusCode.Unauthorized);
+        var refused = (await client.PostAsync("/api/v1/auth/signup", new { username = "someone", nickname = "S", password = "secret123" }))
+            .AssertError(HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        Assert.NotNull(refused.RetryAfter);
+        // Other endpoints are not counted against the auth budget.
+        (await client.GetAsync("/health/live")).AssertStatus(HttpStatusCode.OK);
+    }
+}

@@ -1,0 +1,68 @@
+using Shoot.Infrastructure.RateLimiting;
+using Shoot.Tests.Fixtures;
+using StackExchange.Redis;
+
+namespace Shoot.Tests.Infrastructure.RateLimiting;
+
+/// <summary>The counter port behaves the same in-process and on a real Redis.</summary>
+public abstract class CounterStoreSuite
+{
+    protected abstract ICounterStore Store { get; }
+
+    private static string NewKey() => "k" + Guid.NewGuid().ToString("N");
+
+    [Fact]
+    public async Task Increments_count_within_a_window_and_report_the_time_left()
+    {
+        var key = NewKey();
+        var first = await Store.IncrementAsync(key, TimeSpan.FromMinutes(1));
+        var second = await Store.IncrementAsync(key, TimeSpan.FromMinutes(1));
+        Assert.Equal(1, first.Count);
+        Assert.Equal(2, second.Count);
+        Assert.InRange(second.TimeLeft, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+    }
+
+    [Fact]
+    public async Task A_window_ends_and_counting_restarts()
+    {
+        var key = NewKey();
+        await Store.IncrementAsync(key, TimeSpan.FromMilliseconds(50));
+        await Store.IncrementAsync(key, TimeSpan.FromMilliseconds(50));
+        await Task.Delay(200);
+        Assert.Equal(1, (await Store.IncrementAsync(key, TimeSpan.FromMinutes(1))).Count);
+    }
+
+    [Fact]
+    public async Task Set_ttl_and_delete()
+    {
+        var key = NewKey();
+        Assert.Null(await Store.TimeToLiveAsync(key));
+        await Store.SetAsync(key, TimeSpan.FromMinutes(5));
+        Assert.InRange((await Store.TimeToLiveAsync(key))!.Value, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5));
+        await Store.DeleteAsync(key);
+        Assert.Null(await Store.TimeToLiveAsync(key));
+    }
+
+    [Fact]
+    public async Task Concurrent_increments_are_not_lost()
+    {
+        var key = NewKey();
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Store.IncrementAsync(key, TimeSpan.FromMinutes(1)).AsTask()));
+        Assert.Equal(201, (await Store.IncrementAsync(key, TimeSpan.FromMinutes(1))).Count);
+    }
+}
+
+public sealed class InMemoryCounterStoreTests : CounterStoreSuite
+{
+    protected override ICounterStore Store { get; } = new InMemoryCounterStore(TimeProvider.System);
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisCounterStoreTests(RedisServerFixture redis) : CounterStoreSuite, IDisposable
+{
+    private readonly ConnectionMultiplexer _connection = ConnectionMultiplexer.Connect(redis.ConnectionString);
+
+    protected override ICounterStore Store => new RedisCounterStore(_connection);
+
+    public void Dispose() => _connection.Dispose();
+}
