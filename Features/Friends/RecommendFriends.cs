@@ -15,12 +15,18 @@ namespace Shoot.Features.Friends;
 /// (below); each page of ranked ids is cached (<see cref="RecommendationCache"/>) and the profiles are read fresh on
 /// every call, so a changed nickname never waits for the cache.
 /// </summary>
-public static partial class RecommendFriends
+public static class RecommendFriends
 {
     public const int DefaultLimit = 10;
     public const int MaxLimit = 100;
     public const int DefaultMaxDepth = 3;
     public const int MaxDepthLimit = 4;
+
+    /// <summary>
+    /// Nobody pages through a thousand suggestions, and a page beyond what three hops can fill makes the handler walk all
+    /// four levels (seconds on a dense graph of 100,000 users), a cost a client could otherwise ask for at will.
+    /// </summary>
+    public const int MaxSkip = 1000;
 
     public sealed record Query(long CallerId, int? Limit, int? MaxDepth, int? Skip) : IQuery<ItemList<Recommendation>>;
 
@@ -34,7 +40,7 @@ public static partial class RecommendFriends
             // maxDepth 1 is allowed and always empty: everyone one hop away is already a friend.
             RuleFor(q => q.MaxDepth).InclusiveBetween(1, MaxDepthLimit).When(q => q.MaxDepth is not null)
                 .WithMessage($"maxDepth must be 1 to {MaxDepthLimit}.");
-            RuleFor(q => q.Skip).GreaterThanOrEqualTo(0).When(q => q.Skip is not null).WithMessage("skip must be 0 or more.");
+            RuleFor(q => q.Skip).InclusiveBetween(0, MaxSkip).When(q => q.Skip is not null).WithMessage($"skip must be 0 to {MaxSkip}.");
         }
     }
 

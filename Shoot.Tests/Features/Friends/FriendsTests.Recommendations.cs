@@ -137,6 +137,7 @@ public abstract partial class FriendsTests
     [InlineData("maxDepth=0")]
     [InlineData("maxDepth=5")]
     [InlineData("skip=-1")]
+    [InlineData("skip=1001")]
     [InlineData("limit=ten")]
     public async Task Out_of_range_recommendation_parameters_are_400(string parameters)
     {
