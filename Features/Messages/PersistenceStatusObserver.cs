@@ -22,7 +22,11 @@ public sealed class PersistenceStatusObserver(SendStatusReporter statuses, ISqlD
     public async ValueTask OnProcessingAsync(IReadOnlyList<StoredMessage> messages, CancellationToken ct)
     {
         foreach (var message in messages)
+        {
+            // Taking a record from the log proves it was handed over; the producer's own report may not have landed yet.
+            await statuses.ReportAsync(message, "SENT_TO_KAFKA", ct: ct);
             await statuses.ReportAsync(message, "PROCESSING", ct: ct);
+        }
     }
 
     public async ValueTask OnSavedAsync(IReadOnlyList<StoredMessage> messages, CancellationToken ct)

@@ -6,27 +6,24 @@ namespace Shoot.Features.Messages;
 
 /// <summary>
 /// Tells a room where a send got to (contract §8) and remembers it for retries. Statuses travel on the bus like the
-/// messages themselves, so they reach subscribers on every instance, after the message they describe.
+/// messages themselves, so they reach subscribers on every instance, after the message they describe; the sequencer
+/// publishes each only if it moves the send forward, so the producer and the consumer racing to report never show a
+/// client SENT_TO_KAFKA after PROCESSING.
 /// </summary>
-public sealed class SendStatusReporter(IEventBus bus, IMessageSequencer sequencer, TimeProvider clock)
+public sealed class SendStatusReporter(IMessageSequencer sequencer, IEventBus bus, TimeProvider clock)
 {
-    public async Task ReportAsync(StoredMessage message, string status, string? error = null, CancellationToken ct = default)
+    public Task<bool> ReportAsync(StoredMessage message, string status, string? error = null, CancellationToken ct = default)
     {
-        var persistedId = status == "SAVED" ? message.Id : null;
-        var record = new SendRecord(message.Id, message.Seq, status, error);
-        await sequencer.RecordStatusAsync(new SendKey(message.RoomId, message.SenderId, message.TempId), record, ct);
-        await PublishAsync(message.RoomId, new MessageStatusUpdate(message.TempId, status, persistedId, message.Seq, error, clock.GetUtcNow()), ct);
+        var update = new MessageStatusUpdate(message.TempId, status, status == "SAVED" ? message.Id : null, message.Seq, error, clock.GetUtcNow());
+        return sequencer.AdvanceStatusAsync(new SendKey(message.RoomId, message.SenderId, message.TempId),
+            new SendRecord(message.Id, message.Seq, status, error), ToEvent(message.RoomId, update), ct);
     }
 
     /// <summary>A retry of an earlier send: the earlier send's status, as it stands.</summary>
-    public Task RepeatAsync(long roomId, string tempId, SendRecord earlier, CancellationToken ct = default) =>
-        PublishAsync(roomId, new MessageStatusUpdate(tempId, earlier.Status, earlier.Status == "SAVED" ? earlier.MessageId : null,
-            earlier.Seq, earlier.ErrorMessage, clock.GetUtcNow()), ct);
+    public async Task RepeatAsync(long roomId, string tempId, SendRecord earlier, CancellationToken ct = default) =>
+        await bus.PublishAsync(ToEvent(roomId, new MessageStatusUpdate(tempId, earlier.Status,
+            earlier.Status == "SAVED" ? earlier.MessageId : null, earlier.Seq, earlier.ErrorMessage, clock.GetUtcNow())), ct);
 
-    /// <summary>A send refused before it got a seq (no message exists): FAILED with the reason.</summary>
-    public Task RefuseAsync(long roomId, string? tempId, string reason, CancellationToken ct = default) =>
-        PublishAsync(roomId, new MessageStatusUpdate(tempId, "FAILED", null, null, reason, clock.GetUtcNow()), ct);
-
-    private async Task PublishAsync(long roomId, MessageStatusUpdate update, CancellationToken ct) =>
-        await bus.PublishAsync(new BusEvent(MessageTopics.Status(roomId), JsonSerializer.Serialize(update, ShootJson.Options)), ct);
+    private static BusEvent ToEvent(long roomId, MessageStatusUpdate update) =>
+        new(MessageTopics.Status(roomId), JsonSerializer.Serialize(update, ShootJson.Options));
 }

@@ -13,8 +13,14 @@ public interface IMessageSequencer
     /// <summary>Messages of a room with seq &gt; <paramref name="afterSeq"/> still in the recent ring, oldest first.</summary>
     Task<IReadOnlyList<SequencedPayload>> RecentAsync(long roomId, long afterSeq, CancellationToken cancellationToken = default);
 
-    /// <summary>Records the latest status of a send, so a retry of it is answered with where the first attempt got to.</summary>
-    Task RecordStatusAsync(SendKey key, SendRecord record, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Moves a send to a later status and publishes <paramref name="statusEvent"/>, as one atomic step, only if the
+    /// status is later than the one recorded (SENDING &lt; SENT_TO_KAFKA &lt; PROCESSING &lt; SAVED &lt; FAILED). The producer and
+    /// the pipeline's consumer (possibly on another instance) race to report a message; this keeps every client's view
+    /// of each send in order and each status once. Returns false when the status was not later (nothing published).
+    /// Without a TempId nothing is recorded and the event is always published.
+    /// </summary>
+    Task<bool> AdvanceStatusAsync(SendKey key, SendRecord record, BusEvent statusEvent, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Identifies one send for deduplication. Without a TempId (server-made messages) nothing is deduplicated.</summary>
@@ -39,6 +45,26 @@ public sealed record SequencedPayload(long Seq, string Payload);
 
 public static class MessageSequencerDefaults
 {
+    /// <summary>
+    /// What an accepted send records before its SENDING status is published (by <see cref="IMessageSequencer.AdvanceStatusAsync"/>,
+    /// right after the accept). A retry in between is answered SENDING.
+    /// </summary>
+    public const string Accepted = "ACCEPTED";
+
+    /// <summary>The status a client is told for a recorded one.</summary>
+    public static string Visible(string status) => status == Accepted ? "SENDING" : status;
+
+    /// <summary>The order statuses move in; a send never goes back.</summary>
+    public static int RankOf(string status) => status switch
+    {
+        "SENDING" => 1,
+        "SENT_TO_KAFKA" => 2,
+        "PROCESSING" => 3,
+        "SAVED" => 4,
+        "FAILED" => 5,
+        _ => 0,
+    };
+
     /// <summary>Contract §8: a retry within 24 hours gets the first attempt's answer.</summary>
     public static readonly TimeSpan DedupeWindow = TimeSpan.FromHours(24);
 

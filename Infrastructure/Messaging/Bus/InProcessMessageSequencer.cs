@@ -31,7 +31,7 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
         {
             var dedupe = request.Key.TempId is not null;
             if (dedupe && _sends.TryGetValue(request.Key, out var earlier) && earlier.Expires > now)
-                return new AcceptOutcome(true, earlier.Record);
+                return new AcceptOutcome(true, earlier.Record with { Status = MessageSequencerDefaults.Visible(earlier.Record.Status) });
 
             var seq = ++room.Seq;
             var payload = request.PayloadBeforeSeq + seq + request.PayloadAfterSeq;
@@ -40,7 +40,7 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
                 room.Ring.Dequeue();
             var record = new SendRecord(request.MessageId, seq, "SENDING");
             if (dedupe)
-                _sends[request.Key] = (record, now + MessageSequencerDefaults.DedupeWindow);
+                _sends[request.Key] = (record with { Status = MessageSequencerDefaults.Accepted }, now + MessageSequencerDefaults.DedupeWindow);
             bus.Publish(new BusEvent(request.Destination, payload, Seq: seq));
             if (_sends.Count > SweepThreshold)
                 SweepExpired(now);
@@ -56,11 +56,24 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
             return Task.FromResult<IReadOnlyList<SequencedPayload>>(room.Ring.Where(m => m.Seq > afterSeq).ToList());
     }
 
-    public Task RecordStatusAsync(SendKey key, SendRecord record, CancellationToken cancellationToken = default)
+    public Task<bool> AdvanceStatusAsync(SendKey key, SendRecord record, BusEvent statusEvent, CancellationToken cancellationToken = default)
     {
-        if (key.TempId is not null)
-            _sends.AddOrUpdate(key, _ => (record, clock.GetUtcNow() + MessageSequencerDefaults.DedupeWindow), (_, old) => (record, old.Expires));
-        return Task.CompletedTask;
+        // The room's lock orders this against the accept that published the message and against other statuses.
+        var room = _rooms.GetOrAdd(key.RoomId, _ => new RoomState());
+        lock (room.Gate)
+        {
+            if (key.TempId is not null)
+            {
+                if (_sends.TryGetValue(key, out var current))
+                {
+                    if (MessageSequencerDefaults.RankOf(record.Status) <= MessageSequencerDefaults.RankOf(current.Record.Status))
+                        return Task.FromResult(false);
+                    _sends[key] = (record, current.Expires);
+                }
+            }
+            bus.Publish(statusEvent);
+            return Task.FromResult(true);
+        }
     }
 
     private void SweepExpired(DateTimeOffset now)

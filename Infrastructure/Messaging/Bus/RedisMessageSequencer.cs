@@ -36,7 +36,7 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
         redis.call('PEXPIRE', KEYS[1], ARGV[10])
         redis.call('PEXPIRE', KEYS[2], ARGV[10])
         if ARGV[1] == '1' then
-          redis.call('HSET', KEYS[3], 'id', ARGV[2], 'seq', seq, 'status', 'SENDING', 'error', '')
+          redis.call('HSET', KEYS[3], 'id', ARGV[2], 'seq', seq, 'status', 'ACCEPTED', 'error', '')
           redis.call('PEXPIRE', KEYS[3], ARGV[9])
         end
         redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'd', ARGV[6], 'p', payload, 'u', '', 's', seq)
@@ -44,11 +44,17 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
         return {'new', seq}
         """;
 
-    // Only an existing record is updated: a status arriving after the 24-hour window must not resurrect it.
-    private const string RecordScript = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then
+    // ARGV[5] is the new status's rank. An existing record moves only forward; a missing one (no tempId, or past the
+    // 24-hour window) is not resurrected, and the status is published all the same.
+    private const string AdvanceScript = """
+        if KEYS[1] ~= 'shoot:send:none' and redis.call('EXISTS', KEYS[1]) == 1 then
+          local rank = { ACCEPTED = 0, SENDING = 1, SENT_TO_KAFKA = 2, PROCESSING = 3, SAVED = 4, FAILED = 5 }
+          local current = rank[redis.call('HGET', KEYS[1], 'status')] or 0
+          if tonumber(ARGV[5]) <= current then return 0 end
           redis.call('HSET', KEYS[1], 'id', ARGV[1], 'seq', ARGV[2], 'status', ARGV[3], 'error', ARGV[4])
         end
+        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'd', ARGV[6], 'p', ARGV[7], 'u', '', 's', '')
+        redis.call('PUBLISH', KEYS[3], '1')
         return 1
         """;
 
@@ -59,7 +65,7 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
             result = await RunAcceptAsync(request, await store.MaxSeqAsync(request.Key.RoomId, cancellationToken));
         return (string?)result[0] switch
         {
-            "dup" => new AcceptOutcome(true, new SendRecord((string)result[1]!, (long)result[2], (string)result[3]!,
+            "dup" => new AcceptOutcome(true, new SendRecord((string)result[1]!, (long)result[2], MessageSequencerDefaults.Visible((string)result[3]!),
                 string.IsNullOrEmpty((string?)result[4]) ? null : (string?)result[4])),
             "new" => new AcceptOutcome(false, new SendRecord(request.MessageId, (long)result[1], "SENDING")),
             var other => throw new InvalidOperationException($"Unexpected answer from the accept script: {other}"),
@@ -94,11 +100,14 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
             .ToList();
     }
 
-    public async Task RecordStatusAsync(SendKey key, SendRecord record, CancellationToken cancellationToken = default)
+    public async Task<bool> AdvanceStatusAsync(SendKey key, SendRecord record, BusEvent statusEvent, CancellationToken cancellationToken = default)
     {
-        if (key.TempId is null)
-            return;
-        await redis.GetDatabase().ScriptEvaluateAsync(RecordScript, [RedisBusKeys.Send(key)],
-            [record.MessageId, record.Seq, record.Status, record.ErrorMessage ?? ""]);
+        RedisKey[] keys = [key.TempId is null ? NoSendKey : RedisBusKeys.Send(key), RedisBusKeys.Stream, RedisBusKeys.Notify];
+        RedisValue[] values =
+        [
+            record.MessageId, record.Seq, record.Status, record.ErrorMessage ?? "", MessageSequencerDefaults.RankOf(record.Status),
+            statusEvent.Destination, statusEvent.Payload, RedisBusKeys.StreamLength,
+        ];
+        return (long)(await redis.GetDatabase().ScriptEvaluateAsync(AdvanceScript, keys, values)) == 1;
     }
 }

@@ -50,24 +50,33 @@ public sealed partial class KafkaTopicInitializer(IOptions<ConnectionStringsOpti
         var o = options.Value;
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = connections.Value.Kafka })
             .SetLogHandler((_, m) => KafkaClientFactory.Log(logger, m)).Build();
-        var wanted = new[] { o.Topic, o.DeadLetterTopic }
+        // Look first, create only what is missing: an existing topic keeps its settings, and creating needs the
+        // controller, which a restarted cluster may not have elected yet while it serves metadata already.
+        var existing = admin.GetMetadata(TimeSpan.FromSeconds(30)).Topics
+            .Where(t => t.Error.Code == ErrorCode.NoError)
+            .Select(t => t.Topic)
+            .ToHashSet(StringComparer.Ordinal);
+        var missing = new[] { o.Topic, o.DeadLetterTopic }
+            .Where(name => !existing.Contains(name))
             .Select(name => new TopicSpecification { Name = name, NumPartitions = o.Partitions, ReplicationFactor = o.ReplicationFactor })
             .ToList();
+        if (missing.Count == 0)
+            return;
         try
         {
-            await admin.CreateTopicsAsync(wanted, new CreateTopicsOptions { OperationTimeout = TimeSpan.FromSeconds(30), RequestTimeout = TimeSpan.FromSeconds(30) });
-            LogCreated(logger, o.Topic, o.DeadLetterTopic, o.Partitions, o.ReplicationFactor);
+            await admin.CreateTopicsAsync(missing, new CreateTopicsOptions { OperationTimeout = TimeSpan.FromSeconds(30), RequestTimeout = TimeSpan.FromSeconds(30) });
+            LogCreated(logger, string.Join(", ", missing.Select(t => t.Name)), o.Partitions, o.ReplicationFactor);
         }
         catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
         {
-            // Another instance (or an earlier start) made them; their existing partition count wins.
+            // Another instance starting at the same moment made them; its settings are the same as ours.
         }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created Kafka topics {Topic} and {DeadLetterTopic} ({Partitions} partitions, replication {Replication})")]
-    private static partial void LogCreated(ILogger logger, string topic, string deadLetterTopic, int partitions, short replication);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created Kafka topics {Topics} ({Partitions} partitions, replication {Replication})")]
+    private static partial void LogCreated(ILogger logger, string topics, int partitions, short replication);
 }
 
 internal static partial class KafkaClientFactory

@@ -49,6 +49,7 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
                 GroupId = _options.ConsumerGroupId,
                 EnableAutoCommit = false,
                 AutoOffsetReset = AutoOffsetReset.Earliest,
+                SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds,
             })
             .SetLogHandler((_, m) => KafkaClientFactory.Log(_logger, m))
             .SetErrorHandler((_, e) => LogConsumerError(_logger, e.Code, e.Reason))

@@ -4,6 +4,7 @@ using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Shoot.Infrastructure.Messaging.Store;
+using Shoot.Infrastructure.Persistence;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
 
@@ -13,17 +14,17 @@ namespace Shoot.Infrastructure.Messaging.Pipeline;
 /// </summary>
 public sealed partial class OutboxPersistenceWorker : BackgroundService
 {
-    private readonly OutboxDatabase _outbox;
+    private readonly MessagesDatabase _messages;
     private readonly OutboxSignal _signal;
     private readonly OutboxOptions _options;
     private readonly PersistenceBatchProcessor _processor;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxPersistenceWorker> _logger;
 
-    public OutboxPersistenceWorker(OutboxDatabase outbox, OutboxSignal signal, IOptions<OutboxOptions> options, IMessageStore store,
+    public OutboxPersistenceWorker(MessagesDatabase messages, OutboxSignal signal, IOptions<OutboxOptions> options, IMessageStore store,
         IEnumerable<IPersistenceObserver> observers, TimeProvider time, ILogger<OutboxPersistenceWorker> logger)
     {
-        _outbox = outbox;
+        _messages = messages;
         _signal = signal;
         _options = options.Value;
         _processor = new PersistenceBatchProcessor(store, observers, _options, time, logger);
@@ -75,7 +76,7 @@ public sealed partial class OutboxPersistenceWorker : BackgroundService
     private async Task<bool> DrainBatchAsync(CancellationToken ct)
     {
         List<OutboxRow> rows;
-        await using (var connection = await _outbox.Database.OpenAsync(ct))
+        await using (var connection = await _messages.Sqlite.OpenAsync(ct))
         {
             rows = (await connection.QueryAsync<OutboxRow>(new CommandDefinition(
                 "SELECT position AS Position, message_id AS MessageId, room_id AS RoomId, payload AS Payload, enqueued_at AS EnqueuedAt FROM outbox ORDER BY position LIMIT @limit",
@@ -94,7 +95,7 @@ public sealed partial class OutboxPersistenceWorker : BackgroundService
 
     private async Task RemoveDrainedAsync(List<OutboxRow> rows, IReadOnlyList<(int Index, string Reason)> failed, CancellationToken ct)
     {
-        await using var connection = await _outbox.Database.OpenAsync(ct);
+        await using var connection = await _messages.Sqlite.OpenAsync(ct);
         await using DbTransaction transaction = await connection.BeginTransactionAsync(ct);
         var failedAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var (index, reason) in failed)

@@ -32,30 +32,43 @@ internal sealed partial class PersistenceBatchProcessor(
         var messages = readable.Select(i => batch[i].Message).ToList();
         await NotifyAsync(static (o, m, c) => o.OnProcessingAsync(m, c), (IReadOnlyList<StoredMessage>)messages, ct);
         var error = await SaveWithRetriesAsync(messages, ct);
+        var saved = new List<StoredMessage>(messages.Count);
         if (error is null)
         {
-            await NotifyAsync(static (o, m, c) => o.OnSavedAsync(m, c), (IReadOnlyList<StoredMessage>)messages, ct);
-            return failed;
+            saved.AddRange(messages);
         }
-
-        // The batch keeps failing: find the records the store refuses by trying each alone, once, so one bad message
-        // costs only itself and the rest are saved.
-        var saved = new List<StoredMessage>(messages.Count);
-        foreach (var index in readable)
+        else if (error is MessageSeqConflictException conflict)
         {
-            try
+            // The store kept every other message of the batch; only the refused ones failed, and would fail again.
+            var refused = conflict.Refused.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var index in readable)
             {
-                await store.SaveBatchAsync([batch[index].Message], ct);
-                saved.Add(batch[index].Message);
+                if (refused.Contains(batch[index].Message.Id))
+                    failed.Add((index, $"The store refused the message: {conflict.Message}"));
+                else
+                    saved.Add(batch[index].Message);
             }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        }
+        else
+        {
+            // The batch keeps failing: find the records the store refuses by trying each alone, once, so one bad
+            // message costs only itself and the rest are saved.
+            foreach (var index in readable)
             {
-                failed.Add((index, $"The store refused the message after {options.RetryCount} retries: {e.Message}"));
+                try
+                {
+                    await store.SaveBatchAsync([batch[index].Message], ct);
+                    saved.Add(batch[index].Message);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    failed.Add((index, $"The store refused the message: {e.Message}"));
+                }
             }
         }
         if (saved.Count > 0)
             await NotifyAsync(static (o, m, c) => o.OnSavedAsync(m, c), (IReadOnlyList<StoredMessage>)saved, ct);
-        failed.Sort((a, b) => a.Index.CompareTo(b.Index));
+        failed.Sort((x, y) => x.Index.CompareTo(y.Index));
         return failed;
     }
 
@@ -76,7 +89,8 @@ internal sealed partial class PersistenceBatchProcessor(
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                if (attempt >= options.RetryCount)
+                // A refusal the store explains (a seq taken, an invalid message) does not go away by waiting.
+                if (attempt >= options.RetryCount || e is MessageSeqConflictException or ArgumentException)
                     return e;
                 var delay = options.BackoffFor(attempt);
                 LogStoreRetry(logger, messages.Count, attempt + 1, options.RetryCount, delay.TotalMilliseconds, e);

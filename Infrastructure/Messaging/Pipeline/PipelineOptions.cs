@@ -42,6 +42,12 @@ public sealed class KafkaOptions : PipelineWorkerOptions
 
     [Required] public string ConsumerGroupId { get; set; } = "shoot-persistence";
 
+    /// <summary>
+    /// How long the group waits for a silent member (an instance that crashed) before handing its partitions to the
+    /// others; their records wait that long to be stored. Kafka's default.
+    /// </summary>
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
     /// <summary>How long the consumer waits to fill a batch once it has a first record; bounds the latency it adds to SAVED.</summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(20);
 

@@ -17,9 +17,12 @@ internal sealed record PipelineRecord(StoredMessage Message, string? PoisonReaso
     {
         try
         {
-            if (JsonSerializer.Deserialize<StoredMessage>(payload, ShootJson.Options) is { } message)
-                return new PipelineRecord(message, null);
-            return new PipelineRecord(Salvage(payload, roomIdHint), "The record is JSON null, not a message.");
+            return JsonSerializer.Deserialize<StoredMessage>(payload, ShootJson.Options) switch
+            {
+                null => new PipelineRecord(Salvage(payload, roomIdHint), "The record is JSON null, not a message."),
+                { Id: var id } message when !MessageId.IsValid(id) => new PipelineRecord(message, $"The record's id '{id}' is not a message id."),
+                var message => new PipelineRecord(message, null),
+            };
         }
         catch (JsonException e)
         {

@@ -23,8 +23,8 @@ public static class PipelineRegistration
         else
         {
             services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-            services.AddSingleton(sp => new OutboxDatabase(
-                new SqliteDatabase(Path.Combine(sp.GetRequiredService<IOptions<ShootOptions>>().Value.ResolveDataDirectory(), "messages.db"))));
+            // The outbox lives in messages.db (script 0002), migrated at start whichever store is configured.
+            services.AddMessagesDatabase();
             services.AddSingleton<OutboxSignal>();
             services.AddSingleton<IPersistencePipeline, OutboxPersistencePipeline>();
             services.AddHostedService<OutboxPersistenceWorker>();

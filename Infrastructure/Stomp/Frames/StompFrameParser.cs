@@ -30,7 +30,7 @@ public static class StompFrameParser
         }
 
         var escaping = command.UsesEscaping() ? version : (StompVersion?)null;
-        var headers = new List<KeyValuePair<string, string>>();
+        var headers = new List<KeyValuePair<string, string>>(4); // most client frames carry at most four headers
         long contentLength = -1;
         while (true)
         {

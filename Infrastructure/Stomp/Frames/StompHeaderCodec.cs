@@ -62,9 +62,14 @@ public static class StompHeaderCodec
         }
     }
 
-    // Interning the common names saves an allocation per header on the inbound hot path.
+    // Interning the common names (and a few common values) saves an allocation per header on the inbound hot path.
     private static string? KnownHeader(ReadOnlySpan<byte> bytes) => bytes.Length switch
     {
+        3 when bytes.SequenceEqual("1.2"u8) => "1.2",
+        6 when bytes.SequenceEqual("client"u8) => "client",
+        10 when bytes.SequenceEqual("text/plain"u8) => "text/plain",
+        16 when bytes.SequenceEqual("application/json"u8) => "application/json",
+        17 when bytes.SequenceEqual("client-individual"u8) => "client-individual",
         2 when bytes.SequenceEqual("id"u8) => "id",
         3 when bytes.SequenceEqual("ack"u8) => "ack",
         4 when bytes.SequenceEqual("host"u8) => "host",

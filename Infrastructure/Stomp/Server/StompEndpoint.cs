@@ -37,7 +37,6 @@ internal static class StompEndpoint
     private static string? HandshakeToken(HttpRequest request)
     {
         if (request.Query.TryGetValue("token", out var token) && !string.IsNullOrEmpty(token)) return token.ToString();
-        var authorization = request.Headers.Authorization.ToString();
-        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
+        return StompBearerToken.From(request.Headers.Authorization.ToString());
     }
 }

@@ -73,7 +73,7 @@ internal sealed partial class StompSession
         Version = version;
         if (!StompHeartBeat.TryParse(frame["heart-beat"], out var clientHeartBeat)) throw new StompProtocolException("Invalid heart-beat header");
 
-        var token = BearerToken(frame["Authorization"] ?? frame["authorization"]) ?? _handshakeToken;
+        var token = StompBearerToken.From(frame["Authorization"] ?? frame["authorization"]) ?? _handshakeToken;
         if (token is null) throw new StompProtocolException("Authentication required: send Authorization: Bearer <token>");
         var principal = await _server.Authenticator.AuthenticateAsync(token, _stopping.Token);
         if (principal is null || principal.ExpiresAt <= _server.Time.GetUtcNow()) throw new StompProtocolException("Invalid or expired token");
@@ -92,24 +92,9 @@ internal sealed partial class StompSession
             new("user-name", principal.UserId),
         ]));
         StompLog.Connected(_server.Logger, SessionId, principal.UserId, version.Text());
-        foreach (var listener in _server.SessionListeners)
-        {
-            try
-            {
-                await listener.OnConnectedAsync(this);
-            }
-            catch (Exception ex)
-            {
-                StompLog.ListenerFailed(_server.Logger, ex, SessionId, listener.GetType().Name);
-            }
-        }
+        await NotifyAsync(_server.SessionListeners, listener => listener.OnConnectedAsync(this));
         return true;
     }
-
-    private static string? BearerToken(string? authorization) =>
-        authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? authorization["Bearer ".Length..].Trim()
-            : null;
 
     internal static string Required(StompFrame frame, string header) =>
         frame[header] ?? throw new StompProtocolException($"Missing required header '{header}' on {frame.Command.Name()}");

@@ -49,17 +49,7 @@ internal sealed partial class StompSession
         _server.Broker.Add(subscription);
         try
         {
-            foreach (var listener in _server.SubscriptionListeners)
-            {
-                try
-                {
-                    await listener.OnSubscribedAsync(subscription, frame, _stopping.Token);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    StompLog.ListenerFailed(_server.Logger, ex, SessionId, listener.GetType().Name);
-                }
-            }
+            await NotifyAsync(_server.SubscriptionListeners, listener => listener.OnSubscribedAsync(subscription, frame, _stopping.Token));
         }
         finally
         {
@@ -77,17 +67,7 @@ internal sealed partial class StompSession
     {
         subscription.Removed = true;
         _server.Broker.Remove(subscription);
-        foreach (var listener in _server.SubscriptionListeners)
-        {
-            try
-            {
-                await listener.OnUnsubscribedAsync(subscription);
-            }
-            catch (Exception ex)
-            {
-                StompLog.ListenerFailed(_server.Logger, ex, SessionId, listener.GetType().Name);
-            }
-        }
+        await NotifyAsync(_server.SubscriptionListeners, listener => listener.OnUnsubscribedAsync(subscription));
     }
 
     private async ValueTask SendAsync(StompFrame frame)
@@ -106,9 +86,9 @@ internal sealed partial class StompSession
             refusal = authorizer is null ? null : await authorizer.AuthorizeSendAsync(this, destination, frame, _stopping.Token);
             refusal ??= await handler.HandleAsync(new StompSendContext(this, destination, frame), _stopping.Token);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
-            // A feature's bug must not cost the client its connection and other subscriptions.
+            // A feature's bug (or its own timeout) must not cost the client its connection and other subscriptions.
             StompLog.HandlerFailed(_server.Logger, ex, SessionId, destination);
             refusal = new StompRefusal("INTERNAL_ERROR", "The server could not handle this message");
         }

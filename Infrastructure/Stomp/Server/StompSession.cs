@@ -55,7 +55,11 @@ internal sealed partial class StompSession : IStompSession
         {
             Fail(ex.Message);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            // The session is being torn down (authentication or a hook was cancelled by _stopping).
+        }
+        catch (Exception ex)
         {
             StompLog.SessionFailed(_server.Logger, ex, SessionId);
             Fail("Internal server error");
@@ -143,23 +147,30 @@ internal sealed partial class StompSession : IStompSession
         _transport.Input.CancelPendingRead();
     }
 
+    /// <summary>Runs feature listeners; one listener's bug must not break the session or the other listeners.</summary>
+    private async ValueTask NotifyAsync<TListener>(TListener[] listeners, Func<TListener, ValueTask> notify)
+        where TListener : class
+    {
+        foreach (var listener in listeners)
+        {
+            try
+            {
+                await notify(listener);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+            {
+                StompLog.ListenerFailed(_server.Logger, ex, SessionId, listener.GetType().Name);
+            }
+        }
+    }
+
     private async Task CleanupAsync()
     {
         foreach (var subscription in _subscriptions.Values) await RemoveAsync(subscription);
         _subscriptions.Clear();
         if (_principal is not null)
         {
-            foreach (var listener in _server.SessionListeners)
-            {
-                try
-                {
-                    await listener.OnDisconnectedAsync(this);
-                }
-                catch (Exception ex)
-                {
-                    StompLog.ListenerFailed(_server.Logger, ex, SessionId, listener.GetType().Name);
-                }
-            }
+            await NotifyAsync(_server.SessionListeners, listener => listener.OnDisconnectedAsync(this));
         }
         _server.Broker.RemoveSession(this);
         StompLog.Closed(_server.Logger, SessionId, _closeReason);

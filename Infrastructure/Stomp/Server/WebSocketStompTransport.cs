@@ -43,6 +43,7 @@ internal sealed class WebSocketStompTransport : IStompTransport
             {
                 var ready = await _socket.ReceiveAsync(Memory<byte>.Empty, _aborted.Token);
                 if (ready.MessageType == WebSocketMessageType.Close) break;
+                if (ready.EndOfMessage) continue; // an empty message: nothing to read, so take no buffer for it
                 var memory = _pipe.Writer.GetMemory(ReceiveChunk);
                 var received = await _socket.ReceiveAsync(memory, _aborted.Token);
                 if (received.MessageType == WebSocketMessageType.Close) break;

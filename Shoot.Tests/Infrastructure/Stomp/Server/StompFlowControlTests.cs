@@ -57,6 +57,23 @@ public class StompFlowControlTests
     }
 
     [Fact]
+    public async Task Stomp_1_1_clients_ack_by_message_id_and_subscription()
+    {
+        await using var host = await StompTestHost.StartAsync(new() { ["MaxPendingAcks"] = "1" });
+        await using var client = await StompTestClient.OpenAsync(host.Uri, "v11.stomp");
+        await client.SendAsync($"CONNECT\naccept-version:1.0,1.1\nAuthorization:Bearer {host.Jwt.Issue("old")}\n\n\0");
+        Assert.Equal("1.1", (await client.ExpectAsync(StompCommand.Connected))["version"]);
+        await client.SendFrameAsync(StompCommand.Subscribe, ("id", "s"), ("destination", "/topic/old"), ("ack", "client"), ("receipt", "r"));
+        await client.ExpectAsync(StompCommand.Receipt);
+        for (var i = 0; i < 3; i++)
+        {
+            var message = await Publish(host, client, "/topic/old", "m" + i);
+            await client.SendFrameAsync(StompCommand.Ack, ("message-id", message["message-id"]!), ("subscription", "s"), ("receipt", "a"));
+            await client.ExpectAsync(StompCommand.Receipt);
+        }
+    }
+
+    [Fact]
     public async Task Client_that_stops_acking_is_disconnected()
     {
         await using var host = await StompTestHost.StartAsync(new() { ["MaxPendingAcks"] = "2" });

@@ -54,7 +54,9 @@ public class StompMessagingTests
             "SEND\r\ndestination:/topic/x\r\n\r\ndef\0\r\n\n" +
             "DISCONNECT\nreceipt:bye\n\n\0");
         var cut = frames.Length - 40; // the cut falls inside the second SEND
+        await client.SendAsync([], WebSocketMessageType.Text); // empty messages carry nothing and break nothing
         await client.SendAsync(frames[..cut], WebSocketMessageType.Binary);
+        await client.SendAsync([], WebSocketMessageType.Binary);
         for (var i = cut; i < frames.Length; i += 7) await client.SendAsync(frames[i..Math.Min(i + 7, frames.Length)]);
 
         await client.ExpectAsync(StompCommand.Connected);
@@ -158,6 +160,28 @@ public class StompMessagingTests
         await client.SendFrameAsync(StompCommand.Send, "fine", ("destination", "/topic/ok"));
         Assert.Equal("ok", (await client.ExpectAsync(StompCommand.Message))["subscription"]);
         Assert.Empty(host.Broker.SubscribersOf("/topic/forbidden/9"));
+    }
+
+    [Fact]
+    public async Task A_failing_send_handler_is_refused_as_internal_error_and_the_connection_survives()
+    {
+        await using var host = await StompTestHost.StartAsync();
+        await using var client = await Connect(host, "u");
+        await Subscribe(client, "errors", "/user/queue/errors");
+        await client.SendFrameAsync(StompCommand.Send, "{}", ("destination", "/app/boom"), ("receipt", "boom"));
+        AssertRefusal(await client.ExpectAsync(StompCommand.Message), "INTERNAL_ERROR", "/app/boom", null);
+        await client.ExpectAsync(StompCommand.Receipt);
+        Assert.Contains(host.ServerErrors, e => e.Contains("feature bug"));
+        await Subscribe(client, "after", "/topic/after");
+    }
+
+    [Fact]
+    public async Task Plain_http_requests_are_refused()
+    {
+        await using var host = await StompTestHost.StartAsync();
+        using var http = new HttpClient();
+        var response = await http.GetAsync(host.Uri.ToString().Replace("ws://", "http://"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
     }
 
     private static void AssertRefusal(StompFrame message, string code, string destination, string? tempId)

@@ -19,10 +19,13 @@ internal sealed class StompTestClient : IAsyncDisposable
 
     public WebSocketMessageType? LastMessageType { get; private set; }
 
-    public static async Task<StompTestClient> OpenAsync(Uri uri, params string[] subProtocols)
+    public static Task<StompTestClient> OpenAsync(Uri uri, params string[] subProtocols) => OpenAsync(uri, _ => { }, subProtocols);
+
+    public static async Task<StompTestClient> OpenAsync(Uri uri, Action<ClientWebSocket> configure, params string[] subProtocols)
     {
         var client = new StompTestClient();
         foreach (var protocol in subProtocols.DefaultIfEmpty("v12.stomp")) client._socket.Options.AddSubProtocol(protocol);
+        configure(client._socket);
         using var timeout = new CancellationTokenSource(Patience);
         await client._socket.ConnectAsync(uri, timeout.Token);
         return client;

@@ -50,6 +50,7 @@ internal sealed class StompTestHost : IAsyncDisposable
         builder.Services.AddSingleton<IStompAuthenticator>(sp => sp.GetRequiredService<TestJwtAuthenticator>());
         builder.Services.AddSingleton<IStompDestinationAuthorizer, TopicAuthorizer>();
         builder.Services.AddStompRelay("/topic/");
+        builder.Services.AddSingleton<IStompSendHandler, ThrowingHandler>();
         builder.Services.AddSingleton<RecordingListener>();
         builder.Services.AddSingleton<IStompSubscriptionListener>(sp => sp.GetRequiredService<RecordingListener>());
         builder.Services.AddSingleton<IStompSessionListener>(sp => sp.GetRequiredService<RecordingListener>());
@@ -88,6 +89,15 @@ internal sealed class TopicAuthorizer : IStompDestinationAuthorizer
 
     public ValueTask<StompRefusal?> AuthorizeSendAsync(IStompSession session, string destination, StompFrame frame, CancellationToken cancellationToken) =>
         AuthorizeSubscribeAsync(session, destination, frame, cancellationToken);
+}
+
+/// <summary>A feature with a bug: every SEND to /app/boom throws.</summary>
+internal sealed class ThrowingHandler : IStompSendHandler
+{
+    public string DestinationPrefix => "/app/boom";
+
+    public ValueTask<StompRefusal?> HandleAsync(StompSendContext context, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("feature bug");
 }
 
 /// <summary>
