@@ -32,8 +32,8 @@ public sealed record FriendRequestChanged(long FromUserId, long ToUserId) : INot
 /// COMMITTED a send that checks "not friends" can run while an accept of the opposite request commits, leaving a stray
 /// pending request between new friends. Serialising every change of one pair closes that: PostgreSQL takes a
 /// transaction-scoped advisory lock on the pair; SQLite needs nothing more, because Microsoft.Data.Sqlite begins
-/// transactions IMMEDIATE and so runs writers one at a time. Different pairs never wait for each other (a hash collision
-/// of two pairs only serialises them, which is harmless).
+/// transactions IMMEDIATE and so runs writers one at a time. On PostgreSQL different pairs never wait for each other (a
+/// hash collision of two pairs only serialises them, which is harmless).
 /// </para>
 /// </summary>
 public sealed class FriendshipStore(ISqlDatabase database)
