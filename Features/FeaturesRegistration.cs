@@ -1,5 +1,6 @@
 using Shoot.Features.Auth;
 using Shoot.Features.Common;
+using Shoot.Features.Friends;
 using Shoot.Features.Messages;
 using Shoot.Features.Rooms;
 using Shoot.Features.Users;
@@ -29,6 +30,8 @@ public static class FeaturesRegistration
         services.AddSingleton<PasswordHasher>();
         services.AddScoped<UserDirectory>();
         services.AddScoped<RefreshTokenStore>();
+        services.AddScoped<FriendshipStore>();
+        services.AddScoped<RecommendationCache>();
         services.AddScoped<RoomMembership>();
         services.AddScoped<RoomDirectory>();
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Shoot.Infrastructure.Auth;
+using Shoot.Infrastructure.Caching;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Health;
 using Shoot.Infrastructure.Messaging.Bus;
@@ -40,6 +41,7 @@ public static class InfrastructureRegistration
         services.AddBus(connections);
         services.AddPersistencePipeline(connections);
         services.AddRedisOrInProcess(connections);
+        services.AddCache(connections);
         services.AddShootAuthentication();
         services.AddStomp(configuration);
         services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();
