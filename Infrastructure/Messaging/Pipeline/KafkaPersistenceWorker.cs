@@ -31,7 +31,7 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
     {
         _bootstrapServers = connections.Value.Kafka!;
         _options = options.Value;
-        _processor = new PersistenceBatchProcessor(store, observers, _options, time, logger);
+        _processor = new PersistenceBatchProcessor(store.SaveBatchAsync, observers, _options, time, logger);
         _time = time;
         _logger = logger;
     }
