@@ -50,6 +50,7 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
                 EnableAutoCommit = false,
                 AutoOffsetReset = AutoOffsetReset.Earliest,
                 SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds,
+                FetchWaitMaxMs = (int)_options.FetchMaxWait.TotalMilliseconds,
             })
             .SetLogHandler((_, m) => KafkaClientFactory.Log(_logger, m))
             .SetErrorHandler((_, e) => LogConsumerError(_logger, e.Code, e.Reason))
