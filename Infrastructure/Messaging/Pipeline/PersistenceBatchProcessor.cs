@@ -15,7 +15,6 @@ internal delegate Task SaveBatch(IReadOnlyList<StoredMessage> messages, Cancella
 internal sealed partial class PersistenceBatchProcessor(
     SaveBatch save, IEnumerable<IPersistenceObserver> observers, PipelineWorkerOptions options, TimeProvider time, ILogger logger)
 {
-
     private readonly IPersistenceObserver[] _observers = observers.ToArray();
 
     /// <returns>The indexes (into <paramref name="batch"/>) of records that could not be stored, each with the reason.</returns>
