@@ -1,5 +1,6 @@
 using Shoot.Features.Auth;
 using Shoot.Features.Common;
+using Shoot.Features.Rooms;
 using Shoot.Features.Users;
 
 namespace Shoot.Features;
@@ -24,6 +25,8 @@ public static class FeaturesRegistration
         services.AddSingleton<PasswordHasher>();
         services.AddScoped<UserDirectory>();
         services.AddScoped<RefreshTokenStore>();
+        services.AddScoped<RoomMembership>();
+        services.AddScoped<RoomDirectory>();
         return services;
     }
 }

@@ -11,6 +11,7 @@ using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.RateLimiting;
 using Shoot.Infrastructure.Redis;
+using Shoot.Infrastructure.Stomp.Server;
 using Shoot.Infrastructure.Web;
 
 namespace Shoot.Infrastructure;
@@ -36,6 +37,8 @@ public static class InfrastructureRegistration
         services.AddPersistencePipeline(connections);
         services.AddRedisOrInProcess(connections);
         services.AddShootAuthentication();
+        services.AddStomp(configuration);
+        services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();
         services.AddShootHealthChecks(connections);
         services.AddHostedService<AdapterReport>();
 
@@ -82,6 +85,16 @@ public static class InfrastructureRegistration
         app.UseMiddleware<AuthRateLimitMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>
+    /// STOMP over WebSocket at <c>/ws/chat</c>. The handshake is anonymous at the HTTP level: the STOMP server itself
+    /// authenticates (CONNECT's Authorization header, or the handshake's <c>?token=</c>) and answers ERROR frames.
+    /// </summary>
+    public static WebApplication MapShootStomp(this WebApplication app)
+    {
+        app.MapStomp("/ws/chat").AllowAnonymous();
         return app;
     }
 }

@@ -1,0 +1,14 @@
+namespace Shoot.Infrastructure.Stomp.Server;
+
+/// <summary>Who a STOMP session belongs to. The session closes itself at <see cref="ExpiresAt"/>.</summary>
+public sealed record StompPrincipal(string UserId, string? UserName, DateTimeOffset? ExpiresAt);
+
+/// <summary>
+/// Port that turns a bearer token into a principal. The token comes from CONNECT's <c>Authorization: Bearer …</c>
+/// header or, failing that, from the WebSocket handshake (<c>?token=</c> or its Authorization header).
+/// </summary>
+public interface IStompAuthenticator
+{
+    /// <returns>The principal, or null when the token is not valid (bad signature, expired, malformed).</returns>
+    ValueTask<StompPrincipal?> AuthenticateAsync(string token, CancellationToken cancellationToken);
+}
