@@ -102,10 +102,10 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
             if (consumer.Consume(idle) is { } first)
                 _pending.Add(first);
         }
-        var deadline = _time.GetTimestamp();
+        var firstTaken = _time.GetTimestamp();
         while (_pending.Count > 0 && _pending.Count < _options.BatchSize && !ct.IsCancellationRequested)
         {
-            var left = _options.BatchWindow - _time.GetElapsedTime(deadline);
+            var left = _options.BatchWindow - _time.GetElapsedTime(firstTaken);
             if (left <= TimeSpan.Zero || consumer.Consume(left) is not { } next)
                 break;
             _pending.Add(next);
