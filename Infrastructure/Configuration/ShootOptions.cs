@@ -5,7 +5,7 @@ public sealed class ShootOptions
 {
     public const string Section = "Shoot";
 
-    /// <summary>Where embedded mode keeps its SQLite file and its generated JWT key. Relative paths are relative to the working directory.</summary>
+    /// <summary>Where embedded mode keeps its SQLite files (shoot.db, messages.db) and its generated JWT key. Relative paths are relative to the working directory.</summary>
     public string DataDirectory { get; set; } = "./data";
 
     /// <summary>

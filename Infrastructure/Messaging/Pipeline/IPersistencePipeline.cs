@@ -21,9 +21,16 @@ public interface IPersistenceObserver
     /// <summary>The consumer has taken these messages and is about to store them (status PROCESSING).</summary>
     ValueTask OnProcessingAsync(IReadOnlyList<StoredMessage> messages, CancellationToken cancellationToken);
 
-    /// <summary>Stored (status SAVED). Called before the consumer commits its position, once per delivery of a record.</summary>
+    /// <summary>
+    /// Stored (status SAVED). Called before the consumer commits its position, once per delivery of a record: a record
+    /// delivered again (after a crash, a rebalance or a broker outage) is reported again, so observers must tolerate repeats.
+    /// </summary>
     ValueTask OnSavedAsync(IReadOnlyList<StoredMessage> messages, CancellationToken cancellationToken);
 
-    /// <summary>Given up after retries and moved to the dead-letter topic/table (status FAILED).</summary>
+    /// <summary>
+    /// Given up and moved to the dead-letter topic/table (status FAILED): the store kept refusing it after the retries,
+    /// or the record could not be read at all. For an unreadable record, <paramref name="message"/> carries only what
+    /// could be salvaged (id, roomId, seq, senderId, tempId where they were readable; empty or 0 otherwise).
+    /// </summary>
     ValueTask OnFailedAsync(StoredMessage message, string reason, CancellationToken cancellationToken);
 }

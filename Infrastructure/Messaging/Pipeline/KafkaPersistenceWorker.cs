@@ -31,7 +31,7 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
     {
         _bootstrapServers = connections.Value.Kafka!;
         _options = options.Value;
-        _processor = new PersistenceBatchProcessor(store, observers, _options, time, logger);
+        _processor = new PersistenceBatchProcessor(store.SaveBatchAsync, observers, _options, time, logger);
         _time = time;
         _logger = logger;
     }
@@ -50,6 +50,7 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
                 EnableAutoCommit = false,
                 AutoOffsetReset = AutoOffsetReset.Earliest,
                 SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds,
+                FetchWaitMaxMs = (int)_options.FetchMaxWait.TotalMilliseconds,
             })
             .SetLogHandler((_, m) => KafkaClientFactory.Log(_logger, m))
             .SetErrorHandler((_, e) => LogConsumerError(_logger, e.Code, e.Reason))
@@ -101,10 +102,10 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
             if (consumer.Consume(idle) is { } first)
                 _pending.Add(first);
         }
-        var deadline = _time.GetTimestamp();
+        var firstTaken = _time.GetTimestamp();
         while (_pending.Count > 0 && _pending.Count < _options.BatchSize && !ct.IsCancellationRequested)
         {
-            var left = _options.BatchWindow - _time.GetElapsedTime(deadline);
+            var left = _options.BatchWindow - _time.GetElapsedTime(firstTaken);
             if (left <= TimeSpan.Zero || consumer.Consume(left) is not { } next)
                 break;
             _pending.Add(next);

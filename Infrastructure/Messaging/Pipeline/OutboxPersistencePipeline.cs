@@ -10,13 +10,13 @@ namespace Shoot.Infrastructure.Messaging.Pipeline;
 /// The embedded pipeline: a message is handed over once its row in the <c>outbox</c> table of <c>messages.db</c> is
 /// committed (what SENT_TO_KAFKA means without Kafka), so a crash loses nothing that was accepted.
 /// </summary>
-public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxSignal signal, TimeProvider time) : IPersistencePipeline
+public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxSignal signal, OutboxWriteGate gate, TimeProvider time)
+    : IPersistencePipeline
 {
     private const int MaxGroup = 1000;
 
-    // Group commit: SQLite has one writer at a time, and a commit costs far more than a row. Whoever holds the writer
-    // inserts every row waiting at that moment in one transaction; the others find theirs already written.
-    private readonly SemaphoreSlim _writer = new(1, 1);
+    // Group commit: SQLite has one writer at a time, and a commit costs far more than a row. Whoever gets through the
+    // gate inserts every row waiting at that moment in one transaction; the others find theirs already written.
     private readonly ConcurrentQueue<PendingRow> _waiting = new();
 
     /// <remarks>
@@ -27,16 +27,7 @@ public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxS
     {
         var row = new PendingRow(message.Id, message.RoomId, Encoding.UTF8.GetString(PipelineRecord.Encode(message)));
         _waiting.Enqueue(row);
-        await _writer.WaitAsync(cancellationToken);
-        try
-        {
-            if (!row.Written.Task.IsCompleted)
-                await WriteWaitingAsync();
-        }
-        finally
-        {
-            _writer.Release();
-        }
+        await gate.RunAsync(() => row.Written.Task.IsCompleted ? Task.CompletedTask : WriteWaitingAsync(), cancellationToken);
         await row.Written.Task;
         signal.Wake();
     }
@@ -71,6 +62,28 @@ public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxS
     private sealed record PendingRow(string MessageId, long RoomId, string Payload)
     {
         public TaskCompletionSource Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>
+/// Takes turns among this process's writers of messages.db on the pipeline's path (enqueue groups, the worker's store
+/// write and its delete): SQLite admits one writer at a time, and a writer that finds it busy polls with sleeps.
+/// </summary>
+public sealed class OutboxWriteGate
+{
+    private readonly SemaphoreSlim _turn = new(1, 1);
+
+    public async Task RunAsync(Func<Task> write, CancellationToken ct)
+    {
+        await _turn.WaitAsync(ct);
+        try
+        {
+            await write();
+        }
+        finally
+        {
+            _turn.Release();
+        }
     }
 }
 

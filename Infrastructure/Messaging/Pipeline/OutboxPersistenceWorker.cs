@@ -16,18 +16,23 @@ public sealed partial class OutboxPersistenceWorker : BackgroundService
 {
     private readonly MessagesDatabase _messages;
     private readonly OutboxSignal _signal;
+    private readonly OutboxWriteGate _gate;
     private readonly OutboxOptions _options;
     private readonly PersistenceBatchProcessor _processor;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxPersistenceWorker> _logger;
 
-    public OutboxPersistenceWorker(MessagesDatabase messages, OutboxSignal signal, IOptions<OutboxOptions> options, IMessageStore store,
+    public OutboxPersistenceWorker(MessagesDatabase messages, OutboxSignal signal, OutboxWriteGate gate, IOptions<OutboxOptions> options, IMessageStore store,
         IEnumerable<IPersistenceObserver> observers, TimeProvider time, ILogger<OutboxPersistenceWorker> logger)
     {
         _messages = messages;
         _signal = signal;
         _options = options.Value;
-        _processor = new PersistenceBatchProcessor(store, observers, _options, time, logger);
+        _gate = gate;
+        // With the SQLite store, the store's write and the enqueuers' inserts go to the same file: taking turns at the
+        // gate is cheaper than SQLite's busy polling, which made enqueues wait up to seconds under load.
+        _processor = new PersistenceBatchProcessor(
+            (batch, ct) => gate.RunAsync(() => store.SaveBatchAsync(batch, ct), ct), observers, _options, time, logger);
         _time = time;
         _logger = logger;
     }
@@ -87,7 +92,7 @@ public sealed partial class OutboxPersistenceWorker : BackgroundService
 
         var batch = rows.Select(r => PipelineRecord.Decode(Encoding.UTF8.GetBytes(r.Payload), r.RoomId)).ToList();
         var failed = await _processor.StoreAsync(batch, ct);
-        await RemoveDrainedAsync(rows, failed, ct);
+        await _gate.RunAsync(() => RemoveDrainedAsync(rows, failed, ct), ct);
         foreach (var (index, reason) in failed)
             await _processor.NotifyFailedAsync(batch[index].Message, reason, ct);
         return rows.Count == _options.BatchSize;

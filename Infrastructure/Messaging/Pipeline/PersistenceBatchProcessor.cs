@@ -3,6 +3,9 @@ using Shoot.Infrastructure.Messaging.Store;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
 
+/// <summary>What writes a batch: <see cref="IMessageStore.SaveBatchAsync"/>, possibly behind a write gate.</summary>
+internal delegate Task SaveBatch(IReadOnlyList<StoredMessage> messages, CancellationToken ct);
+
 /// <summary>
 /// What both workers do with a batch, whatever it came from: tell observers PROCESSING, write with bounded retries,
 /// tell observers SAVED, and hand back the records to dead-letter. The caller moves those, calls
@@ -10,7 +13,7 @@ namespace Shoot.Infrastructure.Messaging.Pipeline;
 /// redelivers the batch, which the idempotent store absorbs.
 /// </summary>
 internal sealed partial class PersistenceBatchProcessor(
-    IMessageStore store, IEnumerable<IPersistenceObserver> observers, PipelineWorkerOptions options, TimeProvider time, ILogger logger)
+    SaveBatch save, IEnumerable<IPersistenceObserver> observers, PipelineWorkerOptions options, TimeProvider time, ILogger logger)
 {
     private readonly IPersistenceObserver[] _observers = observers.ToArray();
 
@@ -57,7 +60,7 @@ internal sealed partial class PersistenceBatchProcessor(
             {
                 try
                 {
-                    await store.SaveBatchAsync([batch[index].Message], ct);
+                    await save([batch[index].Message], ct);
                     saved.Add(batch[index].Message);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -84,7 +87,7 @@ internal sealed partial class PersistenceBatchProcessor(
         {
             try
             {
-                await store.SaveBatchAsync(messages, ct);
+                await save(messages, ct);
                 return null;
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)

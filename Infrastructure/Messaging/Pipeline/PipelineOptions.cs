@@ -48,6 +48,12 @@ public sealed class KafkaOptions : PipelineWorkerOptions
     /// </summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>
+    /// Longest a fetch waits on the broker for new records. Kafka answers as soon as records arrive, but a broker that
+    /// waits out the window (librdkafka's mock cluster does) adds it to every SAVED; short costs only idle fetches.
+    /// </summary>
+    public TimeSpan FetchMaxWait { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How long the consumer waits to fill a batch once it has a first record; bounds the latency it adds to SAVED.</summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(20);
 

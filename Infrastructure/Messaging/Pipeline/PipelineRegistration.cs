@@ -26,6 +26,7 @@ public static class PipelineRegistration
             // The outbox lives in messages.db (script 0002), migrated at start whichever store is configured.
             services.AddMessagesDatabase();
             services.AddSingleton<OutboxSignal>();
+            services.AddSingleton<OutboxWriteGate>();
             services.AddSingleton<IPersistencePipeline, OutboxPersistencePipeline>();
             services.AddHostedService<OutboxPersistenceWorker>();
         }

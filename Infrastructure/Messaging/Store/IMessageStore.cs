@@ -1,20 +1,28 @@
 namespace Shoot.Infrastructure.Messaging.Store;
 
 /// <summary>
-/// Where messages live: SQLite embedded, MongoDB when <c>ConnectionStrings:Mongo</c> is set. The persistence pipeline
-/// writes through <see cref="SaveBatchAsync"/>; history, edits and deletes read and change single messages.
+/// Where messages live: SQLite embedded (<c>{Shoot:DataDirectory}/messages.db</c>), MongoDB (collection <c>messages</c>)
+/// when <c>ConnectionStrings:Mongo</c> is set. The persistence pipeline writes through <see cref="SaveBatchAsync"/>; history,
+/// edits and deletes read and change single messages. Times are kept to the millisecond. A message id that is not
+/// 24 lowercase hex characters names no message: lookups and changes by id answer null.
 /// </summary>
 public interface IMessageStore
 {
     /// <summary>
     /// Inserts messages that are not stored yet. Idempotent by <see cref="StoredMessage.Id"/>: a message already stored
-    /// (a redelivered pipeline record) is left exactly as it is, including any edit made since.
+    /// (a redelivered pipeline record) is left exactly as it is, including any edit made since. Safe to call concurrently
+    /// with overlapping batches. A message whose (roomId, seq) is held by a different id is never stored nor dropped
+    /// silently: the rest of the batch is stored, then <see cref="MessageSeqConflictException"/> names the refused ones.
+    /// An id that is not a message id throws <see cref="ArgumentException"/> before anything is written.
     /// </summary>
     Task SaveBatchAsync(IReadOnlyList<StoredMessage> messages, CancellationToken cancellationToken = default);
 
     Task<StoredMessage?> FindAsync(string messageId, CancellationToken cancellationToken = default);
 
-    /// <summary>One page of a room's history (or of one thread), in the order <see cref="MessagePage"/> describes.</summary>
+    /// <summary>
+    /// One page of a room's history (or of one thread), in the order <see cref="MessagePage"/> describes. Throws
+    /// <see cref="ArgumentOutOfRangeException"/> for a limit below 1 and <see cref="ArgumentException"/> for a cursor that is not a message id.
+    /// </summary>
     Task<IReadOnlyList<StoredMessage>> PageAsync(MessagePage page, CancellationToken cancellationToken = default);
 
     /// <summary>The highest stored seq of a room, 0 when it has none.</summary>
@@ -23,7 +31,10 @@ public interface IMessageStore
     /// <summary>Replaces the text of a message that is not deleted; sets isEdited and updatedAt. Returns the new state, or null when absent or deleted.</summary>
     Task<StoredMessage?> EditTextAsync(string messageId, string text, DateTimeOffset at, CancellationToken cancellationToken = default);
 
-    /// <summary>Soft delete: text emptied, isDeleted set, urlPreview dropped. Returns the new state, or null when absent.</summary>
+    /// <summary>
+    /// Soft delete: text emptied, isDeleted set, urlPreview dropped, updatedAt set. Returns the new state, or null when absent.
+    /// Deleting a deleted message changes nothing (not even updatedAt) and returns it as it is.
+    /// </summary>
     Task<StoredMessage?> SoftDeleteAsync(string messageId, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>Every message of a room is removed (the last participant left and the room is gone).</summary>
@@ -31,11 +42,13 @@ public interface IMessageStore
 }
 
 /// <summary>
-/// A history query. Exactly one ordering applies:
+/// A history query: at most <see cref="Limit"/> messages of room <see cref="RoomId"/>. Exactly one ordering applies:
 /// <list type="bullet">
-/// <item><see cref="AfterSeq"/> set: seq &gt; AfterSeq, oldest first (resume and catch-up).</item>
-/// <item>otherwise newest first, optionally only ids &lt; <see cref="BeforeId"/> and/or &gt; <see cref="AfterId"/>.</item>
+/// <item><see cref="AfterSeq"/> set: seq &gt; AfterSeq, oldest first by seq (resume and catch-up).</item>
+/// <item>otherwise newest first by id, optionally only ids &lt; <see cref="BeforeId"/> and/or &gt; <see cref="AfterId"/>
+/// (with only AfterId, the newest messages after it, not the oldest).</item>
 /// </list>
-/// <see cref="ThreadId"/> restricts to the replies of one thread (messages whose threadId is that id).
+/// Every filter given applies, whichever the ordering. <see cref="ThreadId"/> restricts to the replies of one thread
+/// (messages of the room whose threadId is that id; the thread's root message is not one of them).
 /// </summary>
 public sealed record MessagePage(long RoomId, int Limit, string? BeforeId = null, string? AfterId = null, long? AfterSeq = null, string? ThreadId = null);

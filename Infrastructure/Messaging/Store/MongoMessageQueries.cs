@@ -30,6 +30,10 @@ internal static class MongoMessageQueries
 
     public static FilterDefinition<BsonDocument> ById(ObjectId id) => Filter.Eq("_id", id);
 
+    public static FilterDefinition<BsonDocument> ByIds(IEnumerable<ObjectId> ids) => Filter.In("_id", ids);
+
+    public static ProjectionDefinition<BsonDocument> IdOnly { get; } = Builders<BsonDocument>.Projection.Include("_id");
+
     public static FilterDefinition<BsonDocument> NotDeletedById(ObjectId id) => Filter.Eq("_id", id) & Filter.Eq("isDeleted", false);
 
     public static FilterDefinition<BsonDocument> Room(long roomId) => Filter.Eq("roomId", roomId);

@@ -43,10 +43,23 @@ public sealed class MongoMessageStore(IMongoCollection<BsonDocument> messages, s
         catch (MongoBulkWriteException<BsonDocument> e) when (e.WriteConcernError is null && e.WriteErrors.All(IsRedeliveryOrSeqConflict))
         {
             // Unordered: every other insert was attempted and the redeliveries were no-ops; only seq conflicts remain to report.
-            var refused = e.WriteErrors.Where(IsSeqConflict).Select(error => batch[error.Index]).ToList();
+            var conflicts = e.WriteErrors.Where(IsSeqConflict).Select(error => batch[error.Index]).ToList();
+            if (conflicts.Count == 0)
+                return;
+            // A redelivery collides on both unique indexes and the server names one; it is a conflict only if its id is not stored.
+            var stored = await StoredIdsAsync(conflicts, cancellationToken);
+            var refused = conflicts.Where(m => !stored.Contains(m.Id)).ToList();
             if (refused.Count > 0)
                 throw new MessageSeqConflictException(refused);
         }
+    }
+
+    private async Task<HashSet<string>> StoredIdsAsync(IEnumerable<StoredMessage> candidates, CancellationToken cancellationToken)
+    {
+        var found = await messages.Find(MongoMessageQueries.ByIds(candidates.Select(m => ObjectId.Parse(m.Id))))
+            .Project(MongoMessageQueries.IdOnly)
+            .ToListAsync(cancellationToken);
+        return found.Select(document => document["_id"].AsObjectId.ToString()).ToHashSet();
     }
 
     public async Task<StoredMessage?> FindAsync(string messageId, CancellationToken cancellationToken = default)

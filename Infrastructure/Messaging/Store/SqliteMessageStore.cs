@@ -65,18 +65,25 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
     public async Task<IReadOnlyList<StoredMessage>> PageAsync(MessagePage page, CancellationToken cancellationToken = default)
     {
         MessageStoreRules.CheckPage(page);
-        var sql = new StringBuilder($"SELECT {Columns} FROM messages WHERE room_id = @RoomId");
-        if (page.ThreadId is not null)
-            sql.Append(" AND thread_id = @ThreadId");
+        await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(PageSql(page), page, cancellationToken: cancellationToken));
+        return rows.Select(row => row.ToMessage()).ToList();
+    }
+
+    /// <summary>The page query, with <see cref="MessagePage"/>'s properties as parameters (tests check its query plan).</summary>
+    internal static string PageSql(MessagePage page)
+    {
+        // A thread's replies are found through (thread_id, id): the unary + keeps the planner off (room_id, id), which
+        // would walk the whole room's history to pick out one thread (it cannot tell the two apart by parameters alone).
+        var sql = new StringBuilder(page.ThreadId is null
+            ? $"SELECT {Columns} FROM messages WHERE room_id = @RoomId"
+            : $"SELECT {Columns} FROM messages WHERE +room_id = @RoomId AND thread_id = @ThreadId");
         if (page.BeforeId is not null)
             sql.Append(" AND id < @BeforeId");
         if (page.AfterId is not null)
             sql.Append(" AND id > @AfterId");
         sql.Append(page.AfterSeq is null ? " ORDER BY id DESC" : " AND seq > @AfterSeq ORDER BY seq");
-        sql.Append(" LIMIT @Limit");
-        await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), page, cancellationToken: cancellationToken));
-        return rows.Select(row => row.ToMessage()).ToList();
+        return sql.Append(" LIMIT @Limit").ToString();
     }
 
     public async Task<long> MaxSeqAsync(long roomId, CancellationToken cancellationToken = default)

@@ -86,6 +86,38 @@ public sealed class KafkaPersistencePipelineTests : PersistencePipelineContract,
         Assert.Equal(messages.Select(m => m.Id).Order(), (await second.StoredIdsAsync()).Order());
     }
 
+    [Fact]
+    public async Task Members_joining_and_leaving_the_group_mid_stream_store_every_message_once()
+    {
+        var messages = TestMessages.Stream(600, rooms: 12, firstRoom: 500);
+        var second = await StartHostAsync();
+        try
+        {
+            await using (var first = await StartHostAsync())
+            {
+                foreach (var message in messages.Take(200))
+                    await first.Pipeline.EnqueueAsync(message);
+                // A third member joins while records are flowing: the partitions are split again.
+                await using var third = await StartHostAsync();
+                foreach (var message in messages.Skip(200).Take(200))
+                    await third.Pipeline.EnqueueAsync(message);
+            }
+            // Two of the three left; the one remaining gets every partition and the rest of the stream.
+            foreach (var message in messages.Skip(400))
+                await second.Pipeline.EnqueueAsync(message);
+
+            Assert.True(await PipelineTestHost.EventuallyAsync(async () => (await second.StoredIdsAsync()).Count >= messages.Count, Patience),
+                "Not every message was stored after the rebalances.");
+            var stored = await second.StoredIdsAsync();
+            Assert.Equal(messages.Select(m => m.Id).Order(), stored.Order());
+            Assert.Equal(0, second.Observer.Count(PipelineEvent.Failed));
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+    }
+
     internal static Dictionary<string, string?> KafkaSettings(KafkaMockClusterFixture kafka, string topic) => new()
     {
         ["ConnectionStrings:Kafka"] = kafka.BootstrapServers,

@@ -90,6 +90,14 @@ public sealed class MongoMessageQueriesTests
     }
 
     [Fact]
+    public void Seq_conflicts_are_checked_against_the_stored_ids()
+    {
+        Assert.Equal($$"""{ "_id" : { "$in" : [{ "$oid" : "{{Before}}" }, { "$oid" : "{{After}}" }] } }""",
+            Json(MongoMessageQueries.ByIds([ObjectId.Parse(Before), ObjectId.Parse(After)])));
+        Assert.Equal("""{ "_id" : { "$numberInt" : "1" } }""", MongoMessageQueries.IdOnly.Render(Args).ToJson(Canonical));
+    }
+
+    [Fact]
     public void An_edit_sets_text_is_edited_and_updated_at()
     {
         Assert.Equal($$"""{ "$set" : { "text" : "new text", "isEdited" : true, "updatedAt" : {{At}} } }""",

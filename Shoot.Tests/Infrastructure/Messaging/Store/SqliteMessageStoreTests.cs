@@ -1,3 +1,4 @@
+using Dapper;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,15 +8,42 @@ namespace Shoot.Tests.Infrastructure.Messaging.Store;
 /// <summary>The store suite on SQLite: each test gets its own migrated messages.db.</summary>
 public sealed class SqliteMessageStoreTests : MessageStoreSuite, IDisposable
 {
+    private const string Id = "6b071ea5efdcf4691a7309a0";
+
     private readonly string _directory = Directory.CreateTempSubdirectory("shoot-messages-").FullName;
     private int _stores;
 
-    protected override async Task<IMessageStore> CreateStoreAsync()
+    protected override async Task<IMessageStore> CreateStoreAsync() => new SqliteMessageStore(await CreateDatabaseAsync());
+
+    public static TheoryData<MessagePage, string> Pages => new()
+    {
+        { new MessagePage(1, 50), "ix_messages_room_id" },
+        { new MessagePage(1, 50, BeforeId: Id, AfterId: Id), "ix_messages_room_id" },
+        { new MessagePage(1, 50, AfterSeq: 3), "ux_messages_room_seq" },
+        { new MessagePage(1, 50, ThreadId: Id), "ix_messages_thread_id" },
+        { new MessagePage(1, 50, BeforeId: Id, ThreadId: Id), "ix_messages_thread_id" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public async Task Every_page_shape_is_served_by_an_index_in_its_order(MessagePage page, string index)
+    {
+        await using var connection = await (await CreateDatabaseAsync()).Sqlite.OpenAsync();
+
+        var steps = await connection.QueryAsync($"EXPLAIN QUERY PLAN {SqliteMessageStore.PageSql(page)}", page);
+        var plan = string.Join(" | ", steps.Select(step => (string)step.detail));
+
+        // One index search, and no sort step: the index already yields the page's order, so a page reads about Limit rows.
+        Assert.StartsWith($"SEARCH messages USING INDEX {index} ", plan);
+        Assert.DoesNotContain("TEMP B-TREE", plan);
+    }
+
+    private async Task<MessagesDatabase> CreateDatabaseAsync()
     {
         var file = Path.Combine(_directory, $"{Interlocked.Increment(ref _stores)}-{MessagesDatabase.FileName}");
         var database = new MessagesDatabase(new SqliteDatabase(file));
         await database.Migrator(NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
-        return new SqliteMessageStore(database);
+        return database;
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

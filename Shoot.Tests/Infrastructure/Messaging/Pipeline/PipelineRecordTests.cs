@@ -1,0 +1,79 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.Messaging.Pipeline;
+
+namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
+
+/// <summary>The pure parts of the pipeline: reading records, salvaging unreadable ones, back-off, choosing the adapter.</summary>
+public sealed class PipelineRecordTests
+{
+    [Fact]
+    public void A_message_round_trips_through_its_record()
+    {
+        var message = TestMessages.New(3, 4) with { Mentions = [7, 8], ThreadId = "0123456789abcdef01234567" };
+
+        var record = PipelineRecord.Decode(PipelineRecord.Encode(message));
+
+        Assert.False(record.IsPoison);
+        Assert.Equal(Encoding.UTF8.GetString(PipelineRecord.Encode(message)), Encoding.UTF8.GetString(PipelineRecord.Encode(record.Message)));
+    }
+
+    [Theory]
+    [InlineData("""{"id":"0123456789abcdef01234567","roomId":9,"seq":3,"senderId":5,"tempId":"t-1","text":"cut of""")]
+    [InlineData("""{"id":"0123456789abcdef01234567","roomId":9,"seq":3,"senderId":5,"tempId":"t-1","text":42,"createdAt":"x"}""")]
+    [InlineData("""{"id":"0123456789abcdef01234567","roomId":9,"seq":3,"senderId":5,"tempId":"t-1"}""")]
+    public void An_unreadable_record_is_poison_and_keeps_what_a_failed_status_needs(string payload)
+    {
+        var record = PipelineRecord.Decode(Encoding.UTF8.GetBytes(payload));
+
+        Assert.True(record.IsPoison);
+        Assert.Equal(("0123456789abcdef01234567", 9L, 3L, 5L, "t-1"),
+            (record.Message.Id, record.Message.RoomId, record.Message.Seq, record.Message.SenderId, record.Message.TempId));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("null")]
+    [InlineData("not json at all")]
+    public void A_record_with_nothing_to_salvage_is_poison_with_the_room_of_its_key(string payload)
+    {
+        var record = PipelineRecord.Decode(Encoding.UTF8.GetBytes(payload), roomIdHint: 12);
+
+        Assert.True(record.IsPoison);
+        Assert.Equal((12L, ""), (record.Message.RoomId, record.Message.Id));
+    }
+
+    [Fact]
+    public void A_well_formed_record_whose_id_is_not_a_message_id_is_poison()
+    {
+        var message = TestMessages.New(1, 1) with { Id = "not-an-object-id" };
+
+        var record = PipelineRecord.Decode(PipelineRecord.Encode(message));
+
+        Assert.True(record.IsPoison);
+        Assert.Contains("not-an-object-id", record.PoisonReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Back_off_doubles_from_the_first_delay_up_to_the_cap()
+    {
+        var options = new OutboxOptions { RetryBackoff = TimeSpan.FromMilliseconds(100), MaxRetryBackoff = TimeSpan.FromSeconds(1) };
+
+        var delays = Enumerable.Range(0, 6).Select(options.BackoffFor).Select(d => d.TotalMilliseconds);
+
+        Assert.Equal([100, 200, 400, 800, 1000, 1000], delays);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.BackoffFor(int.MaxValue));
+    }
+
+    [Theory]
+    [InlineData(null, typeof(OutboxPersistencePipeline), typeof(OutboxPersistenceWorker))]
+    [InlineData("127.0.0.1:9092", typeof(KafkaPersistencePipeline), typeof(KafkaPersistenceWorker))]
+    public void The_kafka_connection_string_chooses_the_adapter(string? kafka, Type pipeline, Type worker)
+    {
+        var services = new ServiceCollection().AddPersistencePipeline(new ConnectionStringsOptions { Kafka = kafka });
+
+        Assert.Equal(pipeline, Assert.Single(services, s => s.ServiceType == typeof(IPersistencePipeline)).ImplementationType);
+        Assert.Contains(services, s => s.ImplementationType == worker);
+    }
+}
