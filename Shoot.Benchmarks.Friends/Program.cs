@@ -13,7 +13,7 @@ using Shoot.Infrastructure;
 using Shoot.Infrastructure.Persistence;
 
 // Recommendation latency on a generated graph, through the real handler (cache, SQL, profile reads), in process.
-// Usage (see docs/benchmarks-friends.md):
+// Usage (see docs/benchmarks.md, "Friend recommendations"):
 //   dotnet run -c Release --project Shoot.Benchmarks.Friends -- --backend sqlite --data-dir /tmp/friends-bench-sqlite
 //   dotnet run -c Release --project Shoot.Benchmarks.Friends -- --backend postgres --postgres "Host=127.0.0.1;Port=55432;Username=postgres;Database=friends_bench"
 // Options: --users 100000 --avg-friends 50 --samples 200 --depths 2,3,4 --full-walk-samples 50 --seed 42 --explain

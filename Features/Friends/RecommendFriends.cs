@@ -99,7 +99,7 @@ public static class RecommendFriends
         /// the walk bounded at d yields a prefix of the full ranking. When that prefix already fills the page, the deeper
         /// walk cannot change it, so the walk grows one level at a time and stops at the first that fills the page. At 50
         /// friends each the two-hop walk costs about a tenth of the three-hop one, and four hops cost seconds
-        /// (docs/benchmarks-friends.md); an unfilled level only adds its own, smaller cost to the next.
+        /// (docs/benchmarks.md, "Friend recommendations"); an unfilled level only adds its own, smaller cost to the next.
         /// </summary>
         internal async Task<IReadOnlyList<Ranked>> RankAsync(long callerId, int maxDepth, int limit, int skip, CancellationToken ct)
         {
