@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Shoot.Tests.Fixtures;
+using Shoot.Tests.Infrastructure.Messaging.Pipeline;
 using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Messages;
@@ -22,6 +24,25 @@ public static class MessageExchange
         ["Shoot:Limits:MessagesPerMinute"] = "10000000",
         ["Shoot:Stomp:MaxOutboundQueue"] = "20000",
     };
+
+    /// <summary>
+    /// Settings for instances sharing real servers: a fresh PostgreSQL database, Redis, a fresh topic on the Kafka
+    /// mock cluster, and one data directory (instances on one host share messages.db).
+    /// </summary>
+    public static async Task<Dictionary<string, string?>> ScaledOutSettingsAsync(
+        RedisServerFixture redis, PostgresServerFixture postgres, KafkaMockClusterFixture kafka)
+    {
+        var settings = UnlimitedSending();
+        foreach (var (key, value) in ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))
+            settings[key] = value;
+        settings["ConnectionStrings:Redis"] = redis.ConnectionString;
+        var topic = "chat-" + Guid.NewGuid().ToString("N")[..8];
+        KafkaPersistencePipelineTests.CreateTopics(kafka, topic);
+        foreach (var (key, value) in KafkaPersistencePipelineTests.KafkaSettings(kafka, topic))
+            settings[key] = value;
+        settings["Shoot:DataDirectory"] = Directory.CreateTempSubdirectory("shoot-shared-").FullName;
+        return settings;
+    }
 
     public static async Task RunAsync(ShootAppFactory first, ShootAppFactory second, int perSide)
     {

@@ -1,5 +1,4 @@
 using Shoot.Tests.Fixtures;
-using Shoot.Tests.Infrastructure.Messaging.Pipeline;
 using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Messages;
@@ -21,16 +20,7 @@ public sealed class ScaledOutMessageExchangeTests(RedisServerFixture redis, Post
     [Fact]
     public async Task A_thousand_messages_from_both_sides_arrive_once_in_order_with_every_status_across_instances()
     {
-        var settings = MessageExchange.UnlimitedSending();
-        foreach (var (key, value) in ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))
-            settings[key] = value;
-        settings["ConnectionStrings:Redis"] = redis.ConnectionString;
-        var topic = "chat-" + Guid.NewGuid().ToString("N")[..8];
-        KafkaPersistencePipelineTests.CreateTopics(kafka, topic);
-        foreach (var (key, value) in KafkaPersistencePipelineTests.KafkaSettings(kafka, topic))
-            settings[key] = value;
-        // Both instances on one host share messages.db, so whichever consumes a record stores it where both read.
-        settings["Shoot:DataDirectory"] = Directory.CreateTempSubdirectory("shoot-shared-").FullName;
+        var settings = await MessageExchange.ScaledOutSettingsAsync(redis, postgres, kafka);
         await using var first = new ShootAppFactory(settings, kestrel: true);
         await using var second = new ShootAppFactory(settings, kestrel: true);
         await MessageExchange.RunAsync(first, second, perSide: 500);

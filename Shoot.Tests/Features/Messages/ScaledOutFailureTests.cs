@@ -1,6 +1,5 @@
 using System.Net;
 using Shoot.Tests.Fixtures;
-using Shoot.Tests.Infrastructure.Messaging.Pipeline;
 using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Messages;
@@ -21,15 +20,7 @@ public sealed class ScaledOutFailureTests(RedisServerFixture redis, PostgresServ
         // Each test has a fresh PostgreSQL database, so room ids start at 1 again: clear the room counters it would share in Redis.
         await using (var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true"))
             await connection.GetServers()[0].FlushAllDatabasesAsync();
-        var settings = MessageExchange.UnlimitedSending();
-        foreach (var (key, value) in ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))
-            settings[key] = value;
-        settings["ConnectionStrings:Redis"] = redis.ConnectionString;
-        var topic = "chat-" + Guid.NewGuid().ToString("N")[..8];
-        KafkaPersistencePipelineTests.CreateTopics(kafka, topic);
-        foreach (var (key, value) in KafkaPersistencePipelineTests.KafkaSettings(kafka, topic))
-            settings[key] = value;
-        settings["Shoot:DataDirectory"] = Directory.CreateTempSubdirectory("shoot-shared-").FullName;
+        var settings = await MessageExchange.ScaledOutSettingsAsync(redis, postgres, kafka);
         _first = new ShootAppFactory(settings, kestrel: true);
         _second = new ShootAppFactory(settings, kestrel: true);
         _ = _first.ServerAddress;
