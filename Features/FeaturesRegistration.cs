@@ -25,8 +25,9 @@ public static class FeaturesRegistration
         services.AddSingleton<PasswordHasher>();
         services.AddScoped<UserDirectory>();
         services.AddScoped<RefreshTokenStore>();
-        services.AddScoped<RoomMembership>();
-        services.AddScoped<RoomDirectory>();
+        // Stateless over the singleton database: usable from a STOMP session or a job without a request scope.
+        services.AddSingleton<RoomMembership>();
+        services.AddSingleton<RoomDirectory>();
         return services;
     }
 }

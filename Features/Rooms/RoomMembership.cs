@@ -63,8 +63,11 @@ public sealed class RoomMembership(ISqlDatabase database)
     /// <summary>Someone's membership inside a write transaction (locking the room row as above), or null.</summary>
     public async Task<Membership?> FindAsync(DbConnection connection, DbTransaction transaction, long roomId, long userId)
     {
-        var sql = database.Sql(sqlite: MembershipSql, postgres: MembershipSql + " FOR UPDATE OF r");
-        var row = await connection.QuerySingleOrDefaultAsync<MembershipRow>(sql, new { roomId, userId }, transaction);
+        // The lock is its own statement: a statement that waits for a row lock still reads the snapshot it started
+        // with, so reading roles in the locking statement itself could see them as they were before the wait.
+        if (database.Dialect == SqlDialect.Postgres)
+            await connection.ExecuteAsync("SELECT id FROM rooms WHERE id = @roomId FOR UPDATE", new { roomId }, transaction);
+        var row = await connection.QuerySingleOrDefaultAsync<MembershipRow>(MembershipSql, new { roomId, userId }, transaction);
         return row?.ToMembership(roomId);
     }
 
