@@ -53,8 +53,8 @@ public static class CreateRoom
         : ICommandHandler<Command, Result>, ICommandHandler<Multiple, ItemList<Room>>
     {
         private const string InsertRoomSql = """
-            INSERT INTO rooms (type, title, individual_low, individual_high, created_by, last_active_at, created_at, updated_at)
-            VALUES (@type, @title, @low, @high, @callerId, @now, @now, @now)
+            INSERT INTO rooms (type, title, individual_key, created_by, last_active_at, created_at, updated_at)
+            VALUES (@type, @title, @individualKey, @callerId, @now, @now, @now)
             RETURNING id
             """;
 
@@ -92,7 +92,7 @@ public static class CreateRoom
             await using (var transaction = await connection.BeginTransactionAsync(ct))
             {
                 roomId = await connection.ExecuteScalarAsync<long>(InsertRoomSql,
-                    new { type = RoomNames.Group, title = string.IsNullOrEmpty(title) ? null : title, low = (long?)null, high = (long?)null, callerId, now }, transaction);
+                    new { type = RoomNames.Group, title = string.IsNullOrEmpty(title) ? null : title, individualKey = (string?)null, callerId, now }, transaction);
                 await RoomMembership.AddAsync(connection, transaction, roomId, [callerId], ParticipantRole.Owner, now);
                 await RoomMembership.AddAsync(connection, transaction, roomId, others, ParticipantRole.Member, now);
                 await transaction.CommitAsync(ct);
@@ -102,20 +102,19 @@ public static class CreateRoom
         }
 
         /// <summary>
-        /// The unique index on the pair (individual_low, individual_high) decides a race: of two simultaneous creations
-        /// for one pair, one inserts and the other hits the index, rolls back and finds the winner's room on its next pass.
-        /// (SQLite never gets that far: its write transactions run one at a time, so the second sees the first's room.)
+        /// The unique index on individual_key decides a race: of two simultaneous creations for one pair, one inserts
+        /// and the other hits the index, rolls back and finds the winner's room on its next pass.
         /// </summary>
         private async Task<(long Id, bool Created)> OpenIndividualAsync(long callerId, long otherId, CancellationToken ct)
         {
-            var (low, high) = (Math.Min(callerId, otherId), Math.Max(callerId, otherId));
+            var key = RoomNames.IndividualKey(callerId, otherId);
             for (var attempt = 1; ; attempt++)
             {
                 var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
                 await using var connection = await database.OpenAsync(ct);
                 await using var transaction = await connection.BeginTransactionAsync(ct);
                 var existing = await connection.QuerySingleOrDefaultAsync<long?>(
-                    "SELECT id FROM rooms WHERE individual_low = @low AND individual_high = @high", new { low, high }, transaction);
+                    "SELECT id FROM rooms WHERE individual_key = @key", new { key }, transaction);
                 if (existing is { } roomId)
                 {
                     // Both sides are participants again, whoever had left.
@@ -128,11 +127,11 @@ public static class CreateRoom
                 try
                 {
                     roomId = await connection.ExecuteScalarAsync<long>(InsertRoomSql,
-                        new { type = RoomNames.Individual, title = (string?)null, low, high, callerId, now }, transaction);
+                        new { type = RoomNames.Individual, title = (string?)null, individualKey = key, callerId, now }, transaction);
                     await RoomMembership.AddAsync(connection, transaction, roomId, [callerId, otherId], ParticipantRole.Member, now);
                     await transaction.CommitAsync(ct);
                 }
-                catch (Exception e) when (attempt < 3 && IsPairViolation(e))
+                catch (Exception e) when (attempt < 3 && (database.IsUniqueViolation(e, "ux_rooms_individual_key") || database.IsUniqueViolation(e, "rooms.individual_key")))
                 {
                     continue;
                 }
@@ -140,10 +139,6 @@ public static class CreateRoom
                 return (roomId, true);
             }
         }
-
-        // PostgreSQL names the index; SQLite names the columns.
-        private bool IsPairViolation(Exception e) =>
-            database.IsUniqueViolation(e, "ux_rooms_individual_pair") || database.IsUniqueViolation(e, "rooms.individual_low");
     }
 
     public sealed class Endpoint : ICarterModule

@@ -62,6 +62,9 @@ public static class RoomNames
     public static string RoleName(ParticipantRole role) => role.ToString().ToUpperInvariant();
 
     public static DateTimeOffset Time(long unixMilliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds);
+
+    /// <summary>The one INDIVIDUAL room of a pair is found by this key, whichever side asks.</summary>
+    public static string IndividualKey(long a, long b) => a < b ? $"{a}:{b}" : $"{b}:{a}";
 }
 
 /// <summary>A rooms row plus, for lists, the caller's own favorite flag (columns snake_case; times Unix ms).</summary>
@@ -80,13 +83,12 @@ public sealed class RoomRow
     public bool Favorite { get; set; }
 
     /// <summary>
-    /// An INDIVIDUAL room has no title of its own: each side sees the other's nickname, also after the other has left.
-    /// @caller names the viewer.
+    /// An INDIVIDUAL room has no title of its own: each side sees the other's nickname. @caller names the viewer.
     /// </summary>
     public const string Columns = """
         r.id, r.type,
-        COALESCE(r.title, (SELECT u.nickname FROM users u
-            WHERE u.id = CASE WHEN r.individual_low = @caller THEN r.individual_high ELSE r.individual_low END)) AS title,
+        COALESCE(r.title, CASE WHEN r.type = 'INDIVIDUAL' THEN (SELECT u.nickname FROM room_participants o JOIN users u ON u.id = o.user_id
+            WHERE o.room_id = r.id AND o.user_id <> @caller ORDER BY o.id LIMIT 1) END) AS title,
         r.announcement, r.last_message_id, r.last_message_text, r.last_message_sender_id, r.last_message_at,
         r.last_active_at, r.created_at
         """;

@@ -1,15 +1,13 @@
 -- Chat rooms (contract §4). Times are Unix milliseconds, as in 0001.
--- individual_low/individual_high are the pair of an INDIVIDUAL room (smaller id first) and NULL for GROUP rooms: their
--- unique index is what makes creating the INDIVIDUAL room of a pair idempotent, even for simultaneous requests from
--- both sides. They also name the other side after one has left (its title is the other side's nickname).
+-- individual_key is "lowId:highId" for INDIVIDUAL rooms and NULL for GROUP rooms: its unique index is what makes
+-- creating the INDIVIDUAL room of a pair idempotent, even for simultaneous requests from both sides.
 -- last_message_* and last_active_at are written by the messaging work (last_active_at starts at created_at).
 CREATE TABLE rooms (
     id                     INTEGER PRIMARY KEY AUTOINCREMENT,
     type                   TEXT    NOT NULL CHECK (type IN ('INDIVIDUAL', 'GROUP')),
     title                  TEXT    NULL,
     announcement           TEXT    NULL,
-    individual_low         BIGINT  NULL,
-    individual_high        BIGINT  NULL,
+    individual_key         TEXT    NULL,
     created_by             BIGINT  NOT NULL,
     last_message_id        TEXT    NULL,
     last_message_text      TEXT    NULL,
@@ -19,7 +17,7 @@ CREATE TABLE rooms (
     created_at             BIGINT  NOT NULL,
     updated_at             BIGINT  NOT NULL
 );
-CREATE UNIQUE INDEX ux_rooms_individual_pair ON rooms (individual_low, individual_high) WHERE individual_low IS NOT NULL;
+CREATE UNIQUE INDEX ux_rooms_individual_key ON rooms (individual_key) WHERE individual_key IS NOT NULL;
 
 -- id orders participants by when they joined: "longest-standing" for the owner hand-over is the lowest id.
 -- last_read_message_id is the read pointer the messaging work maintains.
