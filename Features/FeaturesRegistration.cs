@@ -1,7 +1,11 @@
 using Shoot.Features.Auth;
 using Shoot.Features.Common;
+using Shoot.Features.Messages;
 using Shoot.Features.Rooms;
 using Shoot.Features.Users;
+
+using Shoot.Infrastructure.Messaging.Pipeline;
+using Shoot.Infrastructure.Stomp.Server;
 
 namespace Shoot.Features;
 
@@ -28,6 +32,13 @@ public static class FeaturesRegistration
         // Stateless over the singleton database: usable from a STOMP session or a job without a request scope.
         services.AddSingleton<RoomMembership>();
         services.AddSingleton<RoomDirectory>();
+
+        services.AddSingleton<SendStatusReporter>();
+        services.AddSingleton<IPersistenceObserver, PersistenceStatusObserver>();
+        services.AddSingleton<IStompSendHandler, ChatSendHandler>();
+        services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), MessageTopics.MessagesPrefix));
+        services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), MessageTopics.StatusPrefix));
+        services.AddSingleton<IStompSubscriptionListener, ResumeSubscription>();
         return services;
     }
 }

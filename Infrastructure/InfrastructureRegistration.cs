@@ -6,9 +6,13 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Shoot.Infrastructure.Auth;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Health;
+using Shoot.Infrastructure.Messaging.Bus;
+using Shoot.Infrastructure.Messaging.Pipeline;
+using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.RateLimiting;
 using Shoot.Infrastructure.Redis;
+using Shoot.Infrastructure.Stomp.Server;
 using Shoot.Infrastructure.Web;
 
 namespace Shoot.Infrastructure;
@@ -29,9 +33,16 @@ public static class InfrastructureRegistration
         var verdict = new ConnectionStringsValidator().Validate(null, connections);
         if (verdict.Failed)
             throw new OptionsValidationException(ConnectionStringsOptions.Section, typeof(ConnectionStringsOptions), verdict.Failures);
+        // First hosted service: refuse to share a data directory without a shared bus before anything opens its files.
+        services.AddHostedService<DataDirectoryLock>();
         services.AddRelationalDatabase(connections);
+        services.AddMessageStore(connections);
+        services.AddBus(connections);
+        services.AddPersistencePipeline(connections);
         services.AddRedisOrInProcess(connections);
         services.AddShootAuthentication();
+        services.AddStomp(configuration);
+        services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();
         services.AddShootHealthChecks(connections);
         services.AddHostedService<AdapterReport>();
 
@@ -78,6 +89,16 @@ public static class InfrastructureRegistration
         app.UseMiddleware<AuthRateLimitMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>
+    /// STOMP over WebSocket at <c>/ws/chat</c>. The handshake is anonymous at the HTTP level: the STOMP server itself
+    /// authenticates (CONNECT's Authorization header, or the handshake's <c>?token=</c>) and answers ERROR frames.
+    /// </summary>
+    public static WebApplication MapShootStomp(this WebApplication app)
+    {
+        app.MapStomp("/ws/chat").AllowAnonymous();
         return app;
     }
 }

@@ -12,6 +12,7 @@ builder.AddShootOperations();
 var app = builder.Build();
 app.UseShootInfrastructure();
 app.MapCarter();
+app.MapShootStomp();
 app.MapShootHealthChecks();
 app.MapShootOperations();
 app.Run();

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the test fixtures and suites run: redis-server and PostgreSQL (started by the fixtures),
 # docker-compose (checks docker-compose.yml offline), python3-stomp (a third-party STOMP client).
-packages=(redis-server postgresql docker-compose python3-stomp)
+packages=(redis-server postgresql docker-compose python3-stomp python3-websocket)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

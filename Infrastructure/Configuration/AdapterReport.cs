@@ -15,7 +15,7 @@ public sealed partial class AdapterReport(IOptions<ConnectionStringsOptions> con
         LogPort(logger, "users, friends, rooms, schedules", database.Description);
         LogPort(logger, "messages", c.HasMongo ? "MongoDB" : "SQLite (local file under Shoot:DataDirectory)");
         LogPort(logger, "fan-out bus", c.HasRedis ? "Redis Streams" : "in-process");
-        LogPort(logger, "persistence pipeline", c.HasKafka ? "Kafka topic chat-messages" : "in-process queue");
+        LogPort(logger, "persistence pipeline", c.HasKafka ? "Kafka topic chat-messages" : "outbox table in messages.db under Shoot:DataDirectory");
         LogPort(logger, "locks, rate limits, presence, caches", c.HasRedis ? "Redis" : "in-process");
         // Resolving the key here creates it at start (embedded mode), so an unwritable data directory fails now, not at the first login.
         LogSigningKey(logger, signingKey.Source);

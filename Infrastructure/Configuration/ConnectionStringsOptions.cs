@@ -48,9 +48,6 @@ public sealed class ConnectionStringsValidator : IValidateOptions<ConnectionStri
         // Redis means several instances share a bus; their users and rooms must then be shared too.
         if (o.HasRedis && !o.HasPostgres)
             failures.Add("ConnectionStrings:Redis is set but ConnectionStrings:Postgres is not: instances that share a Redis bus must share PostgreSQL, or each would keep its own users and rooms in a local SQLite file.");
-        // The Kafka consumer group may run on any instance, so the store it writes to must be shared.
-        if (o.HasKafka && !o.HasMongo)
-            failures.Add("ConnectionStrings:Kafka is set but ConnectionStrings:Mongo is not: the Kafka persistence consumer writes messages to MongoDB.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

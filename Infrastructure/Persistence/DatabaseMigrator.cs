@@ -7,13 +7,21 @@ using Microsoft.Extensions.Logging;
 namespace Shoot.Infrastructure.Persistence;
 
 /// <summary>
-/// Applies the versioned scripts under Persistence/Migrations/{Sqlite|Postgres} (named NNNN_what.sql) in order, each in
-/// its own transaction, at start. Safe to run twice (applied versions are recorded) and from two instances at once
-/// (PostgreSQL: an advisory lock; SQLite: Microsoft.Data.Sqlite begins transactions IMMEDIATE, which takes the write
-/// lock before the version check).
+/// Applies one script set, the versioned scripts under Persistence/Migrations/{set}/ (named NNNN_what.sql), in order,
+/// each in its own transaction, at start. Safe to run twice (applied versions are recorded in the database's own
+/// schema_migrations table) and from two instances at once (PostgreSQL: an advisory lock; SQLite: Microsoft.Data.Sqlite
+/// begins transactions IMMEDIATE, which takes the write lock before the version check).
+/// The relational database uses the set named by its dialect (Sqlite, Postgres); other databases name their own set
+/// (messages.db: <see cref="MessagesDatabase.ScriptSet"/>).
 /// </summary>
-public sealed partial class DatabaseMigrator(ISqlDatabase database, ILogger<DatabaseMigrator> logger) : IHostedService
+public sealed partial class DatabaseMigrator(ISqlDatabase database, string scriptSet, ILogger<DatabaseMigrator> logger) : IHostedService
 {
+    /// <summary>The relational database's migrations: the script set named by its dialect.</summary>
+    public DatabaseMigrator(ISqlDatabase database, ILogger<DatabaseMigrator> logger)
+        : this(database, database.Dialect.ToString(), logger)
+    {
+    }
+
     // Any constant works; it only has to be the same for every Shoot instance on the database.
     private const long AdvisoryLockKey = 0x53_48_4F_4F_54;
 
@@ -23,6 +31,9 @@ public sealed partial class DatabaseMigrator(ISqlDatabase database, ILogger<Data
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
+        var scripts = Scripts(scriptSet);
+        if (scripts.Count == 0)
+            throw new InvalidOperationException($"No migration scripts are embedded for the script set '{scriptSet}'.");
         await using var connection = await database.OpenAsync(cancellationToken);
         var postgres = database.Dialect == SqlDialect.Postgres;
         if (postgres)
@@ -31,7 +42,7 @@ public sealed partial class DatabaseMigrator(ISqlDatabase database, ILogger<Data
         {
             await connection.ExecuteAsync(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
-            foreach (var script in Scripts(database.Dialect))
+            foreach (var script in scripts)
                 await ApplyAsync(connection, script, cancellationToken);
         }
         finally
@@ -53,13 +64,15 @@ public sealed partial class DatabaseMigrator(ISqlDatabase database, ILogger<Data
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@Version, @Name, @now)",
             new { script.Version, script.Name, now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, transaction);
         await transaction.CommitAsync(ct);
-        LogApplied(logger, script.Version, script.Name);
+        LogApplied(logger, scriptSet, script.Version, script.Name);
     }
 
-    internal static IReadOnlyList<MigrationScript> Scripts(SqlDialect dialect)
+    internal static IReadOnlyList<MigrationScript> Scripts(SqlDialect dialect) => Scripts(dialect.ToString());
+
+    internal static IReadOnlyList<MigrationScript> Scripts(string scriptSet)
     {
         var assembly = typeof(DatabaseMigrator).Assembly;
-        var prefix = $"migrations/{dialect}/";
+        var prefix = $"migrations/{scriptSet}/";
         return assembly.GetManifestResourceNames()
             .Where(name => name.StartsWith(prefix, StringComparison.Ordinal))
             .Select(name => Load(assembly, name, name[prefix.Length..]))
@@ -76,6 +89,6 @@ public sealed partial class DatabaseMigrator(ISqlDatabase database, ILogger<Data
 
     internal sealed record MigrationScript(int Version, string Name, string Sql);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Applied database migration {Version} ({Name})")]
-    private static partial void LogApplied(ILogger logger, int version, string name);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied database migration {ScriptSet} {Version} ({Name})")]
+    private static partial void LogApplied(ILogger logger, string scriptSet, int version, string name);
 }

@@ -38,9 +38,11 @@ public sealed class OperationsTests(SqliteApp app) : IClassFixture<SqliteApp>
     [Fact]
     public async Task The_embedded_signing_key_survives_a_restart()
     {
-        using var first = new ShootAppFactory();
-        var user = await first.CreateShootClient().CreateUserAsync("key");
-        var settings = new Dictionary<string, string?> { ["Shoot:DataDirectory"] = first.DataDirectory };
+        var directory = Directory.CreateTempSubdirectory("shoot-restart-").FullName;
+        var settings = new Dictionary<string, string?> { ["Shoot:DataDirectory"] = directory };
+        TestUser user;
+        using (var first = new ShootAppFactory(settings))
+            user = await first.CreateShootClient().CreateUserAsync("key");
         using var second = new ShootAppFactory(settings);
         (await second.CreateShootClient().GetAsync("/api/v1/users/me", user.AccessToken)).AssertStatus(HttpStatusCode.OK);
     }

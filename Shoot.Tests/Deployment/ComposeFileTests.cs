@@ -191,27 +191,18 @@ public sealed class ComposeFileTests
 
     private static string Scalar(YamlNode node) => ((YamlScalarNode)node).Value ?? "";
 
-    private static async Task<YamlMappingNode> LoadServicesAsync()
+    private static readonly Lazy<Task<YamlMappingNode>> Services = new(LoadServicesOnceAsync);
+
+    private static Task<YamlMappingNode> LoadServicesAsync() => Services.Value;
+
+    private static async Task<YamlMappingNode> LoadServicesOnceAsync()
     {
-        var composeFile = Path.Combine(RepositoryRoot(), "docker-compose.yml");
+        var composeFile = Path.Combine(RepositoryPaths.Root(), "docker-compose.yml");
         // `config` validates and prints the file normalized (anchors merged, variables filled in); it needs no engine.
         var normalized = await ServerProcess.RunAsync("docker-compose", ["-f", composeFile, "config"]);
         var yaml = new YamlStream();
         yaml.Load(new StringReader(normalized));
         return (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["services"];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Shoot.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Shoot.sln above {AppContext.BaseDirectory}.");
     }
 
     private sealed class SampleOptions

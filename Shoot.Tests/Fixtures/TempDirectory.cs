@@ -13,8 +13,12 @@ public sealed class TempDirectory : IDisposable
     /// </summary>
     public static async Task<TempDirectory> CreateAsync(string prefix, string? owner = null)
     {
-        var directory = new TempDirectory(Directory.CreateTempSubdirectory(prefix).FullName);
-        if (owner is not null && Environment.IsPrivilegedProcess)
+        var handOver = owner is not null && Environment.IsPrivilegedProcess;
+        // The other user must also get through every parent directory; root's TMPDIR may be private, /tmp is not.
+        var parent = handOver ? "/tmp" : System.IO.Path.GetTempPath();
+        var directory = new TempDirectory(System.IO.Path.Combine(parent, prefix + System.IO.Path.GetRandomFileName().Replace(".", "")));
+        Directory.CreateDirectory(directory.Path);
+        if (handOver)
         {
             await ServerProcess.RunAsync("chown", [$"{owner}:", directory.Path]);
         }

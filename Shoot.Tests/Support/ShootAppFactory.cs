@@ -1,5 +1,9 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Shoot.Tests.Support;
 
@@ -14,8 +18,15 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
 
     private readonly IReadOnlyDictionary<string, string?> _settings;
 
-    public ShootAppFactory(IReadOnlyDictionary<string, string?>? settings = null)
+    private readonly bool _kestrel;
+
+    /// <param name="settings">Configuration on top of the test defaults.</param>
+    /// <param name="kestrel">Serve on a real loopback port (WebSocket clients need one) instead of the in-memory test server.</param>
+    public ShootAppFactory(IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false)
     {
+        _kestrel = kestrel;
+        if (kestrel)
+            UseKestrel();
         DataDirectory = Directory.CreateTempSubdirectory("shoot-test-").FullName;
         var merged = new Dictionary<string, string?>
         {
@@ -40,14 +51,30 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
         ["Jwt:SigningKey"] = TestSigningKey,
     };
 
+    /// <summary>The real server's base address (kestrel mode only), e.g. http://127.0.0.1:41234/.</summary>
+    public Uri ServerAddress
+    {
+        get
+        {
+            StartServer();
+            var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+            return new Uri(addresses.First());
+        }
+    }
+
+    /// <summary>The STOMP endpoint of the real server (kestrel mode only).</summary>
+    public Uri StompUri => new(ServerAddress.ToString().Replace("http://", "ws://") + "ws/chat");
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        if (_kestrel)
+            builder.UseSetting("urls", "http://127.0.0.1:0");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
     }
 
-    public ShootClient CreateShootClient() => new(CreateClient());
+    public ShootClient CreateShootClient() => new(_kestrel ? new HttpClient { BaseAddress = ServerAddress } : CreateClient());
 
     protected override void Dispose(bool disposing)
     {

@@ -14,7 +14,6 @@ public sealed class StartupValidationTests
         { new() { ["Jwt:SigningKey"] = "short" }, "Jwt:SigningKey" },
         { new() { ["ConnectionStrings:Postgres"] = "Nonsense Key=1;;==", ["Jwt:SigningKey"] = ShootAppFactory.TestSigningKey }, "ConnectionStrings:Postgres" },
         { new() { ["ConnectionStrings:Kafka"] = "kafka-without-port", ["ConnectionStrings:Mongo"] = "mongodb://127.0.0.1:1/x", ["Jwt:SigningKey"] = ShootAppFactory.TestSigningKey }, "ConnectionStrings:Kafka" },
-        { new() { ["ConnectionStrings:Kafka"] = "127.0.0.1:9092", ["Jwt:SigningKey"] = ShootAppFactory.TestSigningKey }, "ConnectionStrings:Mongo" },
         { new() { ["ConnectionStrings:Mongo"] = "not-a-mongo-url", ["Jwt:SigningKey"] = ShootAppFactory.TestSigningKey }, "ConnectionStrings:Mongo" },
         { new() { ["Shoot:Limits:MessagesPerSecond"] = "0" }, "MessagesPerSecond" },
     };
@@ -37,6 +36,18 @@ public sealed class StartupValidationTests
         using var client = factory.CreateClient();
         Assert.True(File.Exists(Path.Combine(factory.DataDirectory, "shoot.db")));
         Assert.True(File.Exists(Path.Combine(factory.DataDirectory, "jwt-signing-key")));
+    }
+
+    [Fact]
+    public void Two_embedded_instances_cannot_share_a_data_directory()
+    {
+        using var first = new ShootAppFactory();
+        using var _ = first.CreateClient();
+        using var second = new ShootAppFactory(new Dictionary<string, string?> { ["Shoot:DataDirectory"] = first.DataDirectory });
+        var failure = Assert.ThrowsAny<Exception>(() => second.CreateClient());
+        var messages = string.Join(" | ", Flatten(failure).Select(e => e.Message));
+        Assert.Contains("Shoot:DataDirectory", messages);
+        Assert.Contains("ConnectionStrings:Redis", messages);
     }
 
     private static IEnumerable<Exception> Flatten(Exception e)

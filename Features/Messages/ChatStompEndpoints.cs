@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Shoot.Features.Rooms;
+using Shoot.Infrastructure.Stomp.Frames;
+using Shoot.Infrastructure.Stomp.Server;
+
+namespace Shoot.Features.Messages;
+
+/// <summary>
+/// <c>/app/chat</c>: a client's SEND becomes <see cref="SendMessage.Command"/>, with the session's user as sender. Any
+/// refusal goes back on /user/queue/errors only (contract §6) — never on the room's topics, which a non-member would
+/// otherwise be able to write to.
+/// </summary>
+public sealed class ChatSendHandler(IServiceScopeFactory scopes) : IStompSendHandler
+{
+    public string DestinationPrefix => "/app/chat";
+
+    public async ValueTask<StompRefusal?> HandleAsync(StompSendContext context, CancellationToken cancellationToken)
+    {
+        if (context.Destination != DestinationPrefix)
+            return new StompRefusal("NOT_FOUND", $"No such destination: {context.Destination}.");
+        SendMessage.Payload? payload;
+        try
+        {
+            payload = JsonSerializer.Deserialize<SendMessage.Payload>(context.Body.Span, ShootJson.Options);
+        }
+        catch (JsonException)
+        {
+            return new StompRefusal("VALIDATION_FAILED", "The payload is not valid JSON for /app/chat.");
+        }
+        if (payload is null)
+            return new StompRefusal("VALIDATION_FAILED", "The payload is empty.");
+
+        var senderId = long.Parse(context.Session.Principal.UserId, CultureInfo.InvariantCulture);
+        await using var scope = scopes.CreateAsyncScope();
+        return await StompRefusals.RunAsync(payload.TempId, () => scope.ServiceProvider.GetRequiredService<ISender>().Send(
+            new SendMessage.Command(senderId, payload.TempId, payload.RoomId, payload.Content, payload.ThreadId, payload.ReplyToMessageId),
+            cancellationToken).AsTask());
+    }
+}
+
+/// <summary>
+/// Who may subscribe to a room's topics (<c>/topic/messages/{roomId}</c>, <c>/topic/message/status/{roomId}</c>): its
+/// participants. Anyone else is told the room was not found, exactly as for a room that does not exist.
+/// </summary>
+public sealed class RoomTopicAuthorizer(IServiceScopeFactory scopes, string prefix) : IStompDestinationAuthorizer
+{
+    public string DestinationPrefix => prefix;
+
+    public async ValueTask<StompRefusal?> AuthorizeSubscribeAsync(IStompSession session, string destination, StompFrame frame, CancellationToken ct)
+    {
+        if (RoomIdOf(destination, prefix) is not { } roomId)
+            return new StompRefusal("NOT_FOUND", "The room was not found.");
+        await using var scope = scopes.CreateAsyncScope();
+        var userId = long.Parse(session.Principal.UserId, CultureInfo.InvariantCulture);
+        return await scope.ServiceProvider.GetRequiredService<RoomMembership>().IsParticipantAsync(roomId, userId, ct)
+            ? null
+            : new StompRefusal("NOT_FOUND", "The room was not found.");
+    }
+
+    /// <summary>Room topics are written by the server only; clients send to /app/… destinations.</summary>
+    public ValueTask<StompRefusal?> AuthorizeSendAsync(IStompSession session, string destination, StompFrame frame, CancellationToken ct) =>
+        ValueTask.FromResult<StompRefusal?>(new StompRefusal("FORBIDDEN", "Clients cannot send to room topics; send to /app/chat."));
+
+    /// <summary>The room id of "/topic/messages/42": a positive integer and nothing else, or null.</summary>
+    public static long? RoomIdOf(string destination, string prefix) =>
+        destination.Length > prefix.Length
+        && long.TryParse(destination.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
+            ? id
+            : null;
+}
+
+/// <summary>Turns a handler's refusal (ShootException) into the STOMP error-queue form.</summary>
+public static class StompRefusals
+{
+    public static async Task<StompRefusal?> RunAsync(string? tempId, Func<Task> action)
+    {
+        try
+        {
+            await action();
+            return null;
+        }
+        catch (ShootException e)
+        {
+            var details = e.Errors is null ? "" : " " + string.Join(" ", e.Errors.SelectMany(f => f.Value.Select(v => $"{f.Key}: {v}")));
+            return new StompRefusal(ErrorCodes.WireName(e.Code), e.Message + details, tempId);
+        }
+    }
+}

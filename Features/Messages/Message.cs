@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Shoot.Infrastructure.Messaging;
+
+namespace Shoot.Features.Messages;
+
+/// <summary>The contract's Message (§5). Clients upsert by <see cref="Id"/>: the whole message is sent again after every change.</summary>
+public sealed record Message(
+    string Id,
+    long RoomId,
+    long Seq,
+    long SenderId,
+    string? TempId,
+    MessageContent Content,
+    string Status,
+    string? ThreadId,
+    string? ReplyToMessageId,
+    ForwardedFrom? ForwardedFrom,
+    IReadOnlyDictionary<string, IReadOnlyList<long>> Reactions,
+    IReadOnlyList<long> Mentions,
+    int ReadCount,
+    bool IsPinned,
+    long? PinnedBy,
+    DateTimeOffset? PinnedAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>
+    /// The message as clients see it. <paramref name="status"/> is SAVED for stored messages and SENDING for the live
+    /// copy broadcast when a message is accepted (its later statuses travel on /topic/message/status/{roomId}).
+    /// </summary>
+    public static Message From(StoredMessage m, string status = "SAVED", int readCount = 0) => new(
+        m.Id, m.RoomId, m.Seq, m.SenderId, m.TempId,
+        new MessageContent(m.Text, m.Type, m.IsEdited, m.IsDeleted, m.UrlPreview),
+        status, m.ThreadId, m.ReplyToMessageId, m.ForwardedFrom, m.Reactions, m.Mentions, readCount,
+        m.IsPinned, m.PinnedBy, m.PinnedAt, m.CreatedAt, m.UpdatedAt);
+
+    /// <summary>
+    /// The JSON of a message whose seq is not known yet, in two halves around the seq's digits: the sequencer assigns
+    /// the seq and publishes <c>before + seq + after</c> in the same atomic step.
+    /// </summary>
+    public static (string Before, string After) SplitAroundSeq(StoredMessage message, string status)
+    {
+        var json = JsonSerializer.Serialize(From(message with { Seq = SeqPlaceholder }, status), ShootJson.Options);
+        // "seq": followed by the placeholder can only be the property itself: inside a JSON string a quote is escaped.
+        var marker = $"\"seq\":{SeqPlaceholder}";
+        var at = json.IndexOf(marker, StringComparison.Ordinal);
+        return (json[..(at + "\"seq\":".Length)], json[(at + marker.Length)..]);
+    }
+
+    private const long SeqPlaceholder = -7_345_812_906_112_331;
+}
+
+public sealed record MessageContent(string Text, string Type, bool IsEdited, bool IsDeleted, UrlPreview? UrlPreview);
+
+/// <summary>What /topic/message/status/{roomId} carries (contract §6): where one send got to.</summary>
+public sealed record MessageStatusUpdate(string? TempId, string Status, string? PersistedId, long? Seq, string? ErrorMessage, DateTimeOffset CreatedAt);
+
+public static class MessageTopics
+{
+    public const string MessagesPrefix = "/topic/messages/";
+    public const string StatusPrefix = "/topic/message/status/";
+
+    public static string Messages(long roomId) => MessagesPrefix + roomId;
+    public static string Status(long roomId) => StatusPrefix + roomId;
+}

@@ -1,0 +1,27 @@
+using Shoot.Infrastructure.Configuration;
+
+namespace Shoot.Infrastructure.Messaging.Bus;
+
+public static class BusRegistration
+{
+    /// <summary>The bus and the sequencer: Redis when <c>ConnectionStrings:Redis</c> is set, in-process otherwise. Needs the message store (for seq floors).</summary>
+    public static IServiceCollection AddBus(this IServiceCollection services, ConnectionStringsOptions connections)
+    {
+        services.AddSingleton<BusDispatcher>();
+        services.AddSingleton<IBusSubscriber, StompBusForwarder>();
+        if (connections.HasRedis)
+        {
+            services.AddSingleton<IEventBus, RedisEventBus>();
+            services.AddSingleton<IMessageSequencer, RedisMessageSequencer>();
+            services.AddSingleton<RedisBusReader>();
+            services.AddHostedService(sp => sp.GetRequiredService<RedisBusReader>());
+        }
+        else
+        {
+            services.AddSingleton<InProcessEventBus>();
+            services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InProcessEventBus>());
+            services.AddSingleton<IMessageSequencer, InProcessMessageSequencer>();
+        }
+        return services;
+    }
+}

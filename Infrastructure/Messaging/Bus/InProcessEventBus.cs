@@ -1,0 +1,22 @@
+namespace Shoot.Infrastructure.Messaging.Bus;
+
+/// <summary>
+/// The embedded bus: one instance, so publishing is dispatching. A lock gives events from concurrent publishers one
+/// total order, the same order every subscriber sees (what the Redis stream gives across instances).
+/// </summary>
+public sealed class InProcessEventBus(BusDispatcher dispatcher) : IEventBus
+{
+    private readonly Lock _order = new();
+
+    public ValueTask PublishAsync(BusEvent busEvent, CancellationToken cancellationToken = default)
+    {
+        Publish(busEvent);
+        return ValueTask.CompletedTask;
+    }
+
+    internal void Publish(BusEvent busEvent)
+    {
+        lock (_order)
+            dispatcher.Dispatch(busEvent);
+    }
+}

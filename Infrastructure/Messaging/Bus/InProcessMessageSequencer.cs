@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using Shoot.Infrastructure.Messaging.Store;
+
+namespace Shoot.Infrastructure.Messaging.Bus;
+
+/// <summary>
+/// The embedded sequencer: one lock per room makes dedupe, seq and publish one step, and publishing under that lock
+/// makes dispatch order equal seq order. A room's counter starts from the store's highest seq the first time the room
+/// is used after a start.
+/// </summary>
+public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageStore store, TimeProvider clock) : IMessageSequencer
+{
+    private const int SweepThreshold = 100_000;
+    private readonly ConcurrentDictionary<long, RoomState> _rooms = new();
+    private readonly ConcurrentDictionary<SendKey, (SendRecord Record, DateTimeOffset Expires)> _sends = new();
+
+    public async Task<AcceptOutcome> AcceptAsync(AcceptRequest request, CancellationToken cancellationToken = default)
+    {
+        var room = _rooms.GetOrAdd(request.Key.RoomId, _ => new RoomState());
+        if (!room.Initialized)
+        {
+            var floor = await store.MaxSeqAsync(request.Key.RoomId, cancellationToken);
+            lock (room.Gate)
+            {
+                room.Seq = Math.Max(room.Seq, floor);
+                room.Initialized = true;
+            }
+        }
+        var now = clock.GetUtcNow();
+        lock (room.Gate)
+        {
+            var dedupe = request.Key.TempId is not null;
+            if (dedupe && _sends.TryGetValue(request.Key, out var earlier) && earlier.Expires > now)
+                return new AcceptOutcome(true, earlier.Record with { Status = MessageSequencerDefaults.Visible(earlier.Record.Status) });
+
+            var seq = ++room.Seq;
+            var payload = request.PayloadBeforeSeq + seq + request.PayloadAfterSeq;
+            room.Ring.Enqueue(new SequencedPayload(seq, payload));
+            while (room.Ring.Count > MessageSequencerDefaults.RingLength)
+                room.Ring.Dequeue();
+            var record = new SendRecord(request.MessageId, seq, "SENDING");
+            if (dedupe)
+                _sends[request.Key] = (record with { Status = MessageSequencerDefaults.Accepted }, now + MessageSequencerDefaults.DedupeWindow);
+            bus.Publish(new BusEvent(request.Destination, payload, Seq: seq));
+            if (_sends.Count > SweepThreshold)
+                SweepExpired(now);
+            return new AcceptOutcome(false, record);
+        }
+    }
+
+    public Task<IReadOnlyList<SequencedPayload>> RecentAsync(long roomId, long afterSeq, CancellationToken cancellationToken = default)
+    {
+        if (!_rooms.TryGetValue(roomId, out var room))
+            return Task.FromResult<IReadOnlyList<SequencedPayload>>([]);
+        lock (room.Gate)
+            return Task.FromResult<IReadOnlyList<SequencedPayload>>(room.Ring.Where(m => m.Seq > afterSeq).ToList());
+    }
+
+    public Task<bool> AdvanceStatusAsync(SendKey key, SendRecord record, BusEvent statusEvent, CancellationToken cancellationToken = default)
+    {
+        // The room's lock orders this against the accept that published the message and against other statuses.
+        var room = _rooms.GetOrAdd(key.RoomId, _ => new RoomState());
+        lock (room.Gate)
+        {
+            if (key.TempId is not null)
+            {
+                if (_sends.TryGetValue(key, out var current))
+                {
+                    if (MessageSequencerDefaults.RankOf(record.Status) <= MessageSequencerDefaults.RankOf(current.Record.Status))
+                        return Task.FromResult(false);
+                    _sends[key] = (record, current.Expires);
+                }
+            }
+            bus.Publish(statusEvent);
+            return Task.FromResult(true);
+        }
+    }
+
+    private void SweepExpired(DateTimeOffset now)
+    {
+        foreach (var (key, entry) in _sends)
+        {
+            if (entry.Expires <= now)
+                _sends.TryRemove(KeyValuePair.Create(key, entry));
+        }
+    }
+
+    private sealed class RoomState
+    {
+        public readonly Lock Gate = new();
+        public readonly Queue<SequencedPayload> Ring = new();
+        public long Seq;
+        public volatile bool Initialized;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using Shoot.Infrastructure.Messaging.Store;
+using StackExchange.Redis;
+
+namespace Shoot.Infrastructure.Messaging.Bus;
+
+/// <summary>
+/// The shared sequencer: one Lua script checks the send key, takes the room's next seq, keeps the message in the room's
+/// ring (stream ids are the seqs, so a resume is one XRANGE) and appends it to the bus stream. Redis runs scripts one at
+/// a time, so two instances can never publish a room's seq 6 before its seq 5.
+/// When the room's counter is missing (first message, or expired, or Redis lost it) the script asks for a floor — the
+/// store's highest seq — and never goes below the ring's newest seq either, so seqs are not reused.
+/// </summary>
+public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessageStore store) : IMessageSequencer
+{
+    private const string NoSendKey = "shoot:send:none";
+
+    private const string AcceptScript = """
+        if ARGV[1] == '1' then
+          local earlier = redis.call('HMGET', KEYS[3], 'id', 'seq', 'status', 'error')
+          if earlier[1] then return {'dup', earlier[1], earlier[2], earlier[3], earlier[4] or ''} end
+        end
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+          if ARGV[5] == '' then return {'floor'} end
+          local floor = tonumber(ARGV[5])
+          local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+          if #top > 0 then
+            local topSeq = tonumber(string.match(top[1][1], '^(%d+)'))
+            if topSeq > floor then floor = topSeq end
+          end
+          redis.call('SET', KEYS[1], floor)
+        end
+        local seq = redis.call('INCR', KEYS[1])
+        local payload = ARGV[3] .. seq .. ARGV[4]
+        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], seq .. '-1', 'p', payload)
+        redis.call('PEXPIRE', KEYS[1], ARGV[10])
+        redis.call('PEXPIRE', KEYS[2], ARGV[10])
+        if ARGV[1] == '1' then
+          redis.call('HSET', KEYS[3], 'id', ARGV[2], 'seq', seq, 'status', 'ACCEPTED', 'error', '')
+          redis.call('PEXPIRE', KEYS[3], ARGV[9])
+        end
+        redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'd', ARGV[6], 'p', payload, 'u', '', 's', seq)
+        redis.call('PUBLISH', KEYS[5], '1')
+        return {'new', seq}
+        """;
+
+    // ARGV[5] is the new status's rank. An existing record moves only forward; a missing one (no tempId, or past the
+    // 24-hour window) is not resurrected, and the status is published all the same.
+    private const string AdvanceScript = """
+        if KEYS[1] ~= 'shoot:send:none' and redis.call('EXISTS', KEYS[1]) == 1 then
+          local rank = { ACCEPTED = 0, SENDING = 1, SENT_TO_KAFKA = 2, PROCESSING = 3, SAVED = 4, FAILED = 5 }
+          local current = rank[redis.call('HGET', KEYS[1], 'status')] or 0
+          if tonumber(ARGV[5]) <= current then return 0 end
+          redis.call('HSET', KEYS[1], 'id', ARGV[1], 'seq', ARGV[2], 'status', ARGV[3], 'error', ARGV[4])
+        end
+        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'd', ARGV[6], 'p', ARGV[7], 'u', '', 's', '')
+        redis.call('PUBLISH', KEYS[3], '1')
+        return 1
+        """;
+
+    public async Task<AcceptOutcome> AcceptAsync(AcceptRequest request, CancellationToken cancellationToken = default)
+    {
+        var result = await RunAcceptAsync(request, floor: null);
+        if ((string?)result[0] == "floor")
+            result = await RunAcceptAsync(request, await store.MaxSeqAsync(request.Key.RoomId, cancellationToken));
+        return (string?)result[0] switch
+        {
+            "dup" => new AcceptOutcome(true, new SendRecord((string)result[1]!, (long)result[2], MessageSequencerDefaults.Visible((string)result[3]!),
+                string.IsNullOrEmpty((string?)result[4]) ? null : (string?)result[4])),
+            "new" => new AcceptOutcome(false, new SendRecord(request.MessageId, (long)result[1], "SENDING")),
+            var other => throw new InvalidOperationException($"Unexpected answer from the accept script: {other}"),
+        };
+    }
+
+    private async Task<RedisResult[]> RunAcceptAsync(AcceptRequest request, long? floor)
+    {
+        var key = request.Key;
+        var dedupe = key.TempId is not null;
+        RedisKey[] keys =
+        [
+            RedisBusKeys.RoomSeq(key.RoomId), RedisBusKeys.RoomRing(key.RoomId), dedupe ? RedisBusKeys.Send(key) : NoSendKey,
+            RedisBusKeys.Stream, RedisBusKeys.Notify,
+        ];
+        RedisValue[] values =
+        [
+            dedupe ? "1" : "0", request.MessageId, request.PayloadBeforeSeq, request.PayloadAfterSeq,
+            floor?.ToString(CultureInfo.InvariantCulture) ?? "", request.Destination,
+            MessageSequencerDefaults.RingLength, RedisBusKeys.StreamLength,
+            (long)MessageSequencerDefaults.DedupeWindow.TotalMilliseconds, (long)RedisBusKeys.RoomKeysLifetime.TotalMilliseconds,
+        ];
+        return (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AcceptScript, keys, values))!;
+    }
+
+    public async Task<IReadOnlyList<SequencedPayload>> RecentAsync(long roomId, long afterSeq, CancellationToken cancellationToken = default)
+    {
+        var entries = await redis.GetDatabase().StreamRangeAsync(RedisBusKeys.RoomRing(roomId), $"{afterSeq + 1}-0", "+");
+        return entries.Select(e => new SequencedPayload(
+                long.Parse(e.Id.ToString().AsSpan(0, e.Id.ToString().IndexOf('-')), CultureInfo.InvariantCulture),
+                e.Values.First(v => v.Name == "p").Value.ToString()))
+            .ToList();
+    }
+
+    public async Task<bool> AdvanceStatusAsync(SendKey key, SendRecord record, BusEvent statusEvent, CancellationToken cancellationToken = default)
+    {
+        RedisKey[] keys = [key.TempId is null ? NoSendKey : RedisBusKeys.Send(key), RedisBusKeys.Stream, RedisBusKeys.Notify];
+        RedisValue[] values =
+        [
+            record.MessageId, record.Seq, record.Status, record.ErrorMessage ?? "", MessageSequencerDefaults.RankOf(record.Status),
+            statusEvent.Destination, statusEvent.Payload, RedisBusKeys.StreamLength,
+        ];
+        return (long)(await redis.GetDatabase().ScriptEvaluateAsync(AdvanceScript, keys, values)) == 1;
+    }
+}

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Logging;
+using Shoot.Infrastructure.Messaging.Store;
+
+namespace Shoot.Infrastructure.Messaging.Pipeline;
+
+/// <summary>
+/// What both workers do with a batch, whatever it came from: tell observers PROCESSING, write with bounded retries,
+/// tell observers SAVED, and hand back the records to dead-letter. The caller moves those, calls
+/// <see cref="NotifyFailedAsync"/>, and only then commits its position; so a crash anywhere before the commit
+/// redelivers the batch, which the idempotent store absorbs.
+/// </summary>
+internal sealed partial class PersistenceBatchProcessor(
+    IMessageStore store, IEnumerable<IPersistenceObserver> observers, PipelineWorkerOptions options, TimeProvider time, ILogger logger)
+{
+    private readonly IPersistenceObserver[] _observers = observers.ToArray();
+
+    /// <returns>The indexes (into <paramref name="batch"/>) of records that could not be stored, each with the reason.</returns>
+    public async Task<IReadOnlyList<(int Index, string Reason)>> StoreAsync(IReadOnlyList<PipelineRecord> batch, CancellationToken ct)
+    {
+        var failed = new List<(int Index, string Reason)>();
+        var readable = new List<int>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].IsPoison)
+                failed.Add((i, batch[i].PoisonReason!));
+            else
+                readable.Add(i);
+        }
+        if (readable.Count == 0)
+            return failed;
+
+        var messages = readable.Select(i => batch[i].Message).ToList();
+        await NotifyAsync(static (o, m, c) => o.OnProcessingAsync(m, c), (IReadOnlyList<StoredMessage>)messages, ct);
+        var error = await SaveWithRetriesAsync(messages, ct);
+        var saved = new List<StoredMessage>(messages.Count);
+        if (error is null)
+        {
+            saved.AddRange(messages);
+        }
+        else if (error is MessageSeqConflictException conflict)
+        {
+            // The store kept every other message of the batch; only the refused ones failed, and would fail again.
+            var refused = conflict.Refused.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var index in readable)
+            {
+                if (refused.Contains(batch[index].Message.Id))
+                    failed.Add((index, $"The store refused the message: {conflict.Message}"));
+                else
+                    saved.Add(batch[index].Message);
+            }
+        }
+        else
+        {
+            // The batch keeps failing: find the records the store refuses by trying each alone, once, so one bad
+            // message costs only itself and the rest are saved.
+            foreach (var index in readable)
+            {
+                try
+                {
+                    await store.SaveBatchAsync([batch[index].Message], ct);
+                    saved.Add(batch[index].Message);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    failed.Add((index, $"The store refused the message: {e.Message}"));
+                }
+            }
+        }
+        if (saved.Count > 0)
+            await NotifyAsync(static (o, m, c) => o.OnSavedAsync(m, c), (IReadOnlyList<StoredMessage>)saved, ct);
+        failed.Sort((x, y) => x.Index.CompareTo(y.Index));
+        return failed;
+    }
+
+    public Task NotifyFailedAsync(StoredMessage message, string reason, CancellationToken ct)
+    {
+        LogDeadLettered(logger, message.Id, message.RoomId, reason);
+        return NotifyAsync(static (o, failure, c) => o.OnFailedAsync(failure.message, failure.reason, c), (message, reason), ct);
+    }
+
+    private async Task<Exception?> SaveWithRetriesAsync(IReadOnlyList<StoredMessage> messages, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await store.SaveBatchAsync(messages, ct);
+                return null;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // A refusal the store explains (a seq taken, an invalid message) does not go away by waiting.
+                if (attempt >= options.RetryCount || e is MessageSeqConflictException or ArgumentException)
+                    return e;
+                var delay = options.BackoffFor(attempt);
+                LogStoreRetry(logger, messages.Count, attempt + 1, options.RetryCount, delay.TotalMilliseconds, e);
+                await Task.Delay(delay, time, ct);
+            }
+        }
+    }
+
+    // Observers must not throw for one message (the interface says so); if one does, it is logged and the others still hear.
+    private async Task NotifyAsync<TArgument>(
+        Func<IPersistenceObserver, TArgument, CancellationToken, ValueTask> call, TArgument argument, CancellationToken ct)
+    {
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                await call(observer, argument, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                LogObserverFailed(logger, observer.GetType().Name, e);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing a batch of {Count} messages failed (retry {Attempt} of {Retries} in {DelayMs} ms)")]
+    private static partial void LogStoreRetry(ILogger logger, int count, int attempt, int retries, double delayMs, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Persistence observer {Observer} threw; the pipeline goes on")]
+    private static partial void LogObserverFailed(ILogger logger, string observer, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} of room {RoomId} dead-lettered: {Reason}")]
+    private static partial void LogDeadLettered(ILogger logger, string messageId, long roomId, string reason);
+}

@@ -1,0 +1,71 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Shoot.Infrastructure.Messaging.Pipeline;
+
+/// <summary>How the persistence worker groups and retries writes; the same knobs for Kafka and the embedded outbox.</summary>
+public abstract class PipelineWorkerOptions
+{
+    /// <summary>Most records written to the store in one batch: larger batches amortise the store's round trip and commit.</summary>
+    [Range(1, 100_000)] public int BatchSize { get; set; } = 500;
+
+    /// <summary>Retries of a batch the store refuses before each record is tried alone and the ones still refused are dead-lettered.</summary>
+    [Range(0, 100)] public int RetryCount { get; set; } = 8;
+
+    /// <summary>First retry delay; each next one doubles, up to <see cref="MaxRetryBackoff"/>.</summary>
+    public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxRetryBackoff { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The delay before retry number <paramref name="attempt"/> (0-based).</summary>
+    public TimeSpan BackoffFor(int attempt)
+    {
+        var ticks = RetryBackoff.Ticks * Math.Pow(2, Math.Min(attempt, 30));
+        return ticks >= MaxRetryBackoff.Ticks ? MaxRetryBackoff : TimeSpan.FromTicks((long)ticks);
+    }
+}
+
+/// <summary>The Kafka adapter of the persistence pipeline (used when <c>ConnectionStrings:Kafka</c> is set).</summary>
+public sealed class KafkaOptions : PipelineWorkerOptions
+{
+    public const string Section = "Shoot:Kafka";
+
+    [Required] public string Topic { get; set; } = "chat-messages";
+
+    /// <summary>Where records that cannot be stored go, with headers saying why; an operator can inspect and replay them.</summary>
+    [Required] public string DeadLetterTopic { get; set; } = "chat-messages-dlq";
+
+    /// <summary>Partitions of a topic created at start; they bound how many consumers store in parallel. An existing topic is left as it is.</summary>
+    [Range(1, 10_000)] public int Partitions { get; set; } = 6;
+
+    /// <summary>Replication of a topic created at start: 1 suits the single-broker compose stack; use 3 on a real cluster.</summary>
+    [Range(1, 100)] public short ReplicationFactor { get; set; } = 1;
+
+    [Required] public string ConsumerGroupId { get; set; } = "shoot-persistence";
+
+    /// <summary>
+    /// How long the group waits for a silent member (an instance that crashed) before handing its partitions to the
+    /// others; their records wait that long to be stored. Kafka's default.
+    /// </summary>
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>How long the consumer waits to fill a batch once it has a first record; bounds the latency it adds to SAVED.</summary>
+    public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long the producer keeps trying to deliver (brokers down, leader moving) before EnqueueAsync throws and the sender sees FAILED.</summary>
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the producer waits to fill a batch: a few milliseconds buy much larger batches under load.</summary>
+    [Range(0, 1000)] public int LingerMs { get; set; } = 5;
+}
+
+/// <summary>The embedded adapter: an outbox table in <c>messages.db</c> drained by an in-process worker.</summary>
+public sealed class OutboxOptions : PipelineWorkerOptions
+{
+    public const string Section = "Shoot:Outbox";
+
+    /// <summary>
+    /// The worker is woken on every enqueue; this slow poll only catches rows it was not told about (left by a previous
+    /// run, or written by another process on the same file).
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,72 @@
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace Shoot.Infrastructure.Messaging.Store;
+
+/// <summary>
+/// Everything <see cref="MongoMessageStore"/> sends, as values: tests render them to BSON without a server, so the
+/// adapter itself only passes them to the driver.
+/// </summary>
+internal static class MongoMessageQueries
+{
+    public const string SeqIndexName = "ux_messages_room_seq";
+    public const string IdIndexName = "_id_";
+    private const int DuplicateKeyCode = 11000;
+
+    private static FilterDefinitionBuilder<BsonDocument> Filter => Builders<BsonDocument>.Filter;
+    private static SortDefinitionBuilder<BsonDocument> Sort => Builders<BsonDocument>.Sort;
+    private static UpdateDefinitionBuilder<BsonDocument> Update => Builders<BsonDocument>.Update;
+
+    /// <summary>
+    /// (roomId, seq) unique: one message per seq of a room. (roomId, _id) serves history pages newest first, (threadId, _id)
+    /// thread pages. Named explicitly, so that a duplicate-key error tells which one refused the write.
+    /// </summary>
+    public static IReadOnlyList<CreateIndexModel<BsonDocument>> Indexes() =>
+    [
+        new(Builders<BsonDocument>.IndexKeys.Ascending("roomId").Ascending("seq"), new CreateIndexOptions { Name = SeqIndexName, Unique = true }),
+        new(Builders<BsonDocument>.IndexKeys.Ascending("roomId").Ascending("_id"), new CreateIndexOptions { Name = "ix_messages_room_id" }),
+        new(Builders<BsonDocument>.IndexKeys.Ascending("threadId").Ascending("_id"), new CreateIndexOptions { Name = "ix_messages_thread_id" }),
+    ];
+
+    public static FilterDefinition<BsonDocument> ById(ObjectId id) => Filter.Eq("_id", id);
+
+    public static FilterDefinition<BsonDocument> NotDeletedById(ObjectId id) => Filter.Eq("_id", id) & Filter.Eq("isDeleted", false);
+
+    public static FilterDefinition<BsonDocument> Room(long roomId) => Filter.Eq("roomId", roomId);
+
+    /// <summary>The filters of <see cref="MessagePage"/> combined; the ordering is <see cref="PageSort"/>.</summary>
+    public static FilterDefinition<BsonDocument> PageFilter(MessagePage page)
+    {
+        var filters = new List<FilterDefinition<BsonDocument>> { Room(page.RoomId) };
+        if (page.ThreadId is not null)
+            filters.Add(Filter.Eq("threadId", page.ThreadId));
+        if (page.BeforeId is not null)
+            filters.Add(Filter.Lt("_id", ObjectId.Parse(page.BeforeId)));
+        if (page.AfterId is not null)
+            filters.Add(Filter.Gt("_id", ObjectId.Parse(page.AfterId)));
+        if (page.AfterSeq is { } afterSeq)
+            filters.Add(Filter.Gt("seq", afterSeq));
+        return Filter.And(filters);
+    }
+
+    /// <summary>afterSeq: oldest first by seq; otherwise newest first by id.</summary>
+    public static SortDefinition<BsonDocument> PageSort(MessagePage page) =>
+        page.AfterSeq is null ? Sort.Descending("_id") : Sort.Ascending("seq");
+
+    public static SortDefinition<BsonDocument> HighestSeqFirst { get; } = Sort.Descending("seq");
+
+    public static ProjectionDefinition<BsonDocument> SeqOnly { get; } = Builders<BsonDocument>.Projection.Include("seq").Exclude("_id");
+
+    public static UpdateDefinition<BsonDocument> EditUpdate(string text, DateTimeOffset at) =>
+        Update.Set("text", text).Set("isEdited", true).Set("updatedAt", MongoMessageDocument.Date(at));
+
+    public static UpdateDefinition<BsonDocument> SoftDeleteUpdate(DateTimeOffset at) =>
+        Update.Set("text", "").Set("isDeleted", true).Set("urlPreview", BsonNull.Value).Set("updatedAt", MongoMessageDocument.Date(at));
+
+    /// <summary>
+    /// E11000 on the <c>_id_</c> index: the message is stored already (a redelivery), which SaveBatch ignores. The server
+    /// names the index in the message ("... index: _id_ dup key: ..."); the driver exposes no other field for it.
+    /// </summary>
+    public static bool IsDuplicateOn(string indexName, int code, string message) =>
+        code == DuplicateKeyCode && message.Contains($" index: {indexName} ", StringComparison.Ordinal);
+}

@@ -1,0 +1,189 @@
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Shoot.Infrastructure.Persistence;
+
+namespace Shoot.Infrastructure.Messaging.Store;
+
+/// <summary>
+/// Messages in the embedded messages.db (<see cref="MessagesDatabase"/>; schema in Migrations/MessagesSqlite/0001).
+/// Times are kept to the millisecond, like the contract's timestamps and BSON dates.
+/// </summary>
+public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStore
+{
+    private const string Columns = """
+        id AS Id, room_id AS RoomId, seq AS Seq, sender_id AS SenderId, temp_id AS TempId, text AS Text, type AS Type,
+        is_edited AS IsEdited, is_deleted AS IsDeleted, url_preview AS UrlPreview, thread_id AS ThreadId,
+        reply_to_message_id AS ReplyToMessageId, forwarded_from AS ForwardedFrom, reactions AS Reactions, mentions AS Mentions,
+        is_pinned AS IsPinned, pinned_by AS PinnedBy, pinned_at AS PinnedAt, created_at AS CreatedAt, updated_at AS UpdatedAt
+        """;
+
+    // The conflict target is the id only: a redelivered message is skipped, while a different message with a (room_id, seq)
+    // already taken still fails with a unique violation (see SaveBatchAsync).
+    private const string InsertSql = """
+        INSERT INTO messages (id, room_id, seq, sender_id, temp_id, text, type, is_edited, is_deleted, url_preview, thread_id,
+                              reply_to_message_id, forwarded_from, reactions, mentions, is_pinned, pinned_by, pinned_at, created_at, updated_at)
+        VALUES (@Id, @RoomId, @Seq, @SenderId, @TempId, @Text, @Type, @IsEdited, @IsDeleted, @UrlPreview, @ThreadId,
+                @ReplyToMessageId, @ForwardedFrom, @Reactions, @Mentions, @IsPinned, @PinnedBy, @PinnedAt, @CreatedAt, @UpdatedAt)
+        ON CONFLICT (id) DO NOTHING
+        """;
+
+    private const string SeqIndexColumns = "messages.room_id, messages.seq";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public string Description => database.Sqlite.Description;
+
+    public async Task SaveBatchAsync(IReadOnlyList<StoredMessage> messages, CancellationToken cancellationToken = default)
+    {
+        MessageStoreRules.CheckBatch(messages);
+        if (messages.Count == 0)
+            return;
+        await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var refused = new List<StoredMessage>();
+        foreach (var message in messages)
+        {
+            try
+            {
+                await connection.ExecuteAsync(new CommandDefinition(InsertSql, Row.From(message), transaction, cancellationToken: cancellationToken));
+            }
+            // A failed statement rolls back only itself; the transaction goes on, so the rest of the batch is stored as in MongoDB.
+            catch (Exception e) when (database.Sqlite.IsUniqueViolation(e, SeqIndexColumns))
+            {
+                refused.Add(message);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        if (refused.Count > 0)
+            throw new MessageSeqConflictException(refused);
+    }
+
+    public async Task<StoredMessage?> FindAsync(string messageId, CancellationToken cancellationToken = default) =>
+        await QuerySingleAsync($"SELECT {Columns} FROM messages WHERE id = @messageId", new { messageId }, cancellationToken);
+
+    public async Task<IReadOnlyList<StoredMessage>> PageAsync(MessagePage page, CancellationToken cancellationToken = default)
+    {
+        MessageStoreRules.CheckPage(page);
+        var sql = new StringBuilder($"SELECT {Columns} FROM messages WHERE room_id = @RoomId");
+        if (page.ThreadId is not null)
+            sql.Append(" AND thread_id = @ThreadId");
+        if (page.BeforeId is not null)
+            sql.Append(" AND id < @BeforeId");
+        if (page.AfterId is not null)
+            sql.Append(" AND id > @AfterId");
+        sql.Append(page.AfterSeq is null ? " ORDER BY id DESC" : " AND seq > @AfterSeq ORDER BY seq");
+        sql.Append(" LIMIT @Limit");
+        await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), page, cancellationToken: cancellationToken));
+        return rows.Select(row => row.ToMessage()).ToList();
+    }
+
+    public async Task<long> MaxSeqAsync(long roomId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = @roomId", new { roomId }, cancellationToken: cancellationToken));
+    }
+
+    public Task<StoredMessage?> EditTextAsync(string messageId, string text, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync($"""
+            UPDATE messages SET text = @text, is_edited = 1, updated_at = @at
+            WHERE id = @messageId AND is_deleted = 0 RETURNING {Columns}
+            """, new { messageId, text, at = at.ToUnixTimeMilliseconds() }, cancellationToken);
+
+    public async Task<StoredMessage?> SoftDeleteAsync(string messageId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
+        await QuerySingleAsync($"""
+            UPDATE messages SET text = '', is_deleted = 1, url_preview = NULL, updated_at = @at
+            WHERE id = @messageId AND is_deleted = 0 RETURNING {Columns}
+            """, new { messageId, at = at.ToUnixTimeMilliseconds() }, cancellationToken)
+        // Already deleted: deleting again changes nothing and answers the state as it is.
+        ?? await FindAsync(messageId, cancellationToken);
+
+    public async Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM messages WHERE room_id = @roomId", new { roomId }, cancellationToken: cancellationToken));
+    }
+
+    private async Task<StoredMessage?> QuerySingleAsync(string sql, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        return row?.ToMessage();
+    }
+
+    /// <summary>A row as stored: JSON text for the nested values, Unix milliseconds for times.</summary>
+    private sealed class Row
+    {
+        public string Id { get; init; } = "";
+        public long RoomId { get; init; }
+        public long Seq { get; init; }
+        public long SenderId { get; init; }
+        public string? TempId { get; init; }
+        public string Text { get; init; } = "";
+        public string Type { get; init; } = "";
+        public bool IsEdited { get; init; }
+        public bool IsDeleted { get; init; }
+        public string? UrlPreview { get; init; }
+        public string? ThreadId { get; init; }
+        public string? ReplyToMessageId { get; init; }
+        public string? ForwardedFrom { get; init; }
+        public string Reactions { get; init; } = "{}";
+        public string Mentions { get; init; } = "[]";
+        public bool IsPinned { get; init; }
+        public long? PinnedBy { get; init; }
+        public long? PinnedAt { get; init; }
+        public long CreatedAt { get; init; }
+        public long UpdatedAt { get; init; }
+
+        public static Row From(StoredMessage m) => new()
+        {
+            Id = m.Id,
+            RoomId = m.RoomId,
+            Seq = m.Seq,
+            SenderId = m.SenderId,
+            TempId = m.TempId,
+            Text = m.Text,
+            Type = m.Type,
+            IsEdited = m.IsEdited,
+            IsDeleted = m.IsDeleted,
+            UrlPreview = m.UrlPreview is null ? null : JsonSerializer.Serialize(m.UrlPreview, Json),
+            ThreadId = m.ThreadId,
+            ReplyToMessageId = m.ReplyToMessageId,
+            ForwardedFrom = m.ForwardedFrom is null ? null : JsonSerializer.Serialize(m.ForwardedFrom, Json),
+            Reactions = JsonSerializer.Serialize(m.Reactions, Json),
+            Mentions = JsonSerializer.Serialize(m.Mentions, Json),
+            IsPinned = m.IsPinned,
+            PinnedBy = m.PinnedBy,
+            PinnedAt = m.PinnedAt?.ToUnixTimeMilliseconds(),
+            CreatedAt = m.CreatedAt.ToUnixTimeMilliseconds(),
+            UpdatedAt = m.UpdatedAt.ToUnixTimeMilliseconds(),
+        };
+
+        public StoredMessage ToMessage() => new()
+        {
+            Id = Id,
+            RoomId = RoomId,
+            Seq = Seq,
+            SenderId = SenderId,
+            TempId = TempId,
+            Text = Text,
+            Type = Type,
+            IsEdited = IsEdited,
+            IsDeleted = IsDeleted,
+            UrlPreview = UrlPreview is null ? null : JsonSerializer.Deserialize<UrlPreview>(UrlPreview, Json),
+            ThreadId = ThreadId,
+            ReplyToMessageId = ReplyToMessageId,
+            ForwardedFrom = ForwardedFrom is null ? null : JsonSerializer.Deserialize<ForwardedFrom>(ForwardedFrom, Json),
+            Reactions = JsonSerializer.Deserialize<Dictionary<string, long[]>>(Reactions, Json)!
+                .ToDictionary(pair => pair.Key, IReadOnlyList<long> (pair) => pair.Value),
+            Mentions = JsonSerializer.Deserialize<long[]>(Mentions, Json)!,
+            IsPinned = IsPinned,
+            PinnedBy = PinnedBy,
+            PinnedAt = PinnedAt is { } pinnedAt ? DateTimeOffset.FromUnixTimeMilliseconds(pinnedAt) : null,
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt),
+            UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt),
+        };
+    }
+}

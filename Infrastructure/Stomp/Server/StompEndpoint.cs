@@ -1,0 +1,42 @@
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Shoot.Infrastructure.Stomp.Server;
+
+/// <summary>The HTTP side of /ws/chat: WebSocket upgrade, subprotocol choice, handshake token, then hand-off to the session.</summary>
+internal static class StompEndpoint
+{
+    // Most preferred first; a client offering several gets the newest we share.
+    private static readonly string[] SubProtocols = ["v12.stomp", "v11.stomp", "v10.stomp"];
+
+    public static async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync("STOMP over WebSocket only");
+            return;
+        }
+        var requested = context.WebSockets.WebSocketRequestedProtocols;
+        var subProtocol = SubProtocols.FirstOrDefault(p => requested.Contains(p, StringComparer.OrdinalIgnoreCase));
+        var handshakeToken = HandshakeToken(context.Request);
+
+        var server = context.RequestServices.GetRequiredService<StompServer>();
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            SubProtocol = subProtocol,
+            // STOMP heart-beats already detect dead peers; WebSocket pings on top would only add traffic.
+            KeepAliveInterval = TimeSpan.Zero,
+        });
+        await using var transport = new WebSocketStompTransport(socket, server.Options);
+        await server.RunSessionAsync(transport, handshakeToken, context.RequestAborted);
+    }
+
+    /// <summary>Browsers cannot set headers on a WebSocket handshake, hence <c>?token=</c>; other clients may use Authorization.</summary>
+    private static string? HandshakeToken(HttpRequest request)
+    {
+        if (request.Query.TryGetValue("token", out var token) && !string.IsNullOrEmpty(token)) return token.ToString();
+        return StompBearerToken.From(request.Headers.Authorization.ToString());
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Shoot.Infrastructure.Stomp.Frames;
+
+namespace Shoot.Infrastructure.Stomp.Server;
+
+/// <summary>
+/// What every session needs, resolved once: options, broker, the authenticator and the handlers features registered.
+/// Runs sessions over any <see cref="IStompTransport"/>.
+/// </summary>
+public sealed class StompServer
+{
+    public StompServer(
+        IOptions<StompOptions> options,
+        StompBroker broker,
+        IStompAuthenticator authenticator,
+        IEnumerable<IStompSendHandler> sendHandlers,
+        IEnumerable<IStompDestinationAuthorizer> authorizers,
+        IEnumerable<IStompSubscriptionListener> subscriptionListeners,
+        IEnumerable<IStompSessionListener> sessionListeners,
+        ILoggerFactory loggerFactory,
+        TimeProvider? timeProvider = null)
+    {
+        Options = options.Value;
+        Broker = broker;
+        Authenticator = authenticator;
+        SendHandlers = new StompDestinationTable<IStompSendHandler>(sendHandlers);
+        Authorizers = new StompDestinationTable<IStompDestinationAuthorizer>(authorizers);
+        SubscriptionListeners = subscriptionListeners.ToArray();
+        SessionListeners = sessionListeners.ToArray();
+        Logger = loggerFactory.CreateLogger("Shoot.Stomp");
+        Time = timeProvider ?? TimeProvider.System;
+        Limits = new StompParserLimits(Options.MaxFrameSize, Options.MaxHeaders, Options.MaxHeaderLineLength);
+    }
+
+    internal StompOptions Options { get; }
+
+    internal StompBroker Broker { get; }
+
+    internal IStompAuthenticator Authenticator { get; }
+
+    internal StompDestinationTable<IStompSendHandler> SendHandlers { get; }
+
+    internal StompDestinationTable<IStompDestinationAuthorizer> Authorizers { get; }
+
+    internal IStompSubscriptionListener[] SubscriptionListeners { get; }
+
+    internal IStompSessionListener[] SessionListeners { get; }
+
+    internal ILogger Logger { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal StompParserLimits Limits { get; }
+
+    /// <summary>Runs one session to its end. <paramref name="handshakeToken"/> is the token from the transport's handshake, if any.</summary>
+    public Task RunSessionAsync(IStompTransport transport, string? handshakeToken, CancellationToken cancellationToken) =>
+        new StompSession(this, transport, handshakeToken).RunAsync(cancellationToken);
+
+    /// <summary>Closes every session cleanly (WebSocket "going away"), for graceful shutdown.</summary>
+    public void CloseAll()
+    {
+        foreach (var session in Broker.Sessions) session.Close(StompCloseReason.GoingAway);
+    }
+}

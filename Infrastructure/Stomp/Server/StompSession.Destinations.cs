@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Shoot.Infrastructure.Stomp.Frames;
+
+namespace Shoot.Infrastructure.Stomp.Server;
+
+internal sealed partial class StompSession
+{
+    public const string ErrorsDestination = "/user/queue/errors";
+
+    private async ValueTask SubscribeAsync(StompFrame frame)
+    {
+        var id = Required(frame, "id");
+        var destination = Required(frame, "destination");
+        var ackMode = frame["ack"] switch
+        {
+            null or "auto" => StompAckMode.Auto,
+            "client" => StompAckMode.Client,
+            "client-individual" => StompAckMode.ClientIndividual,
+            _ => throw new StompProtocolException("ack must be auto, client or client-individual"),
+        };
+        if (_subscriptions.ContainsKey(id)) throw new StompProtocolException($"Subscription id '{id}' is already in use");
+        if (_subscriptions.Count >= _server.Options.MaxSubscriptionsPerConnection)
+        {
+            Refuse(StompCommand.Subscribe, destination, new StompRefusal("TOO_MANY_SUBSCRIPTIONS", "Subscription limit reached"));
+            return;
+        }
+
+        string? userKey = null;
+        if (destination.StartsWith(StompBroker.UserPrefix, StringComparison.Ordinal))
+        {
+            // A user destination resolves to this user's own queue, so no one can listen in on someone else's.
+            userKey = Principal.UserId;
+        }
+        else
+        {
+            var authorizer = _server.Authorizers.Find(destination);
+            var refusal = authorizer is null
+                ? new StompRefusal("UNKNOWN_DESTINATION", "No such destination")
+                : await authorizer.AuthorizeSubscribeAsync(this, destination, frame, _stopping.Token);
+            if (refusal is not null)
+            {
+                Refuse(StompCommand.Subscribe, destination, refusal);
+                return;
+            }
+        }
+
+        var subscription = new StompSubscription(this, id, destination, ackMode, userKey);
+        _subscriptions.Add(id, subscription);
+        _server.Broker.Add(subscription);
+        try
+        {
+            await NotifyAsync(_server.SubscriptionListeners, listener => listener.OnSubscribedAsync(subscription, frame, _stopping.Token));
+        }
+        finally
+        {
+            subscription.ReleaseHeld();
+        }
+    }
+
+    /// <summary>An unknown id is ignored: the client may be unsubscribing from a subscription we refused.</summary>
+    private async ValueTask UnsubscribeAsync(StompFrame frame)
+    {
+        if (_subscriptions.Remove(Required(frame, "id"), out var subscription)) await RemoveAsync(subscription);
+    }
+
+    private async ValueTask RemoveAsync(StompSubscription subscription)
+    {
+        subscription.Removed = true;
+        _server.Broker.Remove(subscription);
+        await NotifyAsync(_server.SubscriptionListeners, listener => listener.OnUnsubscribedAsync(subscription));
+    }
+
+    private async ValueTask SendAsync(StompFrame frame)
+    {
+        var destination = Required(frame, "destination");
+        var handler = _server.SendHandlers.Find(destination);
+        if (handler is null)
+        {
+            Refuse(StompCommand.Send, destination, new StompRefusal("UNKNOWN_DESTINATION", "No such destination"));
+            return;
+        }
+        StompRefusal? refusal;
+        try
+        {
+            var authorizer = _server.Authorizers.Find(destination);
+            refusal = authorizer is null ? null : await authorizer.AuthorizeSendAsync(this, destination, frame, _stopping.Token);
+            refusal ??= await handler.HandleAsync(new StompSendContext(this, destination, frame), _stopping.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        {
+            // A feature's bug (or its own timeout) must not cost the client its connection and other subscriptions.
+            StompLog.HandlerFailed(_server.Logger, ex, SessionId, destination);
+            refusal = new StompRefusal("INTERNAL_ERROR", "The server could not handle this message");
+        }
+        if (refusal is not null) Refuse(StompCommand.Send, destination, refusal);
+    }
+
+    /// <summary>
+    /// Reports a refusal on this session's /user/queue/errors subscriptions only (not the user's other sessions: they
+    /// did not make the request). The connection stays open.
+    /// </summary>
+    private void Refuse(StompCommand command, string destination, StompRefusal refusal)
+    {
+        StompLog.Refused(_server.Logger, SessionId, command.Name(), destination, refusal.Code);
+        StompEncodedMessage? message = null;
+        foreach (var subscription in _subscriptions.Values)
+        {
+            if (subscription.UserKey is null || subscription.Destination != ErrorsDestination) continue;
+            message ??= StompEncodedMessage.Create(ErrorsDestination, JsonSerializer.SerializeToUtf8Bytes(
+                new RefusalBody(refusal.Code, refusal.Message, destination, refusal.TempId), StompJson.Default.RefusalBody));
+            Deliver(subscription, message);
+        }
+    }
+}
+
+internal sealed record RefusalBody(string Code, string Message, string Destination, string? TempId);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(RefusalBody))]
+internal sealed partial class StompJson : System.Text.Json.Serialization.JsonSerializerContext;

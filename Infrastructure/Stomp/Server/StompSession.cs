@@ -1,0 +1,178 @@
+using System.Threading.Channels;
+using Shoot.Infrastructure.Stomp.Frames;
+
+namespace Shoot.Infrastructure.Stomp.Server;
+
+/// <summary>
+/// One client connection: a read loop that parses and handles frames in order, a writer loop that drains the bounded
+/// outbound queue, and a watchdog for heart-beats, CONNECT timeout and token expiry. Knows nothing of WebSockets.
+/// </summary>
+internal sealed partial class StompSession : IStompSession
+{
+    private const int Handshaking = 0, Connected = 1, Closing = 2;
+
+    private readonly StompServer _server;
+    private readonly IStompTransport _transport;
+    private readonly string? _handshakeToken;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<string, StompSubscription> _subscriptions = new(StringComparer.Ordinal);
+    private StompPrincipal? _principal;
+    private int _state;
+    private StompCloseReason _closeReason;
+
+    public StompSession(StompServer server, IStompTransport transport, string? handshakeToken)
+    {
+        _server = server;
+        _transport = transport;
+        _handshakeToken = handshakeToken;
+        _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(server.Options.MaxOutboundQueue)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait, // with TryWrite: a full queue refuses instead of dropping silently
+        });
+        _lastReceived = _lastSent = Environment.TickCount64;
+    }
+
+    public string SessionId { get; } = Guid.NewGuid().ToString("N");
+
+    public StompPrincipal Principal => _principal ?? throw new InvalidOperationException("Not connected yet");
+
+    public StompVersion Version { get; private set; } = StompVersion.V12;
+
+    private bool IsConnected => Volatile.Read(ref _state) == Connected;
+
+    public async Task RunAsync(CancellationToken requestAborted)
+    {
+        _server.Broker.AddSession(this);
+        await using var aborted = requestAborted.Register(() => Close(StompCloseReason.Normal));
+        var writing = WriteLoopAsync();
+        var watching = WatchdogAsync();
+        try
+        {
+            await ReadLoopAsync();
+        }
+        catch (StompProtocolException ex)
+        {
+            Fail(ex.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            // The session is being torn down (authentication or a hook was cancelled by _stopping).
+        }
+        catch (Exception ex)
+        {
+            StompLog.SessionFailed(_server.Logger, ex, SessionId);
+            Fail("Internal server error");
+        }
+        finally
+        {
+            TryBeginClose(StompCloseReason.Normal);
+            _outbound.Writer.TryComplete();
+            try
+            {
+                await writing.WaitAsync(TimeSpan.FromMilliseconds(_server.Options.CloseTimeoutMilliseconds));
+            }
+            catch (TimeoutException)
+            {
+                _transport.Abort();
+            }
+            await _stopping.CancelAsync();
+            await watching;
+            await CleanupAsync();
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var input = _transport.Input;
+        while (true)
+        {
+            var result = await input.ReadAsync();
+            var buffer = result.Buffer;
+            Volatile.Write(ref _lastReceived, Environment.TickCount64);
+            try
+            {
+                if (result.IsCanceled || !IsOpen) return;
+                // Parse every complete frame in the buffer; the parser enforces the frame-size window on what is left.
+                while (StompFrameParser.TryParse(ref buffer, Version, _server.Limits, out var frame))
+                {
+                    if (!await HandleAsync(frame!) || !IsOpen) return;
+                }
+                if (result.IsCompleted) return;
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+    }
+
+    private bool IsOpen => Volatile.Read(ref _state) != Closing;
+
+    /// <summary>First caller wins; later reasons (the client vanishing after an ERROR, say) do not overwrite it.</summary>
+    private bool TryBeginClose(StompCloseReason reason)
+    {
+        var previous = Volatile.Read(ref _state);
+        while (previous != Closing)
+        {
+            var seen = Interlocked.CompareExchange(ref _state, Closing, previous);
+            if (seen == previous)
+            {
+                _closeReason = reason;
+                return true;
+            }
+            previous = seen;
+        }
+        return false;
+    }
+
+    /// <summary>Ends the session after what is queued has been sent; safe from any thread.</summary>
+    public void Close(StompCloseReason reason)
+    {
+        if (!TryBeginClose(reason)) return;
+        _outbound.Writer.TryComplete();
+        _transport.Input.CancelPendingRead();
+    }
+
+    /// <summary>Sends ERROR (message header, optional receipt-id and extra headers) and closes, as STOMP requires.</summary>
+    private void Fail(string message, string? receiptId = null, KeyValuePair<string, string>? extra = null)
+    {
+        if (!TryBeginClose(StompCloseReason.ProtocolError)) return;
+        StompLog.ProtocolError(_server.Logger, SessionId, message);
+        var headers = new List<KeyValuePair<string, string>> { new("message", message), new("content-type", "text/plain") };
+        if (receiptId is not null) headers.Add(new("receipt-id", receiptId));
+        if (extra is { } header) headers.Add(header);
+        _outbound.Writer.TryWrite(Outbound.Control(Encode(StompCommand.Error, headers, System.Text.Encoding.UTF8.GetBytes(message))));
+        _outbound.Writer.TryComplete();
+        _transport.Input.CancelPendingRead();
+    }
+
+    /// <summary>Runs feature listeners; one listener's bug must not break the session or the other listeners.</summary>
+    private async ValueTask NotifyAsync<TListener>(TListener[] listeners, Func<TListener, ValueTask> notify)
+        where TListener : class
+    {
+        foreach (var listener in listeners)
+        {
+            try
+            {
+                await notify(listener);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+            {
+                StompLog.ListenerFailed(_server.Logger, ex, SessionId, listener.GetType().Name);
+            }
+        }
+    }
+
+    private async Task CleanupAsync()
+    {
+        foreach (var subscription in _subscriptions.Values) await RemoveAsync(subscription);
+        _subscriptions.Clear();
+        if (_principal is not null)
+        {
+            await NotifyAsync(_server.SessionListeners, listener => listener.OnDisconnectedAsync(this));
+        }
+        _server.Broker.RemoveSession(this);
+        StompLog.Closed(_server.Logger, SessionId, _closeReason);
+    }
+}

@@ -1,0 +1,67 @@
+using Dapper;
+using Shoot.Infrastructure.Persistence;
+
+namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
+
+/// <summary>The embedded adapter: the outbox table in a real messages.db, drained into the real SQLite store.</summary>
+public sealed class OutboxPersistencePipelineTests : PersistencePipelineContract
+{
+    private static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["Shoot:Outbox:RetryCount"] = "2",
+        ["Shoot:Outbox:RetryBackoff"] = "00:00:00.050",
+        ["Shoot:Outbox:BatchSize"] = "50",
+    };
+
+    internal override Task<PipelineTestHost> StartHostAsync(RecordingObserver? observer = null) =>
+        PipelineTestHost.StartAsync(DataDirectory, Settings, observer);
+
+    internal override async Task InjectRawAsync(PipelineTestHost host, long roomId, string payload)
+    {
+        await using var connection = await host.Messages.Sqlite.OpenAsync();
+        await connection.ExecuteAsync(
+            "INSERT INTO outbox (message_id, room_id, payload, enqueued_at) VALUES ('unknown', @roomId, @payload, 0)", new { roomId, payload });
+    }
+
+    internal override async Task<IReadOnlyList<(string Payload, string Reason)>> DeadLettersAsync(PipelineTestHost host, int expected)
+    {
+        await using var connection = await host.Messages.Sqlite.OpenAsync();
+        return (await connection.QueryAsync<(string, string)>("SELECT payload, reason FROM outbox_dead ORDER BY position")).AsList();
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_mid_stream_leaves_the_rest_in_the_outbox_and_a_restarted_one_drains_it()
+    {
+        var messages = TestMessages.Stream(500, rooms: 10, firstRoom: 100);
+        var observer = new RecordingObserver();
+        var firstBatchStored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Hold the worker inside its first batch, after the store's write and before the outbox rows are deleted,
+        // until the host stops: the crash window the design must survive.
+        observer.BeforeSaved = async (_, ct) =>
+        {
+            firstBatchStored.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+        };
+        await using (var first = await StartHostAsync(observer))
+        {
+            foreach (var message in messages)
+                await first.Pipeline.EnqueueAsync(message);
+            await firstBatchStored.Task.WaitAsync(Patience);
+        }
+        Assert.Equal(messages.Count, await OutboxCountAsync());
+
+        await using var second = await StartHostAsync();
+
+        Assert.True(await PipelineTestHost.EventuallyAsync(async () => await OutboxCountAsync() == 0, Patience), "The restarted worker did not drain the outbox.");
+        Assert.Equal(messages.Select(m => m.Id).Order(), (await second.StoredIdsAsync()).Order());
+        // The held batch was stored but never deleted, so it is delivered again: every message is reported SAVED by the new worker.
+        var saved = second.Observer.Events.Where(e => e.Event == PipelineEvent.Saved).Select(e => e.Message.Id).ToHashSet();
+        Assert.Equal(messages.Select(m => m.Id).Order(), saved.Order());
+    }
+
+    private async Task<long> OutboxCountAsync()
+    {
+        await using var connection = await new SqliteDatabase(Path.Combine(DataDirectory, MessagesDatabase.FileName)).OpenAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox");
+    }
+}

@@ -1,0 +1,136 @@
+using MongoDB.Bson;
+using MongoDB.Bson.IO;
+using MongoDB.Bson.Serialization;
+using MongoDB.Bson.Serialization.Serializers;
+using MongoDB.Driver;
+using Shoot.Infrastructure.Messaging;
+using Shoot.Infrastructure.Messaging.Store;
+
+namespace Shoot.Tests.Infrastructure.Messaging.Store;
+
+/// <summary>
+/// What the MongoDB adapter sends, rendered to BSON without a server. Canonical Extended JSON, so the types show too:
+/// ids and seqs must go out as Int64 and ObjectId, times as dates.
+/// </summary>
+public sealed class MongoMessageQueriesTests
+{
+    private const string Before = "6b071ea5efdcf4691a7309a0";
+    private const string After = "6b071e00efdcf4691a730001";
+    private const string Thread = "6b071d00efdcf4691a7300ff";
+    private const string Room7 = """{ "roomId" : { "$numberLong" : "7" }""";
+    private const string At = """{ "$date" : { "$numberLong" : "1764092703120" } }""";
+
+    private static readonly DateTimeOffset AtTime = DateTimeOffset.FromUnixTimeMilliseconds(1764092703120);
+    private static readonly RenderArgs<BsonDocument> Args = new(BsonDocumentSerializer.Instance, BsonSerializer.SerializerRegistry);
+    private static readonly JsonWriterSettings Canonical = new() { OutputMode = JsonOutputMode.CanonicalExtendedJson, Indent = false };
+
+    [Fact]
+    public void A_room_page_filters_by_room_only_and_sorts_newest_id_first()
+    {
+        var page = new MessagePage(7, 50);
+
+        Assert.Equal($"{Room7} }}", Json(MongoMessageQueries.PageFilter(page)));
+        Assert.Equal("""{ "_id" : { "$numberInt" : "-1" } }""", Json(MongoMessageQueries.PageSort(page)));
+    }
+
+    [Fact]
+    public void Cursors_become_an_id_range_and_a_thread_an_equality()
+    {
+        var page = new MessagePage(7, 50, BeforeId: Before, AfterId: After, ThreadId: Thread);
+
+        Assert.Equal(
+            $$"""{{Room7}}, "threadId" : "{{Thread}}", "_id" : { "$lt" : { "$oid" : "{{Before}}" }, "$gt" : { "$oid" : "{{After}}" } } }""",
+            Json(MongoMessageQueries.PageFilter(page)));
+        Assert.Equal("""{ "_id" : { "$numberInt" : "-1" } }""", Json(MongoMessageQueries.PageSort(page)));
+    }
+
+    [Fact]
+    public void Each_cursor_alone_is_one_bound()
+    {
+        Assert.Equal($$"""{{Room7}}, "_id" : { "$lt" : { "$oid" : "{{Before}}" } } }""",
+            Json(MongoMessageQueries.PageFilter(new MessagePage(7, 50, BeforeId: Before))));
+        Assert.Equal($$"""{{Room7}}, "_id" : { "$gt" : { "$oid" : "{{After}}" } } }""",
+            Json(MongoMessageQueries.PageFilter(new MessagePage(7, 50, AfterId: After))));
+    }
+
+    [Fact]
+    public void An_after_seq_page_filters_on_seq_and_sorts_oldest_first()
+    {
+        var page = new MessagePage(7, 50, AfterSeq: 3);
+
+        Assert.Equal($$"""{{Room7}}, "seq" : { "$gt" : { "$numberLong" : "3" } } }""", Json(MongoMessageQueries.PageFilter(page)));
+        Assert.Equal("""{ "seq" : { "$numberInt" : "1" } }""", Json(MongoMessageQueries.PageSort(page)));
+    }
+
+    [Fact]
+    public void After_seq_in_a_thread_keeps_both_filters()
+    {
+        var page = new MessagePage(7, 50, AfterSeq: 0, ThreadId: Thread);
+
+        Assert.Equal($$"""{{Room7}}, "threadId" : "{{Thread}}", "seq" : { "$gt" : { "$numberLong" : "0" } } }""",
+            Json(MongoMessageQueries.PageFilter(page)));
+    }
+
+    [Fact]
+    public void Max_seq_reads_only_the_seq_of_the_highest_message_of_the_room()
+    {
+        Assert.Equal($"{Room7} }}", Json(MongoMessageQueries.Room(7)));
+        Assert.Equal("""{ "seq" : { "$numberInt" : "-1" } }""", Json(MongoMessageQueries.HighestSeqFirst));
+        Assert.Equal("""{ "seq" : { "$numberInt" : "1" }, "_id" : { "$numberInt" : "0" } }""",
+            MongoMessageQueries.SeqOnly.Render(Args).ToJson(Canonical));
+    }
+
+    [Fact]
+    public void Single_messages_are_addressed_by_object_id_and_edits_skip_deleted_ones()
+    {
+        var id = ObjectId.Parse(Before);
+
+        Assert.Equal($$"""{ "_id" : { "$oid" : "{{Before}}" } }""", Json(MongoMessageQueries.ById(id)));
+        Assert.Equal($$"""{ "_id" : { "$oid" : "{{Before}}" }, "isDeleted" : false }""", Json(MongoMessageQueries.NotDeletedById(id)));
+    }
+
+    [Fact]
+    public void An_edit_sets_text_is_edited_and_updated_at()
+    {
+        Assert.Equal($$"""{ "$set" : { "text" : "new text", "isEdited" : true, "updatedAt" : {{At}} } }""",
+            Json(MongoMessageQueries.EditUpdate("new text", AtTime)));
+    }
+
+    [Fact]
+    public void A_soft_delete_empties_the_text_drops_the_preview_and_sets_updated_at()
+    {
+        Assert.Equal($$"""{ "$set" : { "text" : "", "isDeleted" : true, "urlPreview" : null, "updatedAt" : {{At}} } }""",
+            Json(MongoMessageQueries.SoftDeleteUpdate(AtTime)));
+    }
+
+    [Fact]
+    public void Indexes_are_room_seq_unique_room_id_and_thread_id()
+    {
+        var indexes = MongoMessageQueries.Indexes()
+            .Select(i => (Keys: i.Keys.Render(Args).ToJson(Canonical), i.Options.Name, Unique: i.Options.Unique ?? false))
+            .ToList();
+
+        Assert.Equal(
+        [
+            ("""{ "roomId" : { "$numberInt" : "1" }, "seq" : { "$numberInt" : "1" } }""", "ux_messages_room_seq", true),
+            ("""{ "roomId" : { "$numberInt" : "1" }, "_id" : { "$numberInt" : "1" } }""", "ix_messages_room_id", false),
+            ("""{ "threadId" : { "$numberInt" : "1" }, "_id" : { "$numberInt" : "1" } }""", "ix_messages_thread_id", false),
+        ], indexes);
+    }
+
+    [Theory]
+    // The server's E11000 texts (MongoDB 4.2 … 8): only a duplicate _id is a redelivery that SaveBatch may ignore.
+    [InlineData(11000, "E11000 duplicate key error collection: shoot.messages index: _id_ dup key: { _id: ObjectId('6b071ea5efdcf4691a7309a0') }", true, false)]
+    [InlineData(11000, "E11000 duplicate key error collection: shoot.messages index: ux_messages_room_seq dup key: { roomId: 1, seq: 1 }", false, true)]
+    [InlineData(11000, "E11000 duplicate key error collection: shoot.messages index: other_index_ dup key: { x: 1 }", false, false)]
+    [InlineData(121, "Document failed validation; index: _id_ mentioned", false, false)]
+    public void Duplicate_key_errors_are_told_apart_by_index(int code, string message, bool duplicateId, bool duplicateSeq)
+    {
+        Assert.Equal(duplicateId, MongoMessageQueries.IsDuplicateOn(MongoMessageQueries.IdIndexName, code, message));
+        Assert.Equal(duplicateSeq, MongoMessageQueries.IsDuplicateOn(MongoMessageQueries.SeqIndexName, code, message));
+    }
+
+    private static string Json(FilterDefinition<BsonDocument> filter) => filter.Render(Args).ToJson(Canonical);
+    private static string Json(SortDefinition<BsonDocument> sort) => sort.Render(Args).ToJson(Canonical);
+    private static string Json(UpdateDefinition<BsonDocument> update) => update.Render(Args).ToJson(Canonical);
+}
