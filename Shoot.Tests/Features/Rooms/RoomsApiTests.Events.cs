@@ -56,7 +56,8 @@ public abstract partial class RoomsApiTests
     public async Task Room_changes_are_published_as_events_after_they_happen_and_refusals_publish_nothing()
     {
         var recorder = new EventRecorder();
-        await using var listening = Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+        await using var fresh = await NewFactoryAsync();
+        await using var listening = fresh.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<INotificationHandler<RoomCreated>>(recorder);
             services.AddSingleton<INotificationHandler<RoomUpdated>>(recorder);
@@ -65,9 +66,9 @@ public abstract partial class RoomsApiTests
             services.AddSingleton<INotificationHandler<RoomDeleted>>(recorder);
         }));
         var client = new ShootClient(listening.CreateClient());
-        var alice = await UserAsync("Alice");
-        var bob = await UserAsync("Bob");
-        var carol = await UserAsync("Carol");
+        var alice = await UserAsync("Alice", client);
+        var bob = await UserAsync("Bob", client);
+        var carol = await UserAsync("Carol", client);
 
         var roomId = IdOf((await client.PostAsync("/api/v1/chatrooms",
             new { type = "GROUP", participantIds = new[] { bob.Id }, title = "Events" }, alice.AccessToken)).AssertStatus(HttpStatusCode.Created).Data);

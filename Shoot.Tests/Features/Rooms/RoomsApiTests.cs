@@ -13,13 +13,17 @@ public abstract partial class RoomsApiTests
 {
     protected abstract ShootAppFactory Factory { get; }
 
+    /// <summary>A host of its own on this backend (one host per data directory: a second on the same one is refused).</summary>
+    protected abstract Task<ShootAppFactory> NewFactoryAsync();
+
     private ShootClient Client => Factory.CreateShootClient();
 
     /// <summary>A user signed up and logged in through the API, renamed to <paramref name="nickname"/> (search and titles use it).</summary>
-    protected async Task<TestUser> UserAsync(string nickname)
+    protected async Task<TestUser> UserAsync(string nickname, ShootClient? via = null)
     {
-        var user = await Client.CreateUserAsync();
-        (await Client.PutAsync("/api/v1/users/me", new { nickname }, user.AccessToken)).AssertStatus(HttpStatusCode.OK);
+        var client = via ?? Client;
+        var user = await client.CreateUserAsync();
+        (await client.PutAsync("/api/v1/users/me", new { nickname }, user.AccessToken)).AssertStatus(HttpStatusCode.OK);
         return user;
     }
 
@@ -208,6 +212,8 @@ public sealed class RoomsOnSqlite : RoomsApiTests, IClassFixture<SqliteApp>
     public RoomsOnSqlite(SqliteApp app) => Factory = app.Factory;
 
     protected override ShootAppFactory Factory { get; }
+
+    protected override Task<ShootAppFactory> NewFactoryAsync() => Task.FromResult(new ShootAppFactory());
 }
 
 [Collection(PostgresCollection.Name)]
@@ -217,8 +223,10 @@ public sealed class RoomsOnPostgres(PostgresServerFixture postgres) : RoomsApiTe
 
     protected override ShootAppFactory Factory => _factory ?? throw new InvalidOperationException("not initialised");
 
-    public async Task InitializeAsync() =>
-        _factory = new ShootAppFactory(ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()));
+    protected override async Task<ShootAppFactory> NewFactoryAsync() =>
+        new(ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()));
+
+    public async Task InitializeAsync() => _factory = await NewFactoryAsync();
 
     public async Task DisposeAsync()
     {
