@@ -32,8 +32,9 @@ public static class FeaturesRegistration
         services.AddScoped<RefreshTokenStore>();
         services.AddScoped<FriendshipStore>();
         services.AddScoped<RecommendationCache>();
-        services.AddScoped<RoomMembership>();
-        services.AddScoped<RoomDirectory>();
+        // Stateless over the singleton database: usable from a STOMP session or a job without a request scope.
+        services.AddSingleton<RoomMembership>();
+        services.AddSingleton<RoomDirectory>();
 
         services.AddSingleton<SendStatusReporter>();
         services.AddSingleton<IPersistenceObserver, PersistenceStatusObserver>();

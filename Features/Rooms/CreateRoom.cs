@@ -103,7 +103,8 @@ public static class CreateRoom
 
         /// <summary>
         /// The unique index on individual_key decides a race: of two simultaneous creations for one pair, one inserts
-        /// and the other hits the index, rolls back and finds the winner's room on its next pass.
+        /// and the other hits the index, rolls back and finds the winner's room on its next pass. (SQLite never gets that
+        /// far: its write transactions run one at a time, so the second sees the first's room.)
         /// </summary>
         private async Task<(long Id, bool Created)> OpenIndividualAsync(long callerId, long otherId, CancellationToken ct)
         {

@@ -20,10 +20,12 @@ public static class LeaveRoom
 
     public sealed class Handler(ISqlDatabase database, RoomMembership membership, IPublisher publisher) : ICommandHandler<Command, Empty>
     {
+        /// <summary>Only when no OWNER is left, so the hand-over cannot make a second one whatever raced with it.</summary>
         private const string PromoteSql = """
             UPDATE room_participants SET role = 'OWNER'
             WHERE id = (SELECT id FROM room_participants WHERE room_id = @roomId
                         ORDER BY CASE role WHEN 'ADMIN' THEN 0 ELSE 1 END, id LIMIT 1)
+              AND NOT EXISTS (SELECT 1 FROM room_participants WHERE room_id = @roomId AND role = 'OWNER')
             """;
 
         public async ValueTask<Empty> Handle(Command command, CancellationToken ct)
@@ -68,7 +70,7 @@ public static class LeaveRoom
                 await connection.ExecuteAsync("DELETE FROM rooms WHERE id = @roomId", ids, transaction);
                 return true;
             }
-            if (leaving.Role == ParticipantRole.Owner)
+            if (leaving.Type == RoomType.Group)
                 await connection.ExecuteAsync(PromoteSql, ids, transaction);
             return false;
         }

@@ -63,9 +63,8 @@ public sealed class RoomMembership(ISqlDatabase database)
     /// <summary>Someone's membership inside a write transaction (locking the room row as above), or null.</summary>
     public async Task<Membership?> FindAsync(DbConnection connection, DbTransaction transaction, long roomId, long userId)
     {
-        // Lock first, read after, in two statements: under READ COMMITTED a statement that waited for the lock still
-        // sees the joined participant rows as of its own start, so a role given by the transaction it waited for (an
-        // owner hand-over) would be missed. The second statement takes a fresh snapshot.
+        // The lock is its own statement: a statement that waits for a row lock still reads the snapshot it started
+        // with, so reading roles in the locking statement itself could see them as they were before the wait.
         if (database.Dialect == SqlDialect.Postgres)
             await connection.ExecuteAsync("SELECT id FROM rooms WHERE id = @roomId FOR UPDATE", new { roomId }, transaction);
         var row = await connection.QuerySingleOrDefaultAsync<MembershipRow>(MembershipSql, new { roomId, userId }, transaction);

@@ -56,20 +56,19 @@ public abstract partial class RoomsApiTests
     public async Task Room_changes_are_published_as_events_after_they_happen_and_refusals_publish_nothing()
     {
         var recorder = new EventRecorder();
-        // A host of its own with the recorder registered (a second host on the suite's data directory would be two
-        // embedded instances sharing one directory, which Shoot refuses).
-        await using var listening = await CreateStandaloneFactoryAsync(services =>
+        await using var fresh = await NewFactoryAsync();
+        await using var listening = fresh.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<INotificationHandler<RoomCreated>>(recorder);
             services.AddSingleton<INotificationHandler<RoomUpdated>>(recorder);
             services.AddSingleton<INotificationHandler<ParticipantsChanged>>(recorder);
             services.AddSingleton<INotificationHandler<RoomRemoved>>(recorder);
             services.AddSingleton<INotificationHandler<RoomDeleted>>(recorder);
-        });
-        var client = listening.CreateShootClient();
-        var alice = await client.CreateUserAsync();
-        var bob = await client.CreateUserAsync();
-        var carol = await client.CreateUserAsync();
+        }));
+        var client = new ShootClient(listening.CreateClient());
+        var alice = await UserAsync("Alice", client);
+        var bob = await UserAsync("Bob", client);
+        var carol = await UserAsync("Carol", client);
 
         var roomId = IdOf((await client.PostAsync("/api/v1/chatrooms",
             new { type = "GROUP", participantIds = new[] { bob.Id }, title = "Events" }, alice.AccessToken)).AssertStatus(HttpStatusCode.Created).Data);

@@ -144,7 +144,7 @@ public abstract partial class RoomsApiTests
     {
         var owner = await UserAsync("Owner");
         var members = new List<TestUser>();
-        for (var i = 0; i < 7; i++)
+        for (var i = 0; i < 19; i++)
             members.Add(await UserAsync($"Member {i}"));
         var roomId = await NewGroupAsync(owner, "Stampede", [.. members]);
 

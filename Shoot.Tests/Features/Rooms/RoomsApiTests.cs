@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text.Json.Nodes;
 using Shoot.Tests.Fixtures;
@@ -14,16 +13,17 @@ public abstract partial class RoomsApiTests
 {
     protected abstract ShootAppFactory Factory { get; }
 
-    /// <summary>A fresh host on this suite's backend (its own data directory and database), with extra test services.</summary>
-    protected abstract Task<ShootAppFactory> CreateStandaloneFactoryAsync(Action<IServiceCollection> testServices);
+    /// <summary>A host of its own on this backend (one host per data directory: a second on the same one is refused).</summary>
+    protected abstract Task<ShootAppFactory> NewFactoryAsync();
 
     private ShootClient Client => Factory.CreateShootClient();
 
     /// <summary>A user signed up and logged in through the API, renamed to <paramref name="nickname"/> (search and titles use it).</summary>
-    protected async Task<TestUser> UserAsync(string nickname)
+    protected async Task<TestUser> UserAsync(string nickname, ShootClient? via = null)
     {
-        var user = await Client.CreateUserAsync();
-        (await Client.PutAsync("/api/v1/users/me", new { nickname }, user.AccessToken)).AssertStatus(HttpStatusCode.OK);
+        var client = via ?? Client;
+        var user = await client.CreateUserAsync();
+        (await client.PutAsync("/api/v1/users/me", new { nickname }, user.AccessToken)).AssertStatus(HttpStatusCode.OK);
         return user;
     }
 
@@ -213,8 +213,7 @@ public sealed class RoomsOnSqlite : RoomsApiTests, IClassFixture<SqliteApp>
 
     protected override ShootAppFactory Factory { get; }
 
-    protected override Task<ShootAppFactory> CreateStandaloneFactoryAsync(Action<IServiceCollection> testServices) =>
-        Task.FromResult(new ShootAppFactory(testServices: testServices));
+    protected override Task<ShootAppFactory> NewFactoryAsync() => Task.FromResult(new ShootAppFactory());
 }
 
 [Collection(PostgresCollection.Name)]
@@ -224,11 +223,10 @@ public sealed class RoomsOnPostgres(PostgresServerFixture postgres) : RoomsApiTe
 
     protected override ShootAppFactory Factory => _factory ?? throw new InvalidOperationException("not initialised");
 
-    public async Task InitializeAsync() =>
-        _factory = new ShootAppFactory(ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()));
+    protected override async Task<ShootAppFactory> NewFactoryAsync() =>
+        new(ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()));
 
-    protected override async Task<ShootAppFactory> CreateStandaloneFactoryAsync(Action<IServiceCollection> testServices) =>
-        new(ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()), testServices: testServices);
+    public async Task InitializeAsync() => _factory = await NewFactoryAsync();
 
     public async Task DisposeAsync()
     {
