@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Messages;
@@ -102,5 +104,17 @@ public sealed class HistoryAndThreadTests : IAsyncLifetime
         Assert.Equal("latest words", rooms[0]!["lastMessage"]!["text"]!.GetValue<string>());
         Assert.Equal(_alice.Id, rooms[0]!["lastMessage"]!["senderId"]!.GetValue<long>());
         Assert.Contains(rooms, r => r!["id"]!.GetValue<long>() == quiet && r["lastMessage"] is null);
+    }
+
+    [Fact]
+    public async Task When_the_last_participant_leaves_the_rooms_messages_are_deleted()
+    {
+        await SendSavedAsync("bye", "soon gone");
+        var store = _factory.Services.GetRequiredService<IMessageStore>();
+        Assert.NotEmpty(await store.PageAsync(new MessagePage(_roomId, 10)));
+        (await _api.DeleteAsync($"/api/v1/chatrooms/{_roomId}", _alice.AccessToken)).AssertStatus(HttpStatusCode.OK);
+        Assert.NotEmpty(await store.PageAsync(new MessagePage(_roomId, 10)));
+        (await _api.DeleteAsync($"/api/v1/chatrooms/{_roomId}", _bob.AccessToken)).AssertStatus(HttpStatusCode.OK);
+        Assert.Empty(await store.PageAsync(new MessagePage(_roomId, 10)));
     }
 }
