@@ -16,6 +16,10 @@ internal sealed partial class StompSession
     private readonly Dictionary<long, PendingAck> _pending = [];
     private long _nextAckId;
     private long _lastReceived;
+
+    // 1 while a frame's handler runs. The read loop does not read meanwhile, so the client's heart-beats wait unread in
+    // the transport; a slow handler (a send waiting out a broker outage) must not make a live client look silent.
+    private int _handling;
     private long _lastSent;
     private int _sendInterval;
     private int _receiveInterval;
@@ -132,7 +136,8 @@ internal sealed partial class StompSession
                 {
                     Fail("Token expired");
                 }
-                else if (state == Connected && _receiveInterval > 0 && now - Volatile.Read(ref _lastReceived) > _receiveInterval * options.HeartBeatGraceFactor)
+                else if (state == Connected && _receiveInterval > 0 && Volatile.Read(ref _handling) == 0
+                         && now - Volatile.Read(ref _lastReceived) > _receiveInterval * options.HeartBeatGraceFactor)
                 {
                     Fail("Heart-beat timeout: nothing received from the client");
                 }

@@ -96,7 +96,18 @@ internal sealed partial class StompSession : IStompSession
                 // Parse every complete frame in the buffer; the parser enforces the frame-size window on what is left.
                 while (StompFrameParser.TryParse(ref buffer, Version, _server.Limits, out var frame))
                 {
-                    if (!await HandleAsync(frame!) || !IsOpen) return;
+                    Volatile.Write(ref _handling, 1);
+                    bool keepGoing;
+                    try
+                    {
+                        keepGoing = await HandleAsync(frame!);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _lastReceived, Environment.TickCount64);
+                        Volatile.Write(ref _handling, 0);
+                    }
+                    if (!keepGoing || !IsOpen) return;
                 }
                 if (result.IsCompleted) return;
             }

@@ -139,6 +139,27 @@ public class StompConnectTests
     }
 
     [Fact]
+    public async Task A_beating_client_is_not_closed_while_a_slow_handler_holds_its_read_loop()
+    {
+        // The handler takes 8 receive intervals; the client's beats wait unread meanwhile, and the session must stay.
+        await using var host = await StompTestHost.StartAsync(new() { ["HeartBeatReceiveMilliseconds"] = "250" });
+        var (client, _) = await StompTestClient.ConnectAsync(host.Uri, host.Jwt.Issue("1"), heartBeat: "100,0");
+        await using var _ = client;
+        var beating = Task.Run(async () =>
+        {
+            for (var i = 0; i < 40 && client.Socket.State == WebSocketState.Open; i++)
+            {
+                await client.SendAsync("\n");
+                await Task.Delay(50);
+            }
+        });
+        await client.SendFrameAsync(StompCommand.Send, "2000", ("destination", "/app/slow"), ("receipt", "slow"));
+        Assert.Equal("slow", (await client.ExpectAsync(StompCommand.Receipt))["receipt-id"]);
+        await beating;
+        Assert.Equal(WebSocketState.Open, client.Socket.State);
+    }
+
+    [Fact]
     public async Task Server_sends_heart_beats_and_a_beating_client_stays_connected()
     {
         // The client beats every ~60 ms against a 1 s expectation, so a busy test machine cannot make this flaky.

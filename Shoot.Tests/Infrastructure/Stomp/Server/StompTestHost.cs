@@ -51,6 +51,7 @@ internal sealed class StompTestHost : IAsyncDisposable
         builder.Services.AddSingleton<IStompDestinationAuthorizer, TopicAuthorizer>();
         builder.Services.AddStompRelay("/topic/");
         builder.Services.AddSingleton<IStompSendHandler, ThrowingHandler>();
+        builder.Services.AddSingleton<IStompSendHandler, SlowHandler>();
         builder.Services.AddSingleton<RecordingListener>();
         builder.Services.AddSingleton<IStompSubscriptionListener>(sp => sp.GetRequiredService<RecordingListener>());
         builder.Services.AddSingleton<IStompSessionListener>(sp => sp.GetRequiredService<RecordingListener>());
@@ -92,6 +93,18 @@ internal sealed class TopicAuthorizer : IStompDestinationAuthorizer
 }
 
 /// <summary>A feature with a bug: every SEND to /app/boom throws.</summary>
+/// <summary>A feature that takes a while (like a send waiting out a broker outage): "/app/slow" with the delay in ms as body.</summary>
+internal sealed class SlowHandler : IStompSendHandler
+{
+    public string DestinationPrefix => "/app/slow";
+
+    public async ValueTask<StompRefusal?> HandleAsync(StompSendContext context, CancellationToken cancellationToken)
+    {
+        await Task.Delay(int.Parse(System.Text.Encoding.UTF8.GetString(context.Body.Span)), cancellationToken);
+        return null;
+    }
+}
+
 internal sealed class ThrowingHandler : IStompSendHandler
 {
     public string DestinationPrefix => "/app/boom";
