@@ -51,14 +51,12 @@ public static class InfrastructureRegistration
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
             kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
-        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ShootOptions>>((forwarded, shoot) =>
+        services.AddOptions<ForwardedHeadersOptions>().Configure(forwarded =>
         {
+            // Used only when Shoot:TrustForwardedHeaders is set: then the proxy may be anywhere on the operator's network.
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            if (shoot.Value.TrustForwardedHeaders)
-            {
-                forwarded.KnownIPNetworks.Clear();
-                forwarded.KnownProxies.Clear();
-            }
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
         });
         return services;
     }
@@ -82,7 +80,9 @@ public static class InfrastructureRegistration
     /// </summary>
     public static WebApplication UseShootInfrastructure(this WebApplication app)
     {
-        app.UseForwardedHeaders();
+        // Without a trusted proxy in front, X-Forwarded-For is whatever the client wrote: ignore it entirely.
+        if (app.Services.GetRequiredService<IOptions<ShootOptions>>().Value.TrustForwardedHeaders)
+            app.UseForwardedHeaders();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseStatusCodePages(context => EnvelopeWriter.WriteStatusAsync(context.HttpContext, context.HttpContext.Response.StatusCode));

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Api;
@@ -59,5 +60,32 @@ public sealed class OperationsTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.NotNull(refused.RetryAfter);
         // Other endpoints are not counted against the auth budget.
         (await client.GetAsync("/health/live")).AssertStatus(HttpStatusCode.OK);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_client_address_comes_from_x_forwarded_for_only_when_trusted(bool trusted)
+    {
+        using var limited = new ShootAppFactory(new Dictionary<string, string?>
+        {
+            ["Shoot:Limits:AuthRequestsPerMinutePerIp"] = "2",
+            ["Shoot:TrustForwardedHeaders"] = trusted ? "true" : "false",
+        });
+        var http = limited.CreateClient();
+        async Task<HttpStatusCode> LoginFrom(string address)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/login")
+            {
+                Content = JsonContent.Create(new { username = "nobody", password = "whatever1" }),
+            };
+            request.Headers.Add("X-Forwarded-For", address);
+            return (await ApiResponse.ReadAsync(await http.SendAsync(request))).Status;
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, await LoginFrom("203.0.113.1"));
+        Assert.Equal(HttpStatusCode.Unauthorized, await LoginFrom("203.0.113.1"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, await LoginFrom("203.0.113.1"));
+        // Another client behind the proxy has its own budget, but only if the header is trusted; otherwise it is a spoof.
+        Assert.Equal(trusted ? HttpStatusCode.Unauthorized : HttpStatusCode.TooManyRequests, await LoginFrom("203.0.113.2"));
     }
 }
