@@ -1,4 +1,5 @@
 using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.Sse;
 
 namespace Shoot.Infrastructure.Messaging.Bus;
 
@@ -9,6 +10,9 @@ public static class BusRegistration
     {
         services.AddSingleton<BusDispatcher>();
         services.AddSingleton<IBusSubscriber, StompBusForwarder>();
+        services.AddSingleton<SseHub>();
+        services.AddSingleton<SsePublisher>();
+        services.AddSingleton<IBusSubscriber, SseBusSubscriber>();
         if (connections.HasRedis)
         {
             services.AddSingleton<IEventBus, RedisEventBus>();

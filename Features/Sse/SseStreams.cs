@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Security.Claims;
+using Shoot.Features.Messages;
+using Shoot.Features.Rooms;
+using Shoot.Infrastructure.Auth;
+using Shoot.Infrastructure.Messaging.Store;
+using Shoot.Infrastructure.Sse;
+
+namespace Shoot.Features.Sse;
+
+/// <summary>
+/// The three Server-Sent Event streams of contract §7. The token comes from the Authorization header or, for
+/// EventSource, <c>?token=</c>. A user's streams are the user's alone (403 for another's); a message's read-count
+/// stream is for the participants of its room (404 otherwise, as for a message that does not exist).
+/// </summary>
+public static class SseStreams
+{
+    public static string Updates(long userId) => "updates:" + userId.ToString(CultureInfo.InvariantCulture);
+    public static string Unread(long userId) => "unread:" + userId.ToString(CultureInfo.InvariantCulture);
+    public static string ReadCount(long roomId, string messageId) => $"read-count:{roomId}:{messageId}";
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app)
+        {
+            var group = app.MapGroup("/api/v1/sse").WithTags("Server-Sent Events");
+            group.MapGet("/updates/{userId:long}", (long userId, HttpContext context, ClaimsPrincipal user, SseHub hub) =>
+                    OwnStreamAsync(context, user, userId, hub, Updates(userId)))
+                .WithSummary("room-update, room-created, room-removed, friend-added, friend-removed (text/event-stream)");
+            group.MapGet("/unread/{userId:long}", (long userId, HttpContext context, ClaimsPrincipal user, SseHub hub) =>
+                    OwnStreamAsync(context, user, userId, hub, Unread(userId)))
+                .WithSummary("unread (text/event-stream)");
+            group.MapGet("/read-count/{roomId:long}/" + MessageHistory.MessageIdRoute,
+                    async (long roomId, string messageId, HttpContext context, ClaimsPrincipal user, SseHub hub, IMessageStore store,
+                        RoomMembership membership) =>
+                    {
+                        var message = await MessageHistory.FindVisibleAsync(store, membership, messageId, user.UserId(), context.RequestAborted);
+                        if (message.RoomId != roomId)
+                            throw ShootException.NotFound("The message");
+                        await SseResponse.StreamAsync(context, hub, ReadCount(roomId, messageId));
+                    })
+                .WithSummary("read-count of one message (text/event-stream; participants only)");
+        }
+
+        private static Task OwnStreamAsync(HttpContext context, ClaimsPrincipal user, long userId, SseHub hub, string key) =>
+            user.UserId() == userId
+                ? SseResponse.StreamAsync(context, hub, key)
+                : throw ShootException.Forbidden("This stream belongs to another user.");
+    }
+}

@@ -1,0 +1,62 @@
+using Dapper;
+using Shoot.Features.Friends;
+using Shoot.Features.Rooms;
+using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Sse;
+
+namespace Shoot.Features.Sse;
+
+/// <summary>
+/// What the updates stream announces (contract §7) from the room and friend events: room-created (each participant's
+/// own RoomSummary), room-removed, friend-added and friend-removed to both sides.
+/// </summary>
+public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database)
+    : INotificationHandler<RoomCreated>, INotificationHandler<ParticipantsChanged>, INotificationHandler<RoomRemoved>,
+      INotificationHandler<FriendAdded>, INotificationHandler<FriendRemoved>
+{
+    // The summary as its viewer sees it (INDIVIDUAL rooms are titled with the other side's nickname).
+    private const string SummarySql = $"""
+        SELECT {RoomRow.Columns}, CASE WHEN f.user_id IS NULL THEN 0 ELSE 1 END AS favorite
+        FROM rooms r
+        JOIN room_participants me ON me.room_id = r.id AND me.user_id = @caller
+        LEFT JOIN room_favorites f ON f.room_id = r.id AND f.user_id = @caller
+        WHERE r.id = @roomId
+        """;
+
+    public async ValueTask Handle(RoomCreated notification, CancellationToken ct)
+    {
+        foreach (var userId in notification.ParticipantIds)
+            await AnnounceRoomAsync(notification.RoomId, userId, ct);
+    }
+
+    /// <summary>Users added to an existing room see it appear, as if it were created for them.</summary>
+    public async ValueTask Handle(ParticipantsChanged notification, CancellationToken ct)
+    {
+        foreach (var userId in notification.Added)
+            await AnnounceRoomAsync(notification.RoomId, userId, ct);
+    }
+
+    public async ValueTask Handle(RoomRemoved notification, CancellationToken ct) =>
+        await sse.PublishAsync(SseStreams.Updates(notification.UserId), "room-removed", new { roomId = notification.RoomId }, ct);
+
+    public async ValueTask Handle(FriendAdded notification, CancellationToken ct)
+    {
+        await sse.PublishAsync(SseStreams.Updates(notification.UserId), "friend-added", new { userId = notification.FriendId }, ct);
+        await sse.PublishAsync(SseStreams.Updates(notification.FriendId), "friend-added", new { userId = notification.UserId }, ct);
+    }
+
+    public async ValueTask Handle(FriendRemoved notification, CancellationToken ct)
+    {
+        await sse.PublishAsync(SseStreams.Updates(notification.UserId), "friend-removed", new { userId = notification.FriendId }, ct);
+        await sse.PublishAsync(SseStreams.Updates(notification.FriendId), "friend-removed", new { userId = notification.UserId }, ct);
+    }
+
+    private async Task AnnounceRoomAsync(long roomId, long userId, CancellationToken ct)
+    {
+        RoomRow? row;
+        await using (var connection = await database.OpenAsync(ct))
+            row = await connection.QuerySingleOrDefaultAsync<RoomRow>(SummarySql, new { caller = userId, roomId });
+        if (row is not null)
+            await sse.PublishAsync(SseStreams.Updates(userId), "room-created", row.ToSummary(), ct);
+    }
+}

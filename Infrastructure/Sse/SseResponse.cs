@@ -1,0 +1,61 @@
+using System.Text;
+
+namespace Shoot.Infrastructure.Sse;
+
+/// <summary>
+/// Writes one stream to an HTTP response until the client goes away: missed events (Last-Event-ID), then live ones,
+/// and a <c>: ping</c> comment every 15 s so proxies and browsers keep the connection open.
+/// </summary>
+public static class SseResponse
+{
+    public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(15);
+
+    public static async Task StreamAsync(HttpContext context, SseHub hub, string streamKey)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        // nginx and similar proxies buffer responses unless told not to; an event must not wait in a buffer.
+        response.Headers["X-Accel-Buffering"] = "no";
+        var lastEventId = context.Request.Headers["Last-Event-ID"].FirstOrDefault();
+        using var subscription = hub.Subscribe(streamKey, string.IsNullOrEmpty(lastEventId) ? null : lastEventId);
+        var aborted = context.RequestAborted;
+        await response.WriteAsync(": connected\n\n", aborted);
+        await response.Body.FlushAsync(aborted);
+        try
+        {
+            while (!aborted.IsCancellationRequested)
+            {
+                using var ping = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                ping.CancelAfter(PingInterval);
+                string chunk;
+                try
+                {
+                    var sseEvent = await subscription.Events.ReadAsync(ping.Token);
+                    chunk = Format(sseEvent);
+                }
+                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                {
+                    chunk = ": ping\n\n";
+                }
+                await response.WriteAsync(chunk, aborted);
+                await response.Body.FlushAsync(aborted);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or System.Threading.Channels.ChannelClosedException or IOException)
+        {
+            // The client left, or fell behind and lost its queue: either way the stream ends; a client reconnects with Last-Event-ID.
+        }
+    }
+
+    public static string Format(SseEvent sseEvent)
+    {
+        var text = new StringBuilder();
+        text.Append("id: ").Append(sseEvent.Id).Append('\n');
+        text.Append("event: ").Append(sseEvent.Event).Append('\n');
+        // JSON from the serializer has no raw newlines, but a data field must never carry one unprefixed.
+        foreach (var line in sseEvent.Data.Split('\n'))
+            text.Append("data: ").Append(line).Append('\n');
+        return text.Append('\n').ToString();
+    }
+}
