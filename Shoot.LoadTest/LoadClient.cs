@@ -1,0 +1,189 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using HdrHistogram;
+using Shoot.Infrastructure.Stomp.Frames;
+
+namespace Shoot.LoadTest;
+
+public readonly record struct Delivery(long Seq, string? TempId);
+
+public readonly record struct Sent(string TempId, bool Measured);
+
+/// <summary>
+/// One user's STOMP session: subscribes to its room and its error queue, sends on a fixed schedule, and records every
+/// delivery. The sender and the receive loop are the only writers of their own lists, which are read after both stop.
+/// </summary>
+public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsyncDisposable
+{
+    private static readonly StompParserLimits Limits = new(4 * 1024 * 1024, 1000, 64 * 1024);
+    private readonly ClientWebSocket _socket = new();
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _receiveLoop;
+
+    public LoadUser User => user;
+    public int RoomIndex => roomIndex;
+    public long RoomId => roomId;
+    public List<Delivery> Deliveries { get; } = [];
+    public List<Sent> Sends { get; } = [];
+    public List<string> Errors { get; } = [];
+
+    /// <summary>End-to-end latency (µs) of measured messages this client received, its own included.</summary>
+    public LongHistogram Latency { get; } = new(highestTrackableValue: 5 * 60 * 1_000_000L, numberOfSignificantValueDigits: 3);
+
+    /// <summary>How far (µs) a send ran behind its schedule, worst case: shows when the load machine could not keep up.</summary>
+    public long MaxSendLagMicroseconds { get; private set; }
+
+    public string? Failure { get; private set; }
+
+    public async Task ConnectAsync(CancellationToken ct)
+    {
+        _socket.Options.AddSubProtocol("v12.stomp");
+        var ws = new UriBuilder(new Uri(user.BaseUrl, "ws/chat")) { Scheme = user.BaseUrl.Scheme == "https" ? "wss" : "ws" }.Uri;
+        await _socket.ConnectAsync(ws, ct);
+        // No heart-beats: the run is short and both sides are on loopback.
+        await SendFrameAsync(StompCommand.Connect, "", ct,
+            ("accept-version", "1.2"), ("host", ws.Host), ("heart-beat", "0,0"), ("Authorization", "Bearer " + user.AccessToken));
+        _receiveLoop = Task.Run(() => ReceiveLoopAsync(ct), CancellationToken.None);
+        // Receipts make sure both subscriptions are live before anyone sends, so no early message is "lost" by us.
+        await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "errors"), ("destination", "/user/queue/errors"));
+        await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "room"), ("destination", $"/topic/messages/{roomId}"), ("receipt", "subscribed"));
+        await _subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+    }
+
+    /// <summary>Sends on the schedule <see cref="LoadMath.DueTicks"/> from <paramref name="startTicks"/> until <paramref name="endTicks"/>.</summary>
+    public async Task SendLoopAsync(LoadOptions options, double phase, long startTicks, long measureFromTicks, long endTicks, CancellationToken ct)
+    {
+        var text = LoadMath.Payload(options.PayloadBytes);
+        for (long n = 0; ; n++)
+        {
+            var due = startTicks + LoadMath.DueTicks(n, options.Rate, phase);
+            if (due >= endTicks || Failure is not null) return;
+            var wait = due - Stopwatch.GetTimestamp();
+            if (wait > 0) await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency), ct);
+
+            var now = Stopwatch.GetTimestamp();
+            MaxSendLagMicroseconds = Math.Max(MaxSendLagMicroseconds, LoadMath.TicksToMicroseconds(now - due));
+            var tempId = LoadMath.EncodeTempId(user.Index, n, now);
+            var body = JsonSerializer.Serialize(new { tempId, roomId, content = new { text, type = "TEXT" } });
+            try
+            {
+                await SendFrameAsync(StompCommand.Send, body, ct, ("destination", "/app/chat"), ("content-type", "application/json"));
+            }
+            catch (Exception ex) when (ex is WebSocketException or InvalidOperationException)
+            {
+                Failure ??= "send failed: " + ex.Message;
+                return;
+            }
+            Sends.Add(new Sent(tempId, now >= measureFromTicks));
+        }
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken ct)
+    {
+        var buffer = new byte[64 * 1024];
+        var count = 0;
+        try
+        {
+            while (_socket.State == WebSocketState.Open)
+            {
+                if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(count), ct);
+                if (result.MessageType == WebSocketMessageType.Close) break;
+                count += result.Count;
+
+                var sequence = new ReadOnlySequence<byte>(buffer, 0, count);
+                while (StompFrameParser.TryParse(ref sequence, StompVersion.V12, Limits, out var frame)) Handle(frame!);
+                // Keep the unparsed tail at the start of the buffer.
+                var rest = (int)sequence.Length;
+                Buffer.BlockCopy(buffer, count - rest, buffer, 0, rest);
+                count = rest;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        catch (Exception ex) when (ex is WebSocketException or StompProtocolException)
+        {
+            Failure ??= "receive failed: " + ex.Message;
+        }
+        if (!ct.IsCancellationRequested) Failure ??= "server closed the connection";
+    }
+
+    private void Handle(StompFrame frame)
+    {
+        switch (frame.Command)
+        {
+            case StompCommand.Connected:
+                return;
+            case StompCommand.Receipt:
+                _subscribed.TrySetResult();
+                return;
+            case StompCommand.Error:
+                Failure ??= "ERROR frame: " + frame["message"];
+                _subscribed.TrySetException(new InvalidOperationException(Failure));
+                return;
+            case StompCommand.Message when frame["destination"] == "/user/queue/errors":
+                Errors.Add(Encoding.UTF8.GetString(frame.Body.Span));
+                return;
+            case StompCommand.Message:
+                OnMessage(frame.Body.Span);
+                return;
+        }
+    }
+
+    private void OnMessage(ReadOnlySpan<byte> body)
+    {
+        var received = Stopwatch.GetTimestamp();
+        var reader = new Utf8JsonReader(body);
+        using var document = JsonDocument.ParseValue(ref reader);
+        var root = document.RootElement;
+        var tempId = root.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        Deliveries.Add(new Delivery(root.GetProperty("seq").GetInt64(), tempId));
+        if (LoadMath.TryDecodeTempId(tempId, out _, out _, out var sentTicks) && sentTicks >= MeasureFromTicks)
+        {
+            Latency.RecordValue(Math.Max(0, LoadMath.TicksToMicroseconds(received - sentTicks)));
+        }
+    }
+
+    /// <summary>Deliveries of messages sent before this (warm-up) are not put into the histogram.</summary>
+    public long MeasureFromTicks { get; set; } = long.MaxValue;
+
+    private async Task SendFrameAsync(StompCommand command, string body, CancellationToken ct, params (string Key, string Value)[] headers)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        StompFrameWriter.Write(output, command, headers.Select(h => KeyValuePair.Create(h.Key, h.Value)), Encoding.UTF8.GetBytes(body));
+        await _sendLock.WaitAsync(ct);
+        try
+        {
+            await _socket.SendAsync(output.WrittenMemory, WebSocketMessageType.Text, true, ct);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // Already gone; nothing to report at the end of a run.
+            }
+        }
+        if (_receiveLoop is not null) await Task.WhenAny(_receiveLoop, Task.Delay(2000));
+        _socket.Dispose();
+        _sendLock.Dispose();
+    }
+}
