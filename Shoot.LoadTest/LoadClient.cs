@@ -23,6 +23,7 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _receiveLoop;
+    private volatile bool _stopping;
 
     public LoadUser User => user;
     public int RoomIndex => roomIndex;
@@ -38,6 +39,9 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
     public long MaxSendLagMicroseconds { get; private set; }
 
     public string? Failure { get; private set; }
+
+    /// <summary>Deliveries of messages sent before this (warm-up) are not put into the histogram.</summary>
+    public long MeasureFromTicks { get; set; } = long.MaxValue;
 
     public async Task ConnectAsync(CancellationToken ct)
     {
@@ -109,9 +113,10 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
         }
         catch (Exception ex) when (ex is WebSocketException or StompProtocolException)
         {
-            Failure ??= "receive failed: " + ex.Message;
+            // An abort by StopAsync ends the receive with an exception too; that is no failure of the run.
+            if (!_stopping) Failure ??= "receive failed: " + ex.Message;
         }
-        if (!ct.IsCancellationRequested) Failure ??= "server closed the connection";
+        if (!ct.IsCancellationRequested && !_stopping) Failure ??= "server closed the connection";
     }
 
     private void Handle(StompFrame frame)
@@ -150,9 +155,6 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
         }
     }
 
-    /// <summary>Deliveries of messages sent before this (warm-up) are not put into the histogram.</summary>
-    public long MeasureFromTicks { get; set; } = long.MaxValue;
-
     private async Task SendFrameAsync(StompCommand command, string body, CancellationToken ct, params (string Key, string Value)[] headers)
     {
         var output = new ArrayBufferWriter<byte>();
@@ -168,8 +170,13 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Closes the session and waits (bounded) for the receive loop to end, so the report never reads a list that is
+    /// still being appended to.
+    /// </summary>
+    public async Task StopAsync()
     {
+        _stopping = true;
         if (_socket.State == WebSocketState.Open)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -182,7 +189,17 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
                 // Already gone; nothing to report at the end of a run.
             }
         }
-        if (_receiveLoop is not null) await Task.WhenAny(_receiveLoop, Task.Delay(2000));
+        if (_receiveLoop is not null && await Task.WhenAny(_receiveLoop, Task.Delay(5000)) != _receiveLoop)
+        {
+            // The server did not answer the close: abort, which ends the pending receive at once.
+            _socket.Abort();
+            await _receiveLoop;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         _socket.Dispose();
         _sendLock.Dispose();
     }

@@ -59,6 +59,7 @@ internal static class Program
             await Task.WhenAll(clients.Select(c => c.SendLoopAsync(options, LoadMath.Phase(c.User.Index, clients.Length), start, measureFrom, end, ct)));
             Console.WriteLine($"Sending done; draining for up to {options.DrainSeconds}s.");
             await Report.DrainAsync(clients, TimeSpan.FromSeconds(options.DrainSeconds), ct);
+            await Task.WhenAll(clients.Select(c => c.StopAsync()));
 
             var report = Report.Build(clients, options, options.DurationSeconds);
             Console.WriteLine(report.Text);

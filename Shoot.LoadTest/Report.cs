@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using HdrHistogram;
 
 namespace Shoot.LoadTest;
@@ -16,8 +17,6 @@ public sealed record Report(string Text, bool Clean)
         {
             await Task.Delay(100, ct);
         }
-        // The receive loops keep running until the sockets close; give them a moment so the lists are not read mid-append.
-        await Task.Delay(200, ct);
     }
 
     public static Report Build(IReadOnlyList<LoadClient> clients, LoadOptions options, double measuredSeconds)
@@ -35,6 +34,10 @@ public sealed record Report(string Text, bool Clean)
             }
         }
 
+        // Sends the server refused (rate limit, validation) name their tempId on /user/queue/errors.
+        var refusedTempIds = clients.SelectMany(c => c.Errors).Select(TempIdOfError).OfType<string>().ToHashSet();
+        long refused = 0;
+
         var members = clients.GroupBy(c => c.RoomIndex).ToDictionary(g => g.Key, g => g.ToList());
         long measuredSends = 0, expected = 0, delivered = 0, missing = 0, duplicates = 0, undelivered = 0, outOfOrder = 0;
         var perClientCounts = clients.ToDictionary(c => c, c => c.Deliveries.GroupBy(d => d.Seq).ToDictionary(g => g.Key, g => g.Count()));
@@ -50,6 +53,7 @@ public sealed record Report(string Text, bool Clean)
             foreach (var sent in sender.Sends.Where(s => s.Measured))
             {
                 measuredSends++;
+                if (refusedTempIds.Contains(sent.TempId)) refused++;
                 var room = members[sender.RoomIndex];
                 expected += room.Count;
                 if (!seqOf.TryGetValue(sent.TempId, out var seq))
@@ -85,6 +89,7 @@ public sealed record Report(string Text, bool Clean)
             ("missing", missing.ToString(CultureInfo.InvariantCulture)),
             ("duplicates", duplicates.ToString(CultureInfo.InvariantCulture)),
             ("sends nobody received", undelivered.ToString(CultureInfo.InvariantCulture)),
+            ("  of which refused", $"{refused} (named by /user/queue/errors)"),
             ("out-of-order deliveries", outOfOrder.ToString(CultureInfo.InvariantCulture)),
             ("seq conflicts", conflicts.ToString(CultureInfo.InvariantCulture)),
             ("latency samples", latency.TotalCount.ToString(CultureInfo.InvariantCulture)),
@@ -109,6 +114,19 @@ public sealed record Report(string Text, bool Clean)
 
         var clean = missing == 0 && duplicates == 0 && outOfOrder == 0 && conflicts == 0 && errors.Count == 0 && failures.Count == 0;
         return new Report(text.ToString(), clean);
+    }
+
+    private static string? TempIdOfError(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
