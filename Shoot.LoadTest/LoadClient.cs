@@ -20,6 +20,7 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
 {
     private static readonly StompParserLimits Limits = new(4 * 1024 * 1024, 1000, 64 * 1024);
     private readonly ClientWebSocket _socket = new();
+    // ClientWebSocket allows one send at a time; after CONNECT only the send loop writes, the lock keeps that a fact.
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _receiveLoop;
@@ -40,7 +41,7 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
 
     public string? Failure { get; private set; }
 
-    /// <summary>Deliveries of messages sent before this (warm-up) are not put into the histogram.</summary>
+    /// <summary>Messages sent before this (warm-up) are neither counted nor put into the histogram; set before sending starts.</summary>
     public long MeasureFromTicks { get; set; } = long.MaxValue;
 
     public async Task ConnectAsync(CancellationToken ct)
@@ -52,14 +53,15 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
         await SendFrameAsync(StompCommand.Connect, "", ct,
             ("accept-version", "1.2"), ("host", ws.Host), ("heart-beat", "0,0"), ("Authorization", "Bearer " + user.AccessToken));
         _receiveLoop = Task.Run(() => ReceiveLoopAsync(ct), CancellationToken.None);
-        // Receipts make sure both subscriptions are live before anyone sends, so no early message is "lost" by us.
+        // The server handles a session's frames in order, so the receipt of the second SUBSCRIBE says both are live
+        // before anyone sends, so no early message is "lost" by us.
         await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "errors"), ("destination", "/user/queue/errors"));
         await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "room"), ("destination", $"/topic/messages/{roomId}"), ("receipt", "subscribed"));
         await _subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
     }
 
     /// <summary>Sends on the schedule <see cref="LoadMath.DueTicks"/> from <paramref name="startTicks"/> until <paramref name="endTicks"/>.</summary>
-    public async Task SendLoopAsync(LoadOptions options, double phase, long startTicks, long measureFromTicks, long endTicks, CancellationToken ct)
+    public async Task SendLoopAsync(LoadOptions options, double phase, long startTicks, long endTicks, CancellationToken ct)
     {
         var text = LoadMath.Payload(options.PayloadBytes);
         for (long n = 0; ; n++)
@@ -82,7 +84,7 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
                 Failure ??= "send failed: " + ex.Message;
                 return;
             }
-            Sends.Add(new Sent(tempId, now >= measureFromTicks));
+            Sends.Add(new Sent(tempId, now >= MeasureFromTicks));
         }
     }
 

@@ -56,7 +56,7 @@ internal static class Program
             var end = measureFrom + (long)(options.DurationSeconds * Stopwatch.Frequency);
             foreach (var client in clients) client.MeasureFromTicks = measureFrom;
 
-            await Task.WhenAll(clients.Select(c => c.SendLoopAsync(options, LoadMath.Phase(c.User.Index, clients.Length), start, measureFrom, end, ct)));
+            await Task.WhenAll(clients.Select(c => c.SendLoopAsync(options, LoadMath.Phase(c.User.Index, clients.Length), start, end, ct)));
             Console.WriteLine($"Sending done; draining for up to {options.DrainSeconds}s.");
             await Report.DrainAsync(clients, TimeSpan.FromSeconds(options.DrainSeconds), ct);
             await Task.WhenAll(clients.Select(c => c.StopAsync()));
