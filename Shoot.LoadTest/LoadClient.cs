@@ -33,6 +33,12 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
     public List<Sent> Sends { get; } = [];
     public List<string> Errors { get; } = [];
 
+    /// <summary>This client's own tempIds that reached status SAVED (stored by the persistence pipeline).</summary>
+    public HashSet<string> Saved { get; } = [];
+
+    /// <summary>Send → SAVED latency (µs) of this client's measured messages.</summary>
+    public LongHistogram SaveLatency { get; } = new(highestTrackableValue: 5 * 60 * 1_000_000L, numberOfSignificantValueDigits: 3);
+
     /// <summary>End-to-end latency (µs) of measured messages this client received, its own included.</summary>
     public LongHistogram Latency { get; } = new(highestTrackableValue: 5 * 60 * 1_000_000L, numberOfSignificantValueDigits: 3);
 
@@ -56,6 +62,8 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
         // The server handles a session's frames in order, so the receipt of the second SUBSCRIBE says both are live
         // before anyone sends, so no early message is "lost" by us.
         await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "errors"), ("destination", "/user/queue/errors"));
+        // Statuses of the whole room arrive here; only this client's own tempIds are kept (see OnStatus).
+        await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "status"), ("destination", $"/topic/message/status/{roomId}"));
         await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "room"), ("destination", $"/topic/messages/{roomId}"), ("receipt", "subscribed"));
         await _subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
     }
@@ -137,6 +145,9 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
             case StompCommand.Message when frame["destination"] == "/user/queue/errors":
                 Errors.Add(Encoding.UTF8.GetString(frame.Body.Span));
                 return;
+            case StompCommand.Message when frame["subscription"] == "status":
+                OnStatus(frame.Body.Span);
+                return;
             case StompCommand.Message:
                 OnMessage(frame.Body.Span);
                 return;
@@ -154,6 +165,21 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
         if (LoadMath.TryDecodeTempId(tempId, out _, out _, out var sentTicks) && sentTicks >= MeasureFromTicks)
         {
             Latency.RecordValue(Math.Max(0, LoadMath.TicksToMicroseconds(received - sentTicks)));
+        }
+    }
+
+    private void OnStatus(ReadOnlySpan<byte> body)
+    {
+        var received = Stopwatch.GetTimestamp();
+        var reader = new Utf8JsonReader(body);
+        using var document = JsonDocument.ParseValue(ref reader);
+        var root = document.RootElement;
+        if (!root.TryGetProperty("status", out var status) || status.GetString() != "SAVED") return;
+        var tempId = root.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        if (!LoadMath.TryDecodeTempId(tempId, out var client, out _, out var sentTicks) || client != user.Index) return;
+        if (Saved.Add(tempId!) && sentTicks >= MeasureFromTicks)
+        {
+            SaveLatency.RecordValue(Math.Max(0, LoadMath.TicksToMicroseconds(received - sentTicks)));
         }
     }
 

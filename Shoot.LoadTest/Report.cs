@@ -8,12 +8,16 @@ namespace Shoot.LoadTest;
 /// <summary>Turns what the clients recorded into the end-of-run table.</summary>
 public sealed record Report(string Text, bool Clean)
 {
-    /// <summary>Waits until every client has received as many messages as its room was sent, or the time is up.</summary>
+    /// <summary>
+    /// Waits until every client has received as many messages as its room was sent and has seen each of its own sends
+    /// SAVED, or the time is up. Without the SAVED wait, stopping the servers right after the last live delivery would
+    /// cut off messages still between Kafka and the store, and the run would report them as not saved.
+    /// </summary>
     public static async Task DrainAsync(IReadOnlyList<LoadClient> clients, TimeSpan patience, CancellationToken ct)
     {
         var sentPerRoom = clients.GroupBy(c => c.RoomIndex).ToDictionary(g => g.Key, g => g.Sum(c => c.Sends.Count));
         var deadline = DateTime.UtcNow + patience;
-        while (DateTime.UtcNow < deadline && clients.Any(c => c.Failure is null && c.Deliveries.Count < sentPerRoom[c.RoomIndex]))
+        while (DateTime.UtcNow < deadline && clients.Any(c => c.Failure is null && (c.Deliveries.Count < sentPerRoom[c.RoomIndex] || c.Saved.Count < c.Sends.Count)))
         {
             await Task.Delay(100, ct);
         }
@@ -36,7 +40,7 @@ public sealed record Report(string Text, bool Clean)
 
         // Sends the server refused (rate limit, validation) name their tempId on /user/queue/errors.
         var refusedTempIds = clients.SelectMany(c => c.Errors).Select(TempIdOfError).OfType<string>().ToHashSet();
-        long refused = 0;
+        long refused = 0, saved = 0;
 
         var members = clients.GroupBy(c => c.RoomIndex).ToDictionary(g => g.Key, g => g.ToList());
         long measuredSends = 0, expected = 0, delivered = 0, missing = 0, duplicates = 0, undelivered = 0, outOfOrder = 0;
@@ -54,6 +58,7 @@ public sealed record Report(string Text, bool Clean)
             {
                 measuredSends++;
                 if (refusedTempIds.Contains(sent.TempId)) refused++;
+                if (sender.Saved.Contains(sent.TempId)) saved++;
                 var room = members[sender.RoomIndex];
                 expected += room.Count;
                 if (!seqOf.TryGetValue(sent.TempId, out var seq))
@@ -73,7 +78,12 @@ public sealed record Report(string Text, bool Clean)
         }
 
         var latency = new LongHistogram(5 * 60 * 1_000_000L, 3);
-        foreach (var client in clients) latency.Add(client.Latency);
+        var saveLatency = new LongHistogram(5 * 60 * 1_000_000L, 3);
+        foreach (var client in clients)
+        {
+            latency.Add(client.Latency);
+            saveLatency.Add(client.SaveLatency);
+        }
         var errors = clients.SelectMany(c => c.Errors).ToList();
         var failures = clients.Where(c => c.Failure is not null).Select(c => $"client {c.User.Index}: {c.Failure}").ToList();
         var maxLag = clients.Max(c => c.MaxSendLagMicroseconds);
@@ -98,6 +108,9 @@ public sealed record Report(string Text, bool Clean)
             ("latency p99", Ms(latency.GetValueAtPercentile(99))),
             ("latency p99.9", Ms(latency.GetValueAtPercentile(99.9))),
             ("latency max", Ms(latency.GetMaxValue())),
+            ("sends SAVED (status)", $"{saved} of {measuredSends}"),
+            ("send→SAVED p50 / p99", $"{Ms(saveLatency.GetValueAtPercentile(50))} / {Ms(saveLatency.GetValueAtPercentile(99))}"),
+            ("send→SAVED max", Ms(saveLatency.GetMaxValue())),
             ("max send lag", Ms(maxLag) + " (behind schedule; large = load generator overloaded)"),
             ("/user/queue/errors", errors.Count.ToString(CultureInfo.InvariantCulture)),
             ("failed sessions", failures.Count.ToString(CultureInfo.InvariantCulture)),
@@ -112,7 +125,7 @@ public sealed record Report(string Text, bool Clean)
         foreach (var error in errors.Take(5)) text.AppendLine("error: " + error);
         foreach (var failure in failures.Take(5)) text.AppendLine("failure: " + failure);
 
-        var clean = missing == 0 && duplicates == 0 && outOfOrder == 0 && conflicts == 0 && errors.Count == 0 && failures.Count == 0;
+        var clean = saved == measuredSends && missing == 0 && duplicates == 0 && outOfOrder == 0 && conflicts == 0 && errors.Count == 0 && failures.Count == 0;
         return new Report(text.ToString(), clean);
     }
 

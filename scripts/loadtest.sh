@@ -6,6 +6,8 @@
 #           the tool spreads each room's members over both instances.
 # Default load: 50 clients, 10 rooms, 2 msg/s per client, 5 s warm-up, 30 s measured. Everything listens on
 # 127.0.0.1 only, every wait is bounded, and an EXIT trap stops whatever this script started.
+# Environment: LOADTEST_LOG_LEVEL (servers' default log level, Warning), LOADTEST_KEEP=1 (keep the temp dir with the
+# server logs instead of deleting it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -26,10 +28,10 @@ pg_bin=""
 
 cleanup() {
   local status=$?
+  # Newest first, one at a time: the servers stop (and flush to Kafka) before the broker, Redis and PostgreSQL go.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill "${pids[i]}" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
+    local pid=${pids[i]}
+    kill "$pid" 2>/dev/null || continue
     # Bounded: anything still alive after 10 s is killed outright.
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
@@ -39,7 +41,7 @@ cleanup() {
     echo "Failed (exit $status); server logs:" >&2
     for log in "$work"/*.log; do [[ -f $log ]] && { echo "== $log" >&2; tail -n 30 "$log" >&2; }; done
   fi
-  rm -rf "$work"
+  if [[ ${LOADTEST_KEEP:-0} == 1 ]]; then echo "Kept $work" >&2; else rm -rf "$work"; fi
   exit $status
 }
 trap cleanup EXIT
@@ -75,7 +77,7 @@ common_env=(
   Shoot__Limits__MessagesPerSecond=100000
   Shoot__Limits__MessagesPerMinute=10000000
   Shoot__Limits__AuthRequestsPerMinutePerIp=1000000
-  Logging__LogLevel__Default=Warning
+  Logging__LogLevel__Default="${LOADTEST_LOG_LEVEL:-Warning}"
   Logging__LogLevel__Microsoft.Hosting.Lifetime=Information
 )
 
