@@ -1,0 +1,234 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using HdrHistogram;
+using Shoot.Infrastructure.Stomp.Frames;
+
+namespace Shoot.LoadTest;
+
+public readonly record struct Delivery(long Seq, string? TempId);
+
+public readonly record struct Sent(string TempId, bool Measured);
+
+/// <summary>
+/// One user's STOMP session: subscribes to its room and its error queue, sends on a fixed schedule, and records every
+/// delivery. The sender and the receive loop are the only writers of their own lists, which are read after both stop.
+/// </summary>
+public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsyncDisposable
+{
+    private static readonly StompParserLimits Limits = new(4 * 1024 * 1024, 1000, 64 * 1024);
+    private readonly ClientWebSocket _socket = new();
+    // ClientWebSocket allows one send at a time; after CONNECT only the send loop writes, the lock keeps that a fact.
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _receiveLoop;
+    private volatile bool _stopping;
+
+    public LoadUser User => user;
+    public int RoomIndex => roomIndex;
+    public long RoomId => roomId;
+    public List<Delivery> Deliveries { get; } = [];
+    public List<Sent> Sends { get; } = [];
+    public List<string> Errors { get; } = [];
+
+    /// <summary>This client's own tempIds that reached status SAVED (stored by the persistence pipeline).</summary>
+    public HashSet<string> Saved { get; } = [];
+
+    /// <summary>Send → SAVED latency (µs) of this client's measured messages.</summary>
+    public LongHistogram SaveLatency { get; } = new(highestTrackableValue: 5 * 60 * 1_000_000L, numberOfSignificantValueDigits: 3);
+
+    /// <summary>End-to-end latency (µs) of measured messages this client received, its own included.</summary>
+    public LongHistogram Latency { get; } = new(highestTrackableValue: 5 * 60 * 1_000_000L, numberOfSignificantValueDigits: 3);
+
+    /// <summary>How far (µs) a send ran behind its schedule, worst case: shows when the load machine could not keep up.</summary>
+    public long MaxSendLagMicroseconds { get; private set; }
+
+    public string? Failure { get; private set; }
+
+    /// <summary>Messages sent before this (warm-up) are neither counted nor put into the histogram; set before sending starts.</summary>
+    public long MeasureFromTicks { get; set; } = long.MaxValue;
+
+    public async Task ConnectAsync(CancellationToken ct)
+    {
+        _socket.Options.AddSubProtocol("v12.stomp");
+        var ws = new UriBuilder(new Uri(user.BaseUrl, "ws/chat")) { Scheme = user.BaseUrl.Scheme == "https" ? "wss" : "ws" }.Uri;
+        await _socket.ConnectAsync(ws, ct);
+        // No heart-beats: the run is short and both sides are on loopback.
+        await SendFrameAsync(StompCommand.Connect, "", ct,
+            ("accept-version", "1.2"), ("host", ws.Host), ("heart-beat", "0,0"), ("Authorization", "Bearer " + user.AccessToken));
+        _receiveLoop = Task.Run(() => ReceiveLoopAsync(ct), CancellationToken.None);
+        // The server handles a session's frames in order, so the receipt of the second SUBSCRIBE says both are live
+        // before anyone sends, so no early message is "lost" by us.
+        await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "errors"), ("destination", "/user/queue/errors"));
+        // Statuses of the whole room arrive here; only this client's own tempIds are kept (see OnStatus).
+        await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "status"), ("destination", $"/topic/message/status/{roomId}"));
+        await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "room"), ("destination", $"/topic/messages/{roomId}"), ("receipt", "subscribed"));
+        await _subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+    }
+
+    /// <summary>Sends on the schedule <see cref="LoadMath.DueTicks"/> from <paramref name="startTicks"/> until <paramref name="endTicks"/>.</summary>
+    public async Task SendLoopAsync(LoadOptions options, double phase, long startTicks, long endTicks, CancellationToken ct)
+    {
+        var text = LoadMath.Payload(options.PayloadBytes);
+        for (long n = 0; ; n++)
+        {
+            var due = startTicks + LoadMath.DueTicks(n, options.Rate, phase);
+            if (due >= endTicks || Failure is not null) return;
+            var wait = due - Stopwatch.GetTimestamp();
+            if (wait > 0) await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency), ct);
+
+            var now = Stopwatch.GetTimestamp();
+            MaxSendLagMicroseconds = Math.Max(MaxSendLagMicroseconds, LoadMath.TicksToMicroseconds(now - due));
+            var tempId = LoadMath.EncodeTempId(user.Index, n, now);
+            var body = JsonSerializer.Serialize(new { tempId, roomId, content = new { text, type = "TEXT" } });
+            try
+            {
+                await SendFrameAsync(StompCommand.Send, body, ct, ("destination", "/app/chat"), ("content-type", "application/json"));
+            }
+            catch (Exception ex) when (ex is WebSocketException or InvalidOperationException)
+            {
+                Failure ??= "send failed: " + ex.Message;
+                return;
+            }
+            Sends.Add(new Sent(tempId, now >= MeasureFromTicks));
+        }
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken ct)
+    {
+        var buffer = new byte[64 * 1024];
+        var count = 0;
+        try
+        {
+            while (_socket.State == WebSocketState.Open)
+            {
+                if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(count), ct);
+                if (result.MessageType == WebSocketMessageType.Close) break;
+                count += result.Count;
+
+                var sequence = new ReadOnlySequence<byte>(buffer, 0, count);
+                while (StompFrameParser.TryParse(ref sequence, StompVersion.V12, Limits, out var frame)) Handle(frame!);
+                // Keep the unparsed tail at the start of the buffer.
+                var rest = (int)sequence.Length;
+                Buffer.BlockCopy(buffer, count - rest, buffer, 0, rest);
+                count = rest;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        catch (Exception ex) when (ex is WebSocketException or StompProtocolException)
+        {
+            // An abort by StopAsync ends the receive with an exception too; that is no failure of the run.
+            if (!_stopping) Failure ??= "receive failed: " + ex.Message;
+        }
+        if (!ct.IsCancellationRequested && !_stopping) Failure ??= "server closed the connection";
+    }
+
+    private void Handle(StompFrame frame)
+    {
+        switch (frame.Command)
+        {
+            case StompCommand.Connected:
+                return;
+            case StompCommand.Receipt:
+                _subscribed.TrySetResult();
+                return;
+            case StompCommand.Error:
+                Failure ??= "ERROR frame: " + frame["message"];
+                _subscribed.TrySetException(new InvalidOperationException(Failure));
+                return;
+            case StompCommand.Message when frame["destination"] == "/user/queue/errors":
+                Errors.Add(Encoding.UTF8.GetString(frame.Body.Span));
+                return;
+            case StompCommand.Message when frame["subscription"] == "status":
+                OnStatus(frame.Body.Span);
+                return;
+            case StompCommand.Message:
+                OnMessage(frame.Body.Span);
+                return;
+        }
+    }
+
+    private void OnMessage(ReadOnlySpan<byte> body)
+    {
+        var received = Stopwatch.GetTimestamp();
+        var reader = new Utf8JsonReader(body);
+        using var document = JsonDocument.ParseValue(ref reader);
+        var root = document.RootElement;
+        var tempId = root.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        Deliveries.Add(new Delivery(root.GetProperty("seq").GetInt64(), tempId));
+        if (LoadMath.TryDecodeTempId(tempId, out _, out _, out var sentTicks) && sentTicks >= MeasureFromTicks)
+        {
+            Latency.RecordValue(Math.Max(0, LoadMath.TicksToMicroseconds(received - sentTicks)));
+        }
+    }
+
+    private void OnStatus(ReadOnlySpan<byte> body)
+    {
+        var received = Stopwatch.GetTimestamp();
+        var reader = new Utf8JsonReader(body);
+        using var document = JsonDocument.ParseValue(ref reader);
+        var root = document.RootElement;
+        if (!root.TryGetProperty("status", out var status) || status.GetString() != "SAVED") return;
+        var tempId = root.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        if (!LoadMath.TryDecodeTempId(tempId, out var client, out _, out var sentTicks) || client != user.Index) return;
+        if (Saved.Add(tempId!) && sentTicks >= MeasureFromTicks)
+        {
+            SaveLatency.RecordValue(Math.Max(0, LoadMath.TicksToMicroseconds(received - sentTicks)));
+        }
+    }
+
+    private async Task SendFrameAsync(StompCommand command, string body, CancellationToken ct, params (string Key, string Value)[] headers)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        StompFrameWriter.Write(output, command, headers.Select(h => KeyValuePair.Create(h.Key, h.Value)), Encoding.UTF8.GetBytes(body));
+        await _sendLock.WaitAsync(ct);
+        try
+        {
+            await _socket.SendAsync(output.WrittenMemory, WebSocketMessageType.Text, true, ct);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Closes the session and waits (bounded) for the receive loop to end, so the report never reads a list that is
+    /// still being appended to.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        _stopping = true;
+        if (_socket.State == WebSocketState.Open)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // Already gone; nothing to report at the end of a run.
+            }
+        }
+        if (_receiveLoop is not null && await Task.WhenAny(_receiveLoop, Task.Delay(5000)) != _receiveLoop)
+        {
+            // The server did not answer the close: abort, which ends the pending receive at once.
+            _socket.Abort();
+            await _receiveLoop;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _socket.Dispose();
+        _sendLock.Dispose();
+    }
+}

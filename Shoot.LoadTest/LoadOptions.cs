@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace Shoot.LoadTest;
+
+/// <summary>Command-line options; see <see cref="Usage"/>.</summary>
+public sealed record LoadOptions
+{
+    public List<Uri> Urls { get; init; } = [];
+    public int Clients { get; init; } = 50;
+    public int Rooms { get; init; } = 10;
+
+    /// <summary>Messages per second sent by each client (so the offered total is Clients × Rate).</summary>
+    public double Rate { get; init; } = 2;
+
+    public double DurationSeconds { get; init; } = 30;
+    public double WarmupSeconds { get; init; } = 5;
+
+    /// <summary>After the last send, how long receivers may still collect in-flight messages.</summary>
+    public double DrainSeconds { get; init; } = 5;
+
+    public int PayloadBytes { get; init; } = 100;
+    public string Password { get; init; } = "loadtest123";
+
+    public const string Usage = """
+        Shoot load tool.
+          dotnet run -c Release --project Shoot.LoadTest -- --url http://127.0.0.1:8080 [--url http://127.0.0.1:8081]
+              [--clients 50] [--rooms 10] [--rate 2] [--duration 30] [--warmup 5] [--drain 5] [--payload 100]
+          --url URL      base URL of a Shoot instance; repeat (or comma-separate) for several; members of a room are
+                         spread round-robin over them
+          --clients N    users signed up, each with one STOMP session
+          --rooms M      GROUP rooms; client i joins room i mod M (each room needs ≥2 members)
+          --rate R       messages per second PER CLIENT (offered total = N × R)
+          --duration S   measured sending time; sends stop by themselves afterwards
+          --warmup S     sending before the measurement starts (those messages are not counted)
+          --drain S      wait after the last send for messages still in flight
+          --payload B    message text size in bytes
+        Other mode:
+          --kafka-mock   start a librdkafka mock cluster (1 broker, topics chat-messages, chat-messages-dlq), print
+                         "BOOTSTRAP <servers>" and run until killed
+        """;
+
+    public static LoadOptions Parse(IReadOnlyList<string> args)
+    {
+        var urls = new List<Uri>();
+        var options = new LoadOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            double Number() => double.Parse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture);
+            int Integer() => int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture);
+            options = args[i] switch
+            {
+                "--url" => AddUrls(options, urls, Value()),
+                "--clients" => options with { Clients = Integer() },
+                "--rooms" => options with { Rooms = Integer() },
+                "--rate" => options with { Rate = Number() },
+                "--duration" => options with { DurationSeconds = Number() },
+                "--warmup" => options with { WarmupSeconds = Number() },
+                "--drain" => options with { DrainSeconds = Number() },
+                "--payload" => options with { PayloadBytes = Integer() },
+                _ => throw new ArgumentException($"Unknown option {args[i]}."),
+            };
+        }
+
+        options = options with { Urls = urls.Count > 0 ? urls : [new Uri("http://localhost:8080")] };
+        if (options.Rooms < 1 || options.Clients < 2 * options.Rooms)
+            throw new ArgumentException("Every room needs at least 2 members: --clients must be ≥ 2 × --rooms.");
+        if (options.Clients > 100 * options.Rooms)
+            throw new ArgumentException("A GROUP room holds at most 100 participants: raise --rooms.");
+        if (options.Rate <= 0 || options.DurationSeconds <= 0 || options.WarmupSeconds < 0 || options.DrainSeconds < 0)
+            throw new ArgumentException("--rate and --duration must be positive; --warmup and --drain not negative.");
+        if (options.PayloadBytes is < 1 or > 4000) throw new ArgumentException("--payload must be 1..4000 (the text limit).");
+        return options;
+    }
+
+    private static LoadOptions AddUrls(LoadOptions options, List<Uri> urls, string value)
+    {
+        foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            urls.Add(new Uri(part.TrimEnd('/') + "/"));
+        return options;
+    }
+}

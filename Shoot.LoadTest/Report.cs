@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using HdrHistogram;
+
+namespace Shoot.LoadTest;
+
+/// <summary>Turns what the clients recorded into the end-of-run table.</summary>
+public sealed record Report(string Text, bool Clean)
+{
+    /// <summary>
+    /// Waits until every client has received as many messages as its room was sent and has seen each of its own sends
+    /// SAVED, or the time is up. Without the SAVED wait, stopping the servers right after the last live delivery would
+    /// cut off messages still between Kafka and the store, and the run would report them as not saved.
+    /// </summary>
+    public static async Task DrainAsync(IReadOnlyList<LoadClient> clients, TimeSpan patience, CancellationToken ct)
+    {
+        var sentPerRoom = clients.GroupBy(c => c.RoomIndex).ToDictionary(g => g.Key, g => g.Sum(c => c.Sends.Count));
+        var deadline = DateTime.UtcNow + patience;
+        while (DateTime.UtcNow < deadline && clients.Any(c => c.Failure is null && (c.Deliveries.Count < sentPerRoom[c.RoomIndex] || c.Saved.Count < c.Sends.Count)))
+        {
+            await Task.Delay(100, ct);
+        }
+    }
+
+    public static Report Build(IReadOnlyList<LoadClient> clients, LoadOptions options, double measuredSeconds)
+    {
+        // tempId → seq as any member of the room saw it; a message nobody received has no seq.
+        var seqOf = new Dictionary<string, long>();
+        var conflicts = 0;
+        foreach (var client in clients)
+        {
+            foreach (var d in client.Deliveries)
+            {
+                if (d.TempId is null) continue;
+                if (seqOf.TryGetValue(d.TempId, out var seen) && seen != d.Seq) conflicts++;
+                else seqOf[d.TempId] = d.Seq;
+            }
+        }
+
+        // Sends the server refused (rate limit, validation) name their tempId on /user/queue/errors.
+        var refusedTempIds = clients.SelectMany(c => c.Errors).Select(TempIdOfError).OfType<string>().ToHashSet();
+        long refused = 0, saved = 0;
+
+        var members = clients.GroupBy(c => c.RoomIndex).ToDictionary(g => g.Key, g => g.ToList());
+        long measuredSends = 0, expected = 0, delivered = 0, missing = 0, duplicates = 0, undelivered = 0, outOfOrder = 0;
+        var perClientCounts = clients.ToDictionary(c => c, c => c.Deliveries.GroupBy(d => d.Seq).ToDictionary(g => g.Key, g => g.Count()));
+        foreach (var client in clients)
+        {
+            // Every subscriber must see a room's messages in seq order (contract §8).
+            for (var i = 1; i < client.Deliveries.Count; i++)
+                if (client.Deliveries[i].Seq <= client.Deliveries[i - 1].Seq) outOfOrder++;
+        }
+
+        foreach (var sender in clients)
+        {
+            foreach (var sent in sender.Sends.Where(s => s.Measured))
+            {
+                measuredSends++;
+                if (refusedTempIds.Contains(sent.TempId)) refused++;
+                if (sender.Saved.Contains(sent.TempId)) saved++;
+                var room = members[sender.RoomIndex];
+                expected += room.Count;
+                if (!seqOf.TryGetValue(sent.TempId, out var seq))
+                {
+                    undelivered++;
+                    missing += room.Count;
+                    continue;
+                }
+                foreach (var member in room)
+                {
+                    var count = perClientCounts[member].GetValueOrDefault(seq);
+                    if (count == 0) missing++;
+                    else delivered++;
+                    if (count > 1) duplicates += count - 1;
+                }
+            }
+        }
+
+        var latency = new LongHistogram(5 * 60 * 1_000_000L, 3);
+        var saveLatency = new LongHistogram(5 * 60 * 1_000_000L, 3);
+        foreach (var client in clients)
+        {
+            latency.Add(client.Latency);
+            saveLatency.Add(client.SaveLatency);
+        }
+        var errors = clients.SelectMany(c => c.Errors).ToList();
+        var failures = clients.Where(c => c.Failure is not null).Select(c => $"client {c.User.Index}: {c.Failure}").ToList();
+        var maxLag = clients.Max(c => c.MaxSendLagMicroseconds);
+
+        var rows = new List<(string, string)>
+        {
+            ("clients / rooms / URLs", $"{clients.Count} / {members.Count} / {options.Urls.Count}"),
+            ("offered rate", $"{F(clients.Count * options.Rate)} msg/s ({F(options.Rate)} per client)"),
+            ("measured window", $"{F(measuredSeconds)} s (after {F(options.WarmupSeconds)} s warm-up)"),
+            ("sends", $"{measuredSends} ({F(measuredSends / measuredSeconds)}/s)"),
+            ("expected deliveries", $"{expected} (each send × members of its room, sender included)"),
+            ("delivered (unique)", $"{delivered} ({F(delivered / measuredSeconds)}/s)"),
+            ("missing", missing.ToString(CultureInfo.InvariantCulture)),
+            ("duplicates", duplicates.ToString(CultureInfo.InvariantCulture)),
+            ("sends nobody received", undelivered.ToString(CultureInfo.InvariantCulture)),
+            ("  of which refused", $"{refused} (named by /user/queue/errors)"),
+            ("out-of-order deliveries", outOfOrder.ToString(CultureInfo.InvariantCulture)),
+            ("seq conflicts", conflicts.ToString(CultureInfo.InvariantCulture)),
+            ("latency samples", latency.TotalCount.ToString(CultureInfo.InvariantCulture)),
+            ("latency p50", Ms(latency.GetValueAtPercentile(50))),
+            ("latency p90", Ms(latency.GetValueAtPercentile(90))),
+            ("latency p99", Ms(latency.GetValueAtPercentile(99))),
+            ("latency p99.9", Ms(latency.GetValueAtPercentile(99.9))),
+            ("latency max", Ms(latency.GetMaxValue())),
+            ("sends SAVED (status)", $"{saved} of {measuredSends}"),
+            ("send→SAVED p50 / p99", $"{Ms(saveLatency.GetValueAtPercentile(50))} / {Ms(saveLatency.GetValueAtPercentile(99))}"),
+            ("send→SAVED max", Ms(saveLatency.GetMaxValue())),
+            ("max send lag", Ms(maxLag) + " (behind schedule; large = load generator overloaded)"),
+            ("/user/queue/errors", errors.Count.ToString(CultureInfo.InvariantCulture)),
+            ("failed sessions", failures.Count.ToString(CultureInfo.InvariantCulture)),
+        };
+
+        var text = new StringBuilder();
+        var width = rows.Max(r => r.Item1.Length);
+        text.AppendLine();
+        text.AppendLine("| " + "metric".PadRight(width) + " | value");
+        text.AppendLine("|-" + new string('-', width) + "-|------");
+        foreach (var (name, value) in rows) text.AppendLine("| " + name.PadRight(width) + " | " + value);
+        foreach (var error in errors.Take(5)) text.AppendLine("error: " + error);
+        foreach (var failure in failures.Take(5)) text.AppendLine("failure: " + failure);
+
+        var clean = saved == measuredSends && missing == 0 && duplicates == 0 && outOfOrder == 0 && conflicts == 0 && errors.Count == 0 && failures.Count == 0;
+        return new Report(text.ToString(), clean);
+    }
+
+    private static string? TempIdOfError(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+
+    /// <summary>Microseconds shown as milliseconds with microsecond precision.</summary>
+    private static string Ms(long microseconds) => (microseconds / 1000.0).ToString("0.000", CultureInfo.InvariantCulture) + " ms";
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Shoot.LoadTest;
+
+public sealed record LoadUser(int Index, long UserId, string AccessToken, Uri BaseUrl);
+
+/// <summary>Signs users up, logs them in and creates the rooms over REST before any STOMP traffic starts.</summary>
+public sealed class RestSetup(LoadOptions options) : IDisposable
+{
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    // A run id keeps usernames unique across runs against the same data directory (usernames: 3–20 chars, [A-Za-z0-9_]).
+    private readonly string _run = Convert.ToHexString(BitConverter.GetBytes(Random.Shared.Next()))[..6].ToLowerInvariant();
+
+    public async Task<LoadUser[]> SignUpAllAsync(CancellationToken ct)
+    {
+        var users = new LoadUser[options.Clients];
+        // A few at a time: bcrypt makes signup and login CPU-bound on the server, and the 2-core box is shared.
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.Clients), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
+            async (i, token) =>
+            {
+                var baseUrl = options.Urls[LoadMath.UrlOf(i, options.Rooms, options.Urls.Count)];
+                var username = $"lt{_run}_{i}";
+                await PostAsync(baseUrl, "api/v1/auth/signup", new { username, nickname = username, password = options.Password }, null, token);
+                var login = await PostAsync(baseUrl, "api/v1/auth/login", new { username, password = options.Password }, null, token);
+                users[i] = new LoadUser(i, login.GetProperty("userId").GetInt64(), login.GetProperty("accessToken").GetString()!, baseUrl);
+            });
+        return users;
+    }
+
+    /// <summary>Creates room r with its members; the first member creates it (and so is its owner).</summary>
+    public async Task<long[]> CreateRoomsAsync(LoadUser[] users, CancellationToken ct)
+    {
+        var roomIds = new long[options.Rooms];
+        for (var r = 0; r < options.Rooms; r++)
+        {
+            var members = users.Where(u => LoadMath.RoomOf(u.Index, options.Rooms) == r).ToList();
+            var owner = members[0];
+            var room = await PostAsync(owner.BaseUrl, "api/v1/chatrooms",
+                new { type = "GROUP", title = $"load {_run} {r}", participantIds = members.Skip(1).Select(m => m.UserId).ToArray() },
+                owner.AccessToken, ct);
+            roomIds[r] = room.GetProperty("id").GetInt64();
+        }
+        return roomIds;
+    }
+
+    /// <summary>POSTs JSON and returns the envelope's <c>data</c>; a 429 is retried after its Retry-After.</summary>
+    private async Task<JsonElement> PostAsync(Uri baseUrl, string path, object body, string? token, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, path)) { Content = JsonContent.Create(body) };
+            if (token is not null) request.Headers.Authorization = new("Bearer", token);
+            using var response = await _http.SendAsync(request, ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests && attempt < 5)
+            {
+                var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(5);
+                Console.Error.WriteLine($"429 on {path}; retrying in {wait.TotalSeconds:0}s (raise Shoot__Limits__AuthRequestsPerMinutePerIp).");
+                await Task.Delay(wait, ct);
+                continue;
+            }
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {text}");
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.GetProperty("data").Clone();
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Shoot.LoadTest;
+
+namespace Shoot.Tests.LoadTest;
+
+/// <summary>The load tool's pure helpers: the latency stamp in tempId, the send schedule and the spread of clients.</summary>
+public sealed class LoadMathTests
+{
+    [Fact]
+    public void TempId_round_trips_client_sequence_and_ticks_within_the_server_limit()
+    {
+        var ticks = Stopwatch.GetTimestamp();
+        var tempId = LoadMath.EncodeTempId(4999, 123_456, ticks);
+
+        Assert.True(LoadMath.TryDecodeTempId(tempId, out var client, out var sequence, out var decoded));
+        Assert.Equal((4999, 123_456L, ticks), (client, sequence, decoded));
+        Assert.True(LoadMath.EncodeTempId(int.MaxValue, long.MaxValue, long.MaxValue).Length <= 100);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("client-made-id")]
+    [InlineData("lt-1-2")]
+    [InlineData("lt-1-2-x")]
+    [InlineData("lt--1-2-3")]
+    public void Foreign_tempIds_are_not_decoded(string? tempId) =>
+        Assert.False(LoadMath.TryDecodeTempId(tempId, out _, out _, out _));
+
+    [Fact]
+    public void Schedule_is_absolute_and_phase_shifted()
+    {
+        var f = Stopwatch.Frequency;
+        Assert.Equal(0, LoadMath.DueTicks(0, 2, 0));
+        Assert.Equal(f / 2, LoadMath.DueTicks(1, 2, 0));
+        Assert.Equal(10 * f, LoadMath.DueTicks(20, 2, 0));
+        // Half a phase at 2 msg/s is a quarter second.
+        Assert.Equal(f / 4, LoadMath.DueTicks(0, 2, 0.5));
+        Assert.Equal(0.0, LoadMath.Phase(0, 50));
+        Assert.Equal(0.5, LoadMath.Phase(25, 50));
+    }
+
+    [Fact]
+    public void Ticks_convert_to_microseconds() =>
+        Assert.Equal(1_500_000, LoadMath.TicksToMicroseconds(Stopwatch.Frequency * 3 / 2));
+
+    [Fact]
+    public void Rooms_are_even_and_every_room_spans_both_instances()
+    {
+        const int clients = 50, rooms = 10, urls = 2;
+        var members = Enumerable.Range(0, clients).GroupBy(c => LoadMath.RoomOf(c, rooms)).ToList();
+
+        Assert.Equal(rooms, members.Count);
+        Assert.All(members, room => Assert.Equal(5, room.Count()));
+        Assert.All(members, room => Assert.Equal(urls, room.Select(c => LoadMath.UrlOf(c, rooms, urls)).Distinct().Count()));
+    }
+
+    [Fact]
+    public void Payload_has_the_requested_size_and_is_never_empty()
+    {
+        Assert.Equal(100, LoadMath.Payload(100).Length);
+        Assert.Equal(1, LoadMath.Payload(0).Length);
+    }
+}

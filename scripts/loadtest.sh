@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# End-to-end load run of Shoot (docs/benchmarks-load.md). Usage:
+#   scripts/loadtest.sh [embedded|scaled|both] [load tool options...]
+# embedded: one Shoot.Api, embedded adapters (SQLite, in-process bus), temp data dir.
+# scaled:   redis-server + throwaway PostgreSQL + librdkafka mock Kafka broker, two Shoot.Api instances sharing them;
+#           the tool spreads each room's members over both instances.
+# Default load: 50 clients, 10 rooms, 2 msg/s per client, 5 s warm-up, 30 s measured. Everything listens on
+# 127.0.0.1 only, every wait is bounded, and an EXIT trap stops whatever this script started.
+# Environment: LOADTEST_LOG_LEVEL (servers' default log level, Warning), LOADTEST_KEEP=1 (keep the temp dir with the
+# server logs instead of deleting it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+mode=${1:-both}
+shift || true
+if (($# == 0)); then set -- --clients 50 --rooms 10 --rate 2 --warmup 5 --duration 30; fi
+tool_args=("$@")
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# Under /tmp and world-traversable: PostgreSQL runs as the postgres OS user and must reach its data dir.
+work=$(mktemp -d /tmp/shoot-load-XXXXXX)
+chmod 755 "$work"
+pids=()
+pg_data=""
+pg_bin=""
+
+cleanup() {
+  local status=$?
+  # Newest first, one at a time: the servers stop (and flush to Kafka) before the broker, Redis and PostgreSQL go.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    local pid=${pids[i]}
+    kill "$pid" 2>/dev/null || continue
+    # Bounded: anything still alive after 10 s is killed outright.
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  if [[ -n $pg_data ]]; then run_as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w -t 20 stop >/dev/null 2>&1 || true; fi
+  if ((status != 0)); then
+    echo "Failed (exit $status); server logs:" >&2
+    for log in "$work"/*.log; do [[ -f $log ]] && { echo "== $log" >&2; tail -n 30 "$log" >&2; }; done
+  fi
+  if [[ ${LOADTEST_KEEP:-0} == 1 ]]; then echo "Kept $work" >&2; else rm -rf "$work"; fi
+  exit $status
+}
+trap cleanup EXIT
+
+run_as_postgres() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for <what> <seconds> <command...>: polls the command until it succeeds.
+wait_for() {
+  local what=$1 seconds=$2
+  shift 2
+  for ((i = 0; i < seconds * 5; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  echo "$what did not come up within ${seconds}s" >&2
+  return 1
+}
+
+echo "Building (Release)..."
+dotnet build -c Release -v q -nologo Shoot.Api/Shoot.Api.csproj >"$work/build-api.log" 2>&1 || { cat "$work/build-api.log"; exit 1; }
+dotnet build -c Release -v q -nologo Shoot.LoadTest/Shoot.LoadTest.csproj >"$work/build-tool.log" 2>&1 || { cat "$work/build-tool.log"; exit 1; }
+api_dir=$root/Shoot.Api/bin/Release/net10.0
+tool_dll=$root/Shoot.LoadTest/bin/Release/net10.0/Shoot.LoadTest.dll
+
+# Limits raised so that the load, not the rate limiter, is measured; everything else at its default.
+common_env=(
+  Shoot__Limits__MessagesPerSecond=100000
+  Shoot__Limits__MessagesPerMinute=10000000
+  Shoot__Limits__AuthRequestsPerMinutePerIp=1000000
+  Logging__LogLevel__Default="${LOADTEST_LOG_LEVEL:-Warning}"
+  Logging__LogLevel__Microsoft.Hosting.Lifetime=Information
+)
+
+# start_api <name> <port> [VAR=value...]: starts a Release Shoot.Api and waits until /health/ready answers.
+start_api() {
+  local name=$1 port=$2
+  shift 2
+  (cd "$api_dir" && exec env "${common_env[@]}" "$@" ASPNETCORE_URLS="http://127.0.0.1:$port" dotnet Shoot.Api.dll) \
+    >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  wait_for "$name" 90 curl -fsS "http://127.0.0.1:$port/health/ready"
+  echo "$name listening on http://127.0.0.1:$port"
+}
+
+run_tool() {
+  dotnet "$tool_dll" "$@" "${tool_args[@]}"
+}
+
+embedded() {
+  echo
+  echo "=== embedded: one instance ==="
+  local port
+  port=$(free_port)
+  start_api api-embedded "$port" Shoot__DataDirectory="$work/data-embedded"
+  local status=0
+  run_tool --url "http://127.0.0.1:$port" || status=$?
+  kill "${pids[-1]}" 2>/dev/null || true
+  return $status
+}
+
+scaled() {
+  echo
+  echo "=== scaled: two instances, Redis, PostgreSQL, Kafka (librdkafka mock) ==="
+  local redis_port pg_port kafka_bootstrap port1 port2
+  redis_port=$(free_port)
+  redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >"$work/redis.log" 2>&1 &
+  pids+=($!)
+  wait_for redis 20 redis-cli -h 127.0.0.1 -p "$redis_port" ping
+
+  # Throwaway PostgreSQL as in Shoot.Tests/Fixtures/PostgresServerFixture.cs: postgres OS user, durability off.
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  mkdir -p "$work/pg" && chown postgres "$work/pg" 2>/dev/null || true
+  run_as_postgres "$pg_bin/initdb" -D "$work/pg/data" -U postgres --auth=trust --encoding=UTF8 --locale=C --no-sync >"$work/initdb.log" 2>&1
+  pg_port=$(free_port)
+  pg_data=$work/pg/data
+  run_as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg/server.log" -w -t 60 start \
+    -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
+  run_as_postgres "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -q -c "CREATE DATABASE shoot" postgres
+
+  # The mock broker prints "BOOTSTRAP host:port" once its topics exist.
+  dotnet "$tool_dll" --kafka-mock >"$work/kafka.log" 2>&1 &
+  pids+=($!)
+  wait_for kafka-mock 30 grep -q '^BOOTSTRAP ' "$work/kafka.log"
+  kafka_bootstrap=$(sed -n 's/^BOOTSTRAP //p' "$work/kafka.log")
+  echo "redis 127.0.0.1:$redis_port, postgres 127.0.0.1:$pg_port, kafka $kafka_bootstrap"
+
+  local scaled_env=(
+    ConnectionStrings__Redis="127.0.0.1:$redis_port"
+    ConnectionStrings__Postgres="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=shoot"
+    ConnectionStrings__Kafka="$kafka_bootstrap"
+    Jwt__SigningKey="load-test-signing-key-0123456789abcdef0123456789"
+    Shoot__DataDirectory="$work/data-scaled"
+  )
+  port1=$(free_port)
+  start_api api-1 "$port1" "${scaled_env[@]}"
+  port2=$(free_port)
+  start_api api-2 "$port2" "${scaled_env[@]}"
+  run_tool --url "http://127.0.0.1:$port1" --url "http://127.0.0.1:$port2"
+}
+
+case $mode in
+  embedded) embedded ;;
+  scaled) scaled ;;
+  both) embedded; scaled ;;
+  *) echo "usage: $0 [embedded|scaled|both] [load tool options]" >&2; exit 2 ;;
+esac
