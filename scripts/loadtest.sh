@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end load run of Shoot (docs/benchmarks-load.md). Usage:
+# End-to-end load run of Shoot (docs/benchmarks.md, "End-to-end chat load"). Usage:
 #   scripts/loadtest.sh [embedded|scaled|both] [load tool options...]
 # embedded: one Shoot.Api, embedded adapters (SQLite, in-process bus), temp data dir.
 # scaled:   redis-server + throwaway PostgreSQL + librdkafka mock Kafka broker, two Shoot.Api instances sharing them;
