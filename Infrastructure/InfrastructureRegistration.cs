@@ -34,8 +34,12 @@ public static class InfrastructureRegistration
         var verdict = new ConnectionStringsValidator().Validate(null, connections);
         if (verdict.Failed)
             throw new OptionsValidationException(ConnectionStringsOptions.Section, typeof(ConnectionStringsOptions), verdict.Failures);
-        // First hosted service: refuse to share a data directory without a shared bus before anything opens its files.
-        services.AddHostedService<DataDirectoryLock>();
+        // Before anything opens the data directory's files: refuse to share it without a shared bus.
+        var shoot = configuration.GetSection(ShootOptions.Section).Get<ShootOptions>() ?? new ShootOptions();
+        var dataDirectoryLock = DataDirectoryLock.Acquire(shoot.ResolveDataDirectory(), connections);
+        // Registered through a factory so the container owns (and disposes) it.
+        services.AddHostedService(_ => dataDirectoryLock);
+        services.AddHostedService<LocalMessagesWarning>();
         services.AddRelationalDatabase(connections);
         services.AddMessageStore(connections);
         services.AddBus(connections);
