@@ -49,6 +49,15 @@ public sealed class Presence(IExpiringSetStore sets, ISqlDatabase database, Time
     {
         foreach (var (sessionId, userId) in _localSessions)
             await sets.AddAsync(Key(userId), sessionId, Ttl, ct);
+        var userIds = _localSessions.Values.Distinct().ToArray();
+        if (userIds.Length == 0)
+            return;
+        // Should this instance die, its users' lastSeenAt is then at most one refresh old rather than their connect time.
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync(
+            database.Sql(sqlite: "UPDATE users SET last_seen_at = @now WHERE id IN @userIds",
+                postgres: "UPDATE users SET last_seen_at = @now WHERE id = ANY(@userIds)"),
+            new { userIds, now = clock.GetUtcNow().ToUnixTimeMilliseconds() });
     }
 
     public async Task<bool> IsOnlineAsync(long userId, CancellationToken ct) => (await sets.MembersAsync(Key(userId), ct)).Count > 0;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Shoot.Features.Realtime;
 using Shoot.Infrastructure.Stomp.Server;
 using Shoot.Tests.Support;
 
@@ -53,6 +54,11 @@ public sealed class ActiveUsersAndPresenceTests : IAsyncLifetime
         // tab1's disconnect has run (the session is gone); tab2 keeps alice online.
         var online = (await api.GetAsync($"/api/v1/users/{_room.Alice.Id}", _room.Bob.AccessToken)).Data;
         Assert.Equal("ONLINE", online["status"]!.GetValue<string>());
+        // The periodic refresh (run by hand here) moves lastSeenAt on while she is online.
+        await Task.Delay(5);
+        await _factory.Services.GetRequiredService<Presence>().RefreshAsync(CancellationToken.None);
+        var refreshed = (await api.GetAsync($"/api/v1/users/{_room.Alice.Id}", _room.Bob.AccessToken)).Data;
+        Assert.True(refreshed["lastSeenAt"]!.GetValue<DateTimeOffset>() > online["lastSeenAt"]!.GetValue<DateTimeOffset>());
 
         await tab2.DisposeAsync();
         var offline = await RealtimeRoom.WaitForStatusAsync(api, _room.Bob, _room.Alice.Id, "OFFLINE");

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Shoot.Features.Realtime;
 using Shoot.Tests.Features.Messages;
 using Shoot.Tests.Fixtures;
 using Shoot.Tests.Support;
@@ -25,7 +27,12 @@ public sealed class ScaledOutRealtimeTests(RedisServerFixture redis, PostgresSer
         var alice = await ChatClient.ConnectAsync(first.StompUri, room.Alice.AccessToken);
         await alice.SubscribeAsync(room.Messages);
         await bob.WaitForAsync(room.Active, 1, e => RealtimeRoom.UserIds(e).SequenceEqual([room.Alice.Id]));
-        await RealtimeRoom.WaitForStatusAsync(api2, room.Bob, room.Alice.Id, "ONLINE");
+        var online = await RealtimeRoom.WaitForStatusAsync(api2, room.Bob, room.Alice.Id, "ONLINE");
+        // The periodic refresh (run by hand here) keeps lastSeenAt current in PostgreSQL too.
+        await Task.Delay(5);
+        await first.Services.GetRequiredService<Presence>().RefreshAsync(CancellationToken.None);
+        var refreshed = (await api2.GetAsync($"/api/v1/users/{room.Alice.Id}", room.Bob.AccessToken)).Data;
+        Assert.True(refreshed["lastSeenAt"]!.GetValue<DateTimeOffset>() > online["lastSeenAt"]!.GetValue<DateTimeOffset>());
 
         // The throttle is shared through Redis: a burst still yields at most two starts on the other instance.
         for (var i = 0; i < 10; i++)
