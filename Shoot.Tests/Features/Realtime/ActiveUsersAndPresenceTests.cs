@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Shoot.Features.Realtime;
+using Shoot.Infrastructure.Presence;
 using Shoot.Infrastructure.Stomp.Server;
 using Shoot.Tests.Support;
 
@@ -39,6 +40,30 @@ public sealed class ActiveUsersAndPresenceTests : IAsyncLifetime
         await tab2.DisposeAsync();
         var last = await bob.WaitForAsync(_room.Active, 1, e => RealtimeRoom.UserIds(e).SequenceEqual([_room.Bob.Id]));
         Assert.Equal(_room.RoomId, last[0]["roomId"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Members_left_by_a_dead_instance_lapse_and_the_next_refresh_announces_it()
+    {
+        await using var bob = await ChatClient.ConnectAsync(_factory.StompUri, _room.Bob.AccessToken);
+        await bob.SubscribeAsync(_room.Active);
+        await bob.SubscribeAsync(_room.Messages);
+        await bob.WaitForAsync(_room.Active, 1, e => RealtimeRoom.UserIds(e).SequenceEqual([_room.Bob.Id]));
+        // Alice's tab on an instance that then died: it put her in the set and will never refresh or remove her.
+        var sets = _factory.Services.GetRequiredService<IExpiringSetStore>();
+        await sets.AddAsync(ActiveUsers.Key(_room.RoomId), $"{_room.Alice.Id}:dead-session:sub-1", TimeSpan.FromSeconds(1));
+        var active = _factory.Services.GetRequiredService<ActiveUsers>();
+        await active.RefreshAsync(CancellationToken.None);
+        await bob.WaitForAsync(_room.Active, 1, e => RealtimeRoom.UserIds(e).Length == 2);
+
+        // Refresh (by hand, as the timer would) until her member has lapsed and bob is told he is alone again.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!RealtimeRoom.UserIds(bob.Received(_room.Active)[^1]).SequenceEqual([_room.Bob.Id]))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The lapsed member was never announced");
+            await Task.Delay(100);
+            await active.RefreshAsync(CancellationToken.None);
+        }
     }
 
     [Fact]
