@@ -2,6 +2,7 @@ using Shoot.Features.Auth;
 using Shoot.Features.Common;
 using Shoot.Features.Friends;
 using Shoot.Features.Messages;
+using Shoot.Features.Realtime;
 using Shoot.Features.Rooms;
 using Shoot.Features.Users;
 
@@ -42,6 +43,18 @@ public static class FeaturesRegistration
         services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), MessageTopics.MessagesPrefix));
         services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), MessageTopics.StatusPrefix));
         services.AddSingleton<IStompSubscriptionListener, ResumeSubscription>();
+
+        // Typing, active users and presence (issue 5): one instance each, as they hold this instance's sessions.
+        services.AddSingleton<TypingIndicators>();
+        services.AddSingleton<ActiveUsers>();
+        services.AddSingleton<Presence>();
+        services.AddSingleton<IStompSessionListener>(sp => sp.GetRequiredService<TypingIndicators>());
+        services.AddSingleton<IStompSessionListener>(sp => sp.GetRequiredService<Presence>());
+        services.AddSingleton<IStompSubscriptionListener>(sp => sp.GetRequiredService<ActiveUsers>());
+        services.AddSingleton<IStompSendHandler, TypingSendHandler>();
+        services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), RealtimeTopics.TypingPrefix));
+        services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), RealtimeTopics.ActivePrefix));
+        services.AddHostedService<RealtimeTimers>();
         return services;
     }
 }

@@ -65,7 +65,8 @@ public sealed class RoomTopicAuthorizer(IServiceScopeFactory scopes, string pref
 
     /// <summary>The room id of "/topic/messages/42": a positive integer and nothing else, or null.</summary>
     public static long? RoomIdOf(string destination, string prefix) =>
-        destination.Length > prefix.Length
+        // Listeners see every subscription, so the prefix itself must be checked: "/topic/typing/1" is not an active-users topic.
+        destination.Length > prefix.Length && destination.StartsWith(prefix, StringComparison.Ordinal)
         && long.TryParse(destination.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
             ? id
             : null;

@@ -38,11 +38,12 @@ public static class FindUsers
         LIMIT @limit
         """;
 
-    public sealed class Handler(ISqlDatabase database, UserDirectory users) : IQueryHandler<GetUser, User>, IQueryHandler<Search, ItemList<User>>
+    public sealed class Handler(ISqlDatabase database, UserDirectory users, Realtime.Presence presence) : IQueryHandler<GetUser, User>, IQueryHandler<Search, ItemList<User>>
     {
         public async ValueTask<User> Handle(GetUser query, CancellationToken ct)
         {
-            var row = await users.GetByIdAsync(query.UserId, ct);
+            // Status comes from live sessions (contract §2, issue 5), not only the stored column.
+            var row = await presence.ApplyAsync(await users.GetByIdAsync(query.UserId, ct), ct);
             return query.UserId == query.CallerId ? row.ToOwnView() : row.ToPublicView();
         }
 

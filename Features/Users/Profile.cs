@@ -36,11 +36,11 @@ public static class Profile
         public SetImageValidator() => RuleFor(c => c.Url).ValidHttpUrl();
     }
 
-    public sealed class Handler(ISqlDatabase database, UserDirectory users, TimeProvider clock)
+    public sealed class Handler(ISqlDatabase database, UserDirectory users, TimeProvider clock, Realtime.Presence presence)
         : IQueryHandler<GetMe, User>, ICommandHandler<UpdateMe, User>, ICommandHandler<SetImage, User>
     {
         public async ValueTask<User> Handle(GetMe query, CancellationToken ct) =>
-            (await users.GetByIdAsync(query.UserId, ct)).ToOwnView();
+            (await presence.ApplyAsync(await users.GetByIdAsync(query.UserId, ct), ct)).ToOwnView();
 
         public async ValueTask<User> Handle(UpdateMe command, CancellationToken ct)
         {

@@ -7,8 +7,8 @@ using Shoot.Infrastructure.Persistence;
 namespace Shoot.Features.Users;
 
 /// <summary>
-/// <c>PUT /api/v1/users/status</c>: the status a user chooses. (Presence — ONLINE/OFFLINE from live connections — comes
-/// with the realtime issue and keeps a manual BUSY/AWAY while the user is online.)
+/// <c>PUT /api/v1/users/status</c>: the status a user chooses. What others see is computed by
+/// <see cref="Realtime.Presence"/>: OFFLINE without a live STOMP session, and with one the chosen BUSY/AWAY or else ONLINE.
 /// </summary>
 public static class UpdateStatus
 {

@@ -1,4 +1,5 @@
 using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.Presence;
 using Shoot.Infrastructure.RateLimiting;
 using StackExchange.Redis;
 
@@ -19,10 +20,12 @@ public static class RedisRegistration
                 return ConnectionMultiplexer.Connect(options);
             });
             services.AddSingleton<ICounterStore, RedisCounterStore>();
+            services.AddSingleton<IExpiringSetStore, RedisExpiringSetStore>();
         }
         else
         {
             services.AddSingleton<ICounterStore, InMemoryCounterStore>();
+            services.AddSingleton<IExpiringSetStore, InMemoryExpiringSetStore>();
         }
         return services;
     }

@@ -1,0 +1,77 @@
+using Shoot.Infrastructure.Presence;
+using Shoot.Tests.Fixtures;
+using StackExchange.Redis;
+
+namespace Shoot.Tests.Infrastructure.Presence;
+
+/// <summary>
+/// Both adapters of <see cref="IExpiringSetStore"/> keep a member while it is refreshed and drop it one TTL after the
+/// last refresh — what lets a dead instance's sessions lapse. The clock is moved by hand, so no test waits for time.
+/// </summary>
+public abstract class ExpiringSetStoreContract
+{
+    protected readonly ManualClock Clock = new();
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(45);
+
+    protected abstract IExpiringSetStore Store { get; }
+
+    [Fact]
+    public async Task Members_live_while_refreshed_and_lapse_one_ttl_after_the_last_refresh()
+    {
+        var key = "set-" + Guid.NewGuid().ToString("N");
+        await Store.AddAsync(key, "a", Ttl);
+        await Store.AddAsync(key, "b", Ttl);
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        await Store.AddAsync(key, "a", Ttl);
+        Assert.Equal(["a", "b"], (await Store.MembersAsync(key)).Order());
+
+        Clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(["a"], await Store.MembersAsync(key));
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Empty(await Store.MembersAsync(key));
+    }
+
+    [Fact]
+    public async Task Removed_members_are_gone_and_an_emptied_set_can_be_used_again()
+    {
+        var key = "set-" + Guid.NewGuid().ToString("N");
+        await Store.AddAsync(key, "a", Ttl);
+        await Store.RemoveAsync(key, "a");
+        await Store.RemoveAsync(key, "never-added");
+        Assert.Empty(await Store.MembersAsync(key));
+        await Store.AddAsync(key, "b", Ttl);
+        Assert.Equal(["b"], await Store.MembersAsync(key));
+    }
+
+    protected sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = DateTimeOffset.UtcNow;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+}
+
+public sealed class InMemoryExpiringSetStoreTests : ExpiringSetStoreContract
+{
+    public InMemoryExpiringSetStoreTests() => Store = new InMemoryExpiringSetStore(Clock);
+
+    protected override IExpiringSetStore Store { get; }
+}
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisExpiringSetStoreTests : ExpiringSetStoreContract, IDisposable
+{
+    private readonly ConnectionMultiplexer _redis;
+
+    public RedisExpiringSetStoreTests(RedisServerFixture redis)
+    {
+        _redis = ConnectionMultiplexer.Connect(redis.ConnectionString);
+        Store = new RedisExpiringSetStore(_redis, Clock);
+    }
+
+    protected override IExpiringSetStore Store { get; }
+
+    public void Dispose() => _redis.Dispose();
+}
