@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Security.Claims;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Shoot.Features.Common;
 using Shoot.Features.Rooms;
 using Shoot.Infrastructure.Auth;
@@ -69,30 +66,9 @@ public static class MarkRead
     }
 }
 
-/// <summary><c>/app/read</c>: the same command as the REST call; refusals go to /user/queue/errors only.</summary>
-public sealed class ReadSendHandler(IServiceScopeFactory scopes) : IStompSendHandler
+/// <summary><c>/app/read</c>: the same command as the REST call, as the session's user.</summary>
+public sealed class ReadSendHandler(IServiceScopeFactory scopes) : JsonCommandSendHandler<MarkRead.Body>(scopes, "/app/read")
 {
-    public string DestinationPrefix => "/app/read";
-
-    public async ValueTask<StompRefusal?> HandleAsync(StompSendContext context, CancellationToken cancellationToken)
-    {
-        if (context.Destination != DestinationPrefix)
-            return new StompRefusal("NOT_FOUND", $"No such destination: {context.Destination}.");
-        MarkRead.Body? payload;
-        try
-        {
-            payload = JsonSerializer.Deserialize<MarkRead.Body>(context.Body.Span, ShootJson.Options);
-        }
-        catch (JsonException)
-        {
-            return new StompRefusal("VALIDATION_FAILED", "The payload is not valid JSON for /app/read.");
-        }
-        if (payload is null)
-            return new StompRefusal("VALIDATION_FAILED", "The payload is empty.");
-
-        var userId = long.Parse(context.Session.Principal.UserId, CultureInfo.InvariantCulture);
-        await using var scope = scopes.CreateAsyncScope();
-        return await StompRefusals.RunAsync(null, () => scope.ServiceProvider.GetRequiredService<ISender>().Send(
-            new MarkRead.Command(userId, payload.RoomId, payload.MessageId), cancellationToken).AsTask());
-    }
+    protected override Task SendAsync(ISender sender, long userId, MarkRead.Body payload, CancellationToken cancellationToken) =>
+        sender.Send(new MarkRead.Command(userId, payload.RoomId, payload.MessageId), cancellationToken).AsTask();
 }
