@@ -1,24 +1,29 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Shoot.Tests.Fixtures;
 using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Messages;
 
 /// <summary>
 /// Read positions, unread counts and readCount (issue 5), through real sends over STOMP, waiting for SAVED before reading.
-/// Alice sends; Bob and Carol read, in a GROUP room of the three.
+/// Alice sends; Bob and Carol read, in a GROUP room of the three. Run on SQLite and on PostgreSQL (where the read
+/// positions are compared with their own SQL).
 /// </summary>
-public sealed class ReadReceiptTests : IAsyncLifetime
+public abstract class ReadReceiptTests : IAsyncLifetime
 {
-    private readonly ShootAppFactory _factory = new(MessageExchange.UnlimitedSending(), kestrel: true);
+    private ShootAppFactory _factory = null!;
     private ShootClient _api = null!;
     private TestUser _alice = null!, _bob = null!, _carol = null!;
     private long _roomId;
     private ChatClient _chat = null!;
 
+    protected abstract Task<Dictionary<string, string?>> SettingsAsync();
+
     public async Task InitializeAsync()
     {
+        _factory = new ShootAppFactory(await SettingsAsync(), kestrel: true);
         _api = _factory.CreateShootClient();
         _alice = await _api.CreateUserAsync("ra");
         _bob = await _api.CreateUserAsync("rb");
@@ -227,5 +232,22 @@ public sealed class ReadReceiptTests : IAsyncLifetime
                 throw new Xunit.Sdk.XunitException("Timed out waiting for the condition");
             await Task.Delay(20);
         }
+    }
+}
+
+public sealed class ReadReceiptsOnSqlite : ReadReceiptTests
+{
+    protected override Task<Dictionary<string, string?>> SettingsAsync() => Task.FromResult(MessageExchange.UnlimitedSending());
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class ReadReceiptsOnPostgres(PostgresServerFixture postgres) : ReadReceiptTests
+{
+    protected override async Task<Dictionary<string, string?>> SettingsAsync()
+    {
+        var settings = MessageExchange.UnlimitedSending();
+        foreach (var (key, value) in ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))
+            settings[key] = value;
+        return settings;
     }
 }
