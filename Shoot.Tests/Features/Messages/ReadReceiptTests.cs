@@ -126,6 +126,11 @@ public abstract class ReadReceiptTests : IAsyncLifetime
         var thread = (await _api.GetAsync($"/api/v1/messages/thread?threadId={m1}", _carol.AccessToken)).AssertStatus(HttpStatusCode.OK).Data;
         Assert.Equal(2, thread["root"]!["readCount"]!.GetValue<int>());
         Assert.Equal(1, thread["items"]![0]!["readCount"]!.GetValue<int>());
+
+        // A resuming subscription replays stored messages with their counts too (oldest first).
+        await using var resumed = await ChatClient.ConnectAsync(_factory.StompUri, _carol.AccessToken);
+        await resumed.SubscribeAsync($"/topic/messages/{_roomId}", ("x-resume-after-seq", "0"));
+        Assert.Equal([2, 1], resumed.Received($"/topic/messages/{_roomId}").Select(m => m["readCount"]!.GetValue<int>()));
     }
 
     [Fact]
@@ -160,6 +165,25 @@ public abstract class ReadReceiptTests : IAsyncLifetime
             foreach (var client in clients)
                 await client.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_read_move_re_broadcasts_at_most_the_newest_fifty_messages_newest_first()
+    {
+        const int sent = 55;
+        await _chat.SubscribeAsync($"/topic/messages/{_roomId}");
+        for (var i = 0; i < sent; i++)
+            await _chat.SendChatAsync(_roomId, $"cap-{i}", $"text {i}");
+        var saved = await _chat.WaitForAsync($"/topic/message/status/{_roomId}", sent, s => s["status"]!.GetValue<string>() == "SAVED");
+        var newestFirst = saved.Select(s => s["persistedId"]!.GetValue<string>()).Order(StringComparer.Ordinal).Reverse().ToList();
+
+        Assert.Equal(newestFirst[0], (await MarkReadAsync(_bob, null))["lastReadMessageId"]!.GetValue<string>());
+        await _chat.WaitForAsync($"/topic/messages/{_roomId}", 50, IsReadUpdate);
+        await Task.Delay(ReadCountWindowTimes(3));
+
+        var updates = _chat.Received($"/topic/messages/{_roomId}").Where(IsReadUpdate).ToList();
+        Assert.Equal(newestFirst.Take(50), updates.Select(u => u["id"]!.GetValue<string>()));
+        Assert.All(updates, u => Assert.Equal(1, u["readCount"]!.GetValue<int>()));
     }
 
     [Fact]
