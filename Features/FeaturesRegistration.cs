@@ -36,6 +36,9 @@ public static class FeaturesRegistration
         // Stateless over the singleton database: usable from a STOMP session or a job without a request scope.
         services.AddSingleton<RoomMembership>();
         services.AddSingleton<RoomDirectory>();
+        services.AddSingleton<ReadPositions>();
+        services.AddSingleton<ReadCountBroadcaster>();
+        services.AddSingleton<IStompSendHandler, ReadSendHandler>();
 
         services.AddSingleton<SendStatusReporter>();
         services.AddSingleton<IPersistenceObserver, PersistenceStatusObserver>();

@@ -32,7 +32,7 @@ public static class ChangeMessage
             .MaximumLength(limits.Value.MessageTextMaxLength).WithMessage($"text must be at most {limits.Value.MessageTextMaxLength} characters.");
     }
 
-    public sealed class Handler(IMessageStore store, RoomMembership membership, IEventBus bus, TimeProvider clock)
+    public sealed class Handler(IMessageStore store, RoomMembership membership, IEventBus bus, TimeProvider clock, ReadPositions reads)
         : ICommandHandler<Edit, Message>, ICommandHandler<Delete, Empty>
     {
         public async ValueTask<Message> Handle(Edit command, CancellationToken ct)
@@ -65,7 +65,7 @@ public static class ChangeMessage
         // No seq on the event: it is a new version of a message the client has, not a new message in the room's order.
         private async Task<Message> BroadcastAsync(StoredMessage message, CancellationToken ct)
         {
-            var view = Message.From(message);
+            var view = await reads.ViewAsync(message, ct);
             await bus.PublishAsync(new BusEvent(MessageTopics.Messages(message.RoomId), JsonSerializer.Serialize(view, ShootJson.Options)), ct);
             return view;
         }

@@ -8,36 +8,50 @@ using Shoot.Infrastructure.Stomp.Server;
 namespace Shoot.Features.Messages;
 
 /// <summary>
-/// <c>/app/chat</c>: a client's SEND becomes <see cref="SendMessage.Command"/>, with the session's user as sender. Any
-/// refusal goes back on /user/queue/errors only (contract §6) — never on the room's topics, which a non-member would
-/// otherwise be able to write to.
+/// A STOMP SEND whose JSON payload becomes one Mediator command, run as the session's user. Any refusal goes back on
+/// /user/queue/errors only (contract §6) — never on the room's topics, which a non-member would otherwise be able to write to.
 /// </summary>
-public sealed class ChatSendHandler(IServiceScopeFactory scopes) : IStompSendHandler
+public abstract class JsonCommandSendHandler<TPayload>(IServiceScopeFactory scopes, string destination) : IStompSendHandler
+    where TPayload : class
 {
-    public string DestinationPrefix => "/app/chat";
+    public string DestinationPrefix => destination;
+
+    /// <summary>The client's id for the request, echoed in a refusal; null when the payload has none.</summary>
+    protected virtual string? TempIdOf(TPayload payload) => null;
+
+    protected abstract Task SendAsync(ISender sender, long userId, TPayload payload, CancellationToken cancellationToken);
 
     public async ValueTask<StompRefusal?> HandleAsync(StompSendContext context, CancellationToken cancellationToken)
     {
         if (context.Destination != DestinationPrefix)
             return new StompRefusal("NOT_FOUND", $"No such destination: {context.Destination}.");
-        SendMessage.Payload? payload;
+        TPayload? payload;
         try
         {
-            payload = JsonSerializer.Deserialize<SendMessage.Payload>(context.Body.Span, ShootJson.Options);
+            payload = JsonSerializer.Deserialize<TPayload>(context.Body.Span, ShootJson.Options);
         }
         catch (JsonException)
         {
-            return new StompRefusal("VALIDATION_FAILED", "The payload is not valid JSON for /app/chat.");
+            return new StompRefusal("VALIDATION_FAILED", $"The payload is not valid JSON for {DestinationPrefix}.");
         }
         if (payload is null)
             return new StompRefusal("VALIDATION_FAILED", "The payload is empty.");
 
-        var senderId = long.Parse(context.Session.Principal.UserId, CultureInfo.InvariantCulture);
+        var userId = long.Parse(context.Session.Principal.UserId, CultureInfo.InvariantCulture);
         await using var scope = scopes.CreateAsyncScope();
-        return await StompRefusals.RunAsync(payload.TempId, () => scope.ServiceProvider.GetRequiredService<ISender>().Send(
-            new SendMessage.Command(senderId, payload.TempId, payload.RoomId, payload.Content, payload.ThreadId, payload.ReplyToMessageId),
-            cancellationToken).AsTask());
+        return await StompRefusals.RunAsync(TempIdOf(payload),
+            () => SendAsync(scope.ServiceProvider.GetRequiredService<ISender>(), userId, payload, cancellationToken));
     }
+}
+
+/// <summary><c>/app/chat</c>: a client's SEND becomes <see cref="SendMessage.Command"/>, with the session's user as sender.</summary>
+public sealed class ChatSendHandler(IServiceScopeFactory scopes) : JsonCommandSendHandler<SendMessage.Payload>(scopes, "/app/chat")
+{
+    protected override string? TempIdOf(SendMessage.Payload payload) => payload.TempId;
+
+    protected override Task SendAsync(ISender sender, long userId, SendMessage.Payload payload, CancellationToken cancellationToken) =>
+        sender.Send(new SendMessage.Command(userId, payload.TempId, payload.RoomId, payload.Content, payload.ThreadId, payload.ReplyToMessageId),
+            cancellationToken).AsTask();
 }
 
 /// <summary>

@@ -54,7 +54,8 @@ public static class MessageHistory
         }
     }
 
-    public sealed class Handler(IMessageStore store, RoomMembership membership)
+    /// <summary>readCount comes from the room's read positions, read once per page (<see cref="ReadPositions"/>).</summary>
+    public sealed class Handler(IMessageStore store, RoomMembership membership, ReadPositions reads)
         : IQueryHandler<GetRoomHistory, Page>, IQueryHandler<GetMessage, Message>, IQueryHandler<GetThread, ThreadPage>
     {
         public async ValueTask<Page> Handle(GetRoomHistory query, CancellationToken ct)
@@ -65,18 +66,19 @@ public static class MessageHistory
             string? next = items.Count < limit ? null
                 : query.AfterSeq is null ? items[^1].Id
                 : items[^1].Seq.ToString(CultureInfo.InvariantCulture);
-            return new Page(items.Select(m => Message.From(m)).ToList(), next);
+            return new Page(await reads.ViewAsync(query.RoomId, items, ct), next);
         }
 
         public async ValueTask<Message> Handle(GetMessage query, CancellationToken ct) =>
-            Message.From(await FindVisibleAsync(store, membership, query.MessageId, query.UserId, ct));
+            await reads.ViewAsync(await FindVisibleAsync(store, membership, query.MessageId, query.UserId, ct), ct);
 
         public async ValueTask<ThreadPage> Handle(GetThread query, CancellationToken ct)
         {
             var root = await FindVisibleAsync(store, membership, query.ThreadId!, query.UserId, ct);
             var limit = query.Limit ?? DefaultLimit;
             var replies = await store.PageAsync(new MessagePage(root.RoomId, limit, query.Before, ThreadId: root.Id), ct);
-            return new ThreadPage(Message.From(root), replies.Select(m => Message.From(m)).ToList(), replies.Count < limit ? null : replies[^1].Id);
+            var views = await reads.ViewAsync(root.RoomId, [root, .. replies], ct);
+            return new ThreadPage(views[0], views.Skip(1).ToList(), replies.Count < limit ? null : replies[^1].Id);
         }
     }
 

@@ -14,7 +14,7 @@ namespace Shoot.Features.Messages;
 /// messages wait meanwhile (the STOMP subscription holds them), and those already replayed are dropped, so the client
 /// sees every seq once, in order, with no gap between history and live.
 /// </summary>
-public sealed class ResumeSubscription(IMessageStore store, IMessageSequencer sequencer) : IStompSubscriptionListener
+public sealed class ResumeSubscription(IMessageStore store, IMessageSequencer sequencer, ReadPositions reads) : IStompSubscriptionListener
 {
     public const string Header = "x-resume-after-seq";
     private const int PageSize = 200;
@@ -30,8 +30,9 @@ public sealed class ResumeSubscription(IMessageStore store, IMessageSequencer se
         while (true)
         {
             var page = await store.PageAsync(new MessagePage(roomId, PageSize, AfterSeq: last), ct);
-            foreach (var message in page)
-                Deliver(subscription, message.Seq, JsonSerializer.Serialize(Message.From(message), ShootJson.Options));
+            // Stored messages carry their readCount, like history (one read of the positions per page).
+            foreach (var message in await reads.ViewAsync(roomId, page, ct))
+                Deliver(subscription, message.Seq, JsonSerializer.Serialize(message, ShootJson.Options));
             if (page.Count > 0)
                 last = page[^1].Seq;
             if (page.Count < PageSize)

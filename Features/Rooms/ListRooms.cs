@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Dapper;
 using Shoot.Features.Common;
 using Shoot.Infrastructure.Auth;
+using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 
 namespace Shoot.Features.Rooms;
@@ -25,8 +26,9 @@ public static class ListRooms
     }
 
     // The join on the caller's own participant row is what keeps every list to the caller's rooms.
-    private const string FromMyRooms = $"""
-        SELECT {RoomRow.Columns}, CASE WHEN f.user_id IS NULL THEN 0 ELSE 1 END AS favorite
+    internal const string FromMyRooms = $"""
+        SELECT {RoomRow.Columns}, CASE WHEN f.user_id IS NULL THEN 0 ELSE 1 END AS favorite,
+               me.last_read_message_id
         FROM rooms r
         JOIN room_participants me ON me.room_id = r.id AND me.user_id = @caller
         LEFT JOIN room_favorites f ON f.room_id = r.id AND f.user_id = @caller
@@ -45,23 +47,30 @@ public static class ListRooms
                        WHERE o.room_id = r.id AND o.user_id <> @caller AND lower(u.nickname) LIKE @contains ESCAPE '\')
         """ + Newest;
 
-    public sealed class Handler(ISqlDatabase database)
+    /// <summary>
+    /// Unread counts come from the message store, one count per listed room (an index range of the room after the
+    /// caller's read position): N small queries for N rooms, acceptable while lists are unpaged and short.
+    /// </summary>
+    public sealed class Handler(ISqlDatabase database, IMessageStore messages)
         : IQueryHandler<Query, ItemList<RoomSummary>>, IQueryHandler<Search, ItemList<RoomSummary>>
     {
         public ValueTask<ItemList<RoomSummary>> Handle(Query query, CancellationToken ct) =>
-            ListAsync(query.Filter == Filter.Favorites ? FavoritesSql : AllSql, new { caller = query.CallerId }, ct);
+            ListAsync(query.Filter == Filter.Favorites ? FavoritesSql : AllSql, query.CallerId, new { caller = query.CallerId }, ct);
 
         public ValueTask<ItemList<RoomSummary>> Handle(Search query, CancellationToken ct)
         {
             var escaped = query.Q!.Trim().ToLowerInvariant().Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_");
-            return ListAsync(SearchSql, new { caller = query.CallerId, contains = $"%{escaped}%" }, ct);
+            return ListAsync(SearchSql, query.CallerId, new { caller = query.CallerId, contains = $"%{escaped}%" }, ct);
         }
 
-        private async ValueTask<ItemList<RoomSummary>> ListAsync(string sql, object parameters, CancellationToken ct)
+        private async ValueTask<ItemList<RoomSummary>> ListAsync(string sql, long caller, object parameters, CancellationToken ct)
         {
             await using var connection = await database.OpenAsync(ct);
-            var rows = await connection.QueryAsync<RoomRow>(sql, parameters);
-            return new ItemList<RoomSummary>(rows.Select(r => r.ToSummary()).ToList());
+            var rows = (await connection.QueryAsync<RoomRow>(sql, parameters)).ToList();
+            var summaries = new List<RoomSummary>(rows.Count);
+            foreach (var row in rows)
+                summaries.Add(row.ToSummary(await messages.CountUnreadAsync(row.Id, row.LastReadMessageId, caller, ct)));
+            return new ItemList<RoomSummary>(summaries);
         }
     }
 

@@ -82,6 +82,9 @@ public sealed class RoomRow
     public long CreatedAt { get; set; }
     public bool Favorite { get; set; }
 
+    /// <summary>For lists: the caller's own read position (their unread count starts after it).</summary>
+    public string? LastReadMessageId { get; set; }
+
     /// <summary>
     /// An INDIVIDUAL room has no title of its own: each side sees the other's nickname. @caller names the viewer.
     /// </summary>
@@ -97,9 +100,9 @@ public sealed class RoomRow
         ? null
         : new LastMessage(LastMessageId, LastMessageText ?? "", LastMessageSenderId ?? 0, RoomNames.Time(LastMessageAt ?? LastActiveAt));
 
-    // Messages do not exist yet: the unread count is 0 until the messaging work counts past last_read_message_id.
-    public RoomSummary ToSummary() =>
-        new(Id, RoomNames.ParseType(Type), Title, 0, ToLastMessage(), RoomNames.Time(LastActiveAt), Favorite);
+    /// <summary>The unread count lives in the message store, so the caller counts it (past <see cref="LastReadMessageId"/>).</summary>
+    public RoomSummary ToSummary(long unreadCount) =>
+        new(Id, RoomNames.ParseType(Type), Title, unreadCount, ToLastMessage(), RoomNames.Time(LastActiveAt), Favorite);
 
     public Room ToRoom(IReadOnlyList<Participant> participants) =>
         new(Id, RoomNames.ParseType(Type), Title, participants, Announcement, ToLastMessage(),

@@ -1,6 +1,7 @@
 using Dapper;
 using Shoot.Features.Friends;
 using Shoot.Features.Rooms;
+using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.Sse;
 
@@ -10,18 +11,12 @@ namespace Shoot.Features.Sse;
 /// What the updates stream announces (contract §7) from the room and friend events: room-created (each participant's
 /// own RoomSummary), room-removed, friend-added and friend-removed to both sides.
 /// </summary>
-public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database)
+public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database, IMessageStore messages)
     : INotificationHandler<RoomCreated>, INotificationHandler<ParticipantsChanged>, INotificationHandler<RoomRemoved>,
       INotificationHandler<FriendAdded>, INotificationHandler<FriendRemoved>
 {
-    // The summary as its viewer sees it (INDIVIDUAL rooms are titled with the other side's nickname).
-    private const string SummarySql = $"""
-        SELECT {RoomRow.Columns}, CASE WHEN f.user_id IS NULL THEN 0 ELSE 1 END AS favorite
-        FROM rooms r
-        JOIN room_participants me ON me.room_id = r.id AND me.user_id = @caller
-        LEFT JOIN room_favorites f ON f.room_id = r.id AND f.user_id = @caller
-        WHERE r.id = @roomId
-        """;
+    // The summary as its viewer sees it in the room list (INDIVIDUAL rooms are titled with the other side's nickname).
+    private const string SummarySql = ListRooms.FromMyRooms + " WHERE r.id = @roomId";
 
     public async ValueTask Handle(RoomCreated notification, CancellationToken ct)
     {
@@ -57,6 +52,9 @@ public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database)
         await using (var connection = await database.OpenAsync(ct))
             row = await connection.QuerySingleOrDefaultAsync<RoomRow>(SummarySql, new { caller = userId, roomId });
         if (row is not null)
-            await sse.PublishAsync(SseStreams.Updates(userId), "room-created", row.ToSummary(), ct);
+        {
+            var unread = await messages.CountUnreadAsync(roomId, row.LastReadMessageId, userId, ct);
+            await sse.PublishAsync(SseStreams.Updates(userId), "room-created", row.ToSummary(unread), ct);
+        }
     }
 }

@@ -53,6 +53,17 @@ internal static class MongoMessageQueries
         return Filter.And(filters);
     }
 
+    /// <summary>Unread for one reader: after the read position (served by (roomId, _id)), not their own, not deleted.</summary>
+    public static FilterDefinition<BsonDocument> UnreadFilter(long roomId, string? afterMessageId, long excludeSenderId)
+    {
+        var filters = new List<FilterDefinition<BsonDocument>> { Room(roomId) };
+        if (afterMessageId is not null)
+            filters.Add(Filter.Gt("_id", ObjectId.Parse(afterMessageId)));
+        filters.Add(Filter.Ne("senderId", excludeSenderId));
+        filters.Add(Filter.Eq("isDeleted", false));
+        return Filter.And(filters);
+    }
+
     /// <summary>afterSeq: oldest first by seq; otherwise newest first by id.</summary>
     public static SortDefinition<BsonDocument> PageSort(MessagePage page) =>
         page.AfterSeq is null ? Sort.Descending("_id") : Sort.Ascending("seq");

@@ -90,6 +90,12 @@ public sealed class MongoMessageStore(IMongoCollection<BsonDocument> messages, s
         return highest is null ? 0 : highest["seq"].ToInt64();
     }
 
+    public Task<long> CountUnreadAsync(long roomId, string? afterMessageId, long excludeSenderId, CancellationToken cancellationToken = default)
+    {
+        MessageStoreRules.CheckUnreadCursor(afterMessageId);
+        return messages.CountDocumentsAsync(MongoMessageQueries.UnreadFilter(roomId, afterMessageId, excludeSenderId), cancellationToken: cancellationToken);
+    }
+
     public async Task<StoredMessage?> EditTextAsync(string messageId, string text, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         if (!TryParse(messageId, out var id))

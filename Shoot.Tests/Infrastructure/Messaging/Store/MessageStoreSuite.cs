@@ -254,6 +254,26 @@ public abstract class MessageStoreSuite
     }
 
     [SkippableFact]
+    public async Task Unread_counts_messages_after_the_position_from_others_and_not_deleted()
+    {
+        var store = await CreateStoreAsync();
+        var m = Messages(room: 1, count: 6);
+        // Room 1's messages are sent by 101; two of them by the reader (7), and one of 101's is deleted.
+        m[1] = m[1] with { SenderId = 7 };
+        m[4] = m[4] with { SenderId = 7 };
+        m[3] = m[3] with { Text = "", IsDeleted = true };
+        await store.SaveBatchAsync([.. m, Message(room: 2, seq: 1)]);
+
+        Assert.Equal(3, await store.CountUnreadAsync(1, null, 7));
+        Assert.Equal(2, await store.CountUnreadAsync(1, m[0].Id, 7));
+        Assert.Equal(1, await store.CountUnreadAsync(1, m[3].Id, 7));
+        Assert.Equal(0, await store.CountUnreadAsync(1, m[5].Id, 7));
+        Assert.Equal(2, await store.CountUnreadAsync(1, null, 101));
+        Assert.Equal(0, await store.CountUnreadAsync(3, null, 7));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.CountUnreadAsync(1, "zz", 7));
+    }
+
+    [SkippableFact]
     public async Task Bad_pages_and_ids_are_refused_before_anything_is_sent()
     {
         var store = await CreateStoreAsync();

@@ -112,6 +112,16 @@ public sealed class MongoMessageQueriesTests
     }
 
     [Fact]
+    public void Unread_is_after_the_read_position_not_the_readers_own_and_not_deleted()
+    {
+        Assert.Equal($$"""{{Room7}}, "_id" : { "$gt" : { "$oid" : "{{After}}" } }, "senderId" : { "$ne" : { "$numberLong" : "5" } }, "isDeleted" : false }""",
+            Json(MongoMessageQueries.UnreadFilter(7, After, 5)));
+        // No read position yet: the whole room counts.
+        Assert.Equal($$"""{{Room7}}, "senderId" : { "$ne" : { "$numberLong" : "5" } }, "isDeleted" : false }""",
+            Json(MongoMessageQueries.UnreadFilter(7, null, 5)));
+    }
+
+    [Fact]
     public void Indexes_are_room_seq_unique_room_id_and_thread_id()
     {
         var indexes = MongoMessageQueries.Indexes()

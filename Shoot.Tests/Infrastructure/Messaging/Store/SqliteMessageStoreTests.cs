@@ -25,6 +25,19 @@ public sealed class SqliteMessageStoreTests : MessageStoreSuite, IDisposable
     };
 
     [Theory]
+    [InlineData(Id)]
+    [InlineData(null)]
+    public async Task The_unread_count_is_an_index_range_of_the_room(string? afterMessageId)
+    {
+        await using var connection = await (await CreateDatabaseAsync()).Sqlite.OpenAsync();
+
+        var steps = await connection.QueryAsync($"EXPLAIN QUERY PLAN {SqliteMessageStore.UnreadSql(afterMessageId)}",
+            new { roomId = 1, afterMessageId, excludeSenderId = 7 });
+
+        Assert.StartsWith("SEARCH messages USING INDEX ix_messages_room_id ", string.Join(" | ", steps.Select(step => (string)step.detail)));
+    }
+
+    [Theory]
     [MemberData(nameof(Pages))]
     public async Task Every_page_shape_is_served_by_an_index_in_its_order(MessagePage page, string index)
     {

@@ -1,0 +1,74 @@
+using System.Security.Claims;
+using Shoot.Features.Common;
+using Shoot.Features.Rooms;
+using Shoot.Infrastructure.Auth;
+using Shoot.Infrastructure.Messaging.Store;
+using Shoot.Infrastructure.Stomp.Server;
+
+namespace Shoot.Features.Messages;
+
+/// <summary>
+/// Mark read (<c>POST /api/v1/messages/mark-read</c> and STOMP <c>/app/read</c>): moves the caller's read position in a
+/// room forward to a stored message of that room, or with no messageId to the room's newest stored message. A position
+/// never moves back: reading an older message answers the position as it is. Answers the position and what is left unread.
+/// </summary>
+public static class MarkRead
+{
+    public sealed record Body(long? RoomId, string? MessageId);
+
+    public sealed record Command(long UserId, long? RoomId, string? MessageId) : ICommand<Response>;
+
+    public sealed record Response(long RoomId, string? LastReadMessageId, long UnreadCount);
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.RoomId).NotNull().WithMessage("roomId is required.").GreaterThan(0);
+            RuleFor(c => c.MessageId).Must(Infrastructure.Messaging.MessageId.IsValid).When(c => c.MessageId is not null)
+                .WithMessage("messageId must be a message id.");
+        }
+    }
+
+    public sealed class Handler(IMessageStore store, RoomMembership membership, ReadPositions reads, ReadCountBroadcaster broadcaster)
+        : ICommandHandler<Command, Response>
+    {
+        public async ValueTask<Response> Handle(Command command, CancellationToken ct)
+        {
+            var roomId = command.RoomId!.Value;
+            // Membership first: a non-member learns nothing, not even whether the message exists.
+            await membership.EnsureParticipantAsync(roomId, command.UserId, ct);
+            var target = await TargetAsync(roomId, command.MessageId, ct);
+            var move = target is null
+                ? new ReadPositions.Move(null, (await reads.ForRoomAsync(roomId, ct)).FirstOrDefault(r => r.UserId == command.UserId)?.LastReadMessageId)
+                : await reads.AdvanceAsync(roomId, command.UserId, target, ct);
+            broadcaster.OnMoved(roomId, move);
+            return new Response(roomId, move.Now, await store.CountUnreadAsync(roomId, move.Now, command.UserId, ct));
+        }
+
+        /// <summary>The message to read up to: the given one (404 unless a stored message of this room), else the newest; null for an empty room.</summary>
+        private async Task<string?> TargetAsync(long roomId, string? messageId, CancellationToken ct)
+        {
+            if (messageId is null)
+                return (await store.PageAsync(new MessagePage(roomId, 1), ct)).FirstOrDefault()?.Id;
+            var message = await store.FindAsync(messageId, ct);
+            return message is not null && message.RoomId == roomId ? message.Id : throw ShootException.NotFound("The message");
+        }
+    }
+
+    public sealed class Endpoint : ICarterModule
+    {
+        public void AddRoutes(IEndpointRouteBuilder app) =>
+            app.MapGroup("/api/v1/messages").WithTags("Messages")
+                .MapPost("/mark-read", async (Body body, ClaimsPrincipal user, ISender sender, CancellationToken ct) =>
+                    ApiResults.Ok(await sender.Send(new Command(user.UserId(), body.RoomId, body.MessageId), ct)))
+                .WithSummary("Move the caller's read position forward (no messageId: to the newest stored message)");
+    }
+}
+
+/// <summary><c>/app/read</c>: the same command as the REST call, as the session's user.</summary>
+public sealed class ReadSendHandler(IServiceScopeFactory scopes) : JsonCommandSendHandler<MarkRead.Body>(scopes, "/app/read")
+{
+    protected override Task SendAsync(ISender sender, long userId, MarkRead.Body payload, CancellationToken cancellationToken) =>
+        sender.Send(new MarkRead.Command(userId, payload.RoomId, payload.MessageId), cancellationToken).AsTask();
+}
