@@ -42,6 +42,8 @@ public static class FeaturesRegistration
 
         services.AddSingleton<SendStatusReporter>();
         services.AddSingleton<IPersistenceObserver, PersistenceStatusObserver>();
+        // After the status observer, which brings the room's lastMessage up to date first.
+        services.AddSingleton<IPersistenceObserver, Sse.RoomActivityStreams>();
         services.AddSingleton<IStompSendHandler, ChatSendHandler>();
         services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), MessageTopics.MessagesPrefix));
         services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), MessageTopics.StatusPrefix));

@@ -30,7 +30,7 @@ public static class MarkRead
         }
     }
 
-    public sealed class Handler(IMessageStore store, RoomMembership membership, ReadPositions reads, ReadCountBroadcaster broadcaster)
+    public sealed class Handler(IMessageStore store, RoomMembership membership, ReadPositions reads, ReadCountBroadcaster broadcaster, IPublisher publisher)
         : ICommandHandler<Command, Response>
     {
         public async ValueTask<Response> Handle(Command command, CancellationToken ct)
@@ -43,6 +43,8 @@ public static class MarkRead
                 ? new ReadPositions.Move(null, (await reads.ForRoomAsync(roomId, ct)).FirstOrDefault(r => r.UserId == command.UserId)?.LastReadMessageId)
                 : await reads.AdvanceAsync(roomId, command.UserId, target, ct);
             broadcaster.OnMoved(roomId, move);
+            if (move.Moved)
+                await publisher.Publish(new Sse.ReadPositionMoved(roomId, command.UserId), ct);
             return new Response(roomId, move.Now, await store.CountUnreadAsync(roomId, move.Now, command.UserId, ct));
         }
 

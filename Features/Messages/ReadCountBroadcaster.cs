@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Bus;
+using Shoot.Infrastructure.Sse;
 using Shoot.Infrastructure.Messaging.Store;
 
 namespace Shoot.Features.Messages;
@@ -21,7 +22,7 @@ namespace Shoot.Features.Messages;
 /// two instances handling reads of one room in the same window each send their own update.
 /// </para>
 /// </summary>
-public sealed partial class ReadCountBroadcaster(IMessageStore store, ReadPositions reads, IEventBus bus, ILogger<ReadCountBroadcaster> logger)
+public sealed partial class ReadCountBroadcaster(IMessageStore store, ReadPositions reads, IEventBus bus, SsePublisher sse, ILogger<ReadCountBroadcaster> logger)
     : IDisposable
 {
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(200);
@@ -79,8 +80,13 @@ public sealed partial class ReadCountBroadcaster(IMessageStore store, ReadPositi
             var older = await store.PageAsync(new MessagePage(roomId, MaxMessagesPerFlush - 1, BeforeId: upTo, AfterId: from), ct);
             IReadOnlyList<StoredMessage> affected = newest is null ? older : [newest, .. older];
 
+            var participantCount = (await reads.ForRoomAsync(roomId, ct)).Count;
             foreach (var view in await reads.ViewAsync(roomId, affected, ct))
+            {
                 await bus.PublishAsync(new BusEvent(MessageTopics.Messages(roomId), JsonSerializer.Serialize(view, ShootJson.Options)), ct);
+                await sse.PublishAsync(Sse.SseStreams.ReadCount(roomId, view.Id), "read-count",
+                    new { messageId = view.Id, readCount = view.ReadCount, participantCount }, ct);
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

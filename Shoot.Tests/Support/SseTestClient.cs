@@ -51,6 +51,13 @@ public sealed class SseTestClient : IAsyncDisposable
         return Matching();
     }
 
+    /// <summary>Waits for an event of that name whose data matches; returns its data.</summary>
+    public async Task<JsonNode> WaitForAsync(string eventName, Func<JsonNode, bool> match)
+    {
+        await WaitUntilAsync(() => Events.Any(e => e.Event == eventName && match(e.Data)), $"a matching '{eventName}' event");
+        return Events.Last(e => e.Event == eventName && match(e.Data)).Data;
+    }
+
     private async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

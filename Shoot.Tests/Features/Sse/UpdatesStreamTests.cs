@@ -105,4 +105,41 @@ public sealed class UpdatesStreamTests : IAsyncLifetime
         var missed = await resumed.WaitForAsync("room-created", 2);
         Assert.Equal(["Two", "Three"], missed.Select(e => e.Data["title"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task A_stored_message_updates_the_room_and_unread_streams_and_reading_clears_them()
+    {
+        var alice = await _api.CreateUserAsync("ua");
+        var bob = await _api.CreateUserAsync("ub");
+        var roomId = (await _api.PostAsync("/api/v1/chatrooms", new { type = "INDIVIDUAL", participantIds = new[] { bob.Id } }, alice.AccessToken)).Data["id"]!.GetValue<long>();
+        await using var bobUpdates = await SseTestClient.OpenAsync(_factory.ServerAddress, $"/api/v1/sse/updates/{bob.Id}", bob.AccessToken);
+        await using var bobUnread = await SseTestClient.OpenAsync(_factory.ServerAddress, $"/api/v1/sse/unread/{bob.Id}", bob.AccessToken);
+        await using var aliceUnread = await SseTestClient.OpenAsync(_factory.ServerAddress, $"/api/v1/sse/unread/{alice.Id}", alice.AccessToken);
+
+        await using var chat = await ChatClient.ConnectAsync(_factory.StompUri, alice.AccessToken);
+        await chat.SubscribeAsync($"/topic/message/status/{roomId}");
+        await chat.SendChatAsync(roomId, "one", "first");
+        await chat.SendChatAsync(roomId, "two", "second");
+        var saved = await chat.WaitForAsync($"/topic/message/status/{roomId}", 2, s => s["status"]!.GetValue<string>() == "SAVED");
+        var lastId = saved[^1]["persistedId"]!.GetValue<string>();
+
+        var latest = await bobUnread.WaitForAsync("unread", u => u["unreadCount"]!.GetValue<long>() == 2);
+        Assert.Equal(roomId, latest["roomId"]!.GetValue<long>());
+        Assert.Equal(2, latest["totalUnread"]!.GetValue<long>());
+        var update = await bobUpdates.WaitForAsync("room-update", u => u["lastMessage"]?["id"]?.GetValue<string>() == lastId);
+        Assert.Equal(roomId, update["roomId"]!.GetValue<long>());
+        Assert.Equal(2, update["unreadCount"]!.GetValue<long>());
+        // The sender's own messages are not unread for her.
+        Assert.DoesNotContain(aliceUnread.Events, e => e.Event == "unread");
+
+        // A read-count stream on the last message sees bob's read.
+        await using var readCount = await SseTestClient.OpenAsync(_factory.ServerAddress, $"/api/v1/sse/read-count/{roomId}/{lastId}", alice.AccessToken);
+        (await _api.PostAsync("/api/v1/messages/mark-read", new { roomId }, bob.AccessToken)).AssertStatus(HttpStatusCode.OK);
+        var cleared = await bobUnread.WaitForAsync("unread", u => u["unreadCount"]!.GetValue<long>() == 0);
+        Assert.Equal(0, cleared["totalUnread"]!.GetValue<long>());
+        var count = await readCount.WaitForAsync("read-count", _ => true);
+        Assert.Equal(lastId, count["messageId"]!.GetValue<string>());
+        Assert.Equal(1, count["readCount"]!.GetValue<int>());
+        Assert.Equal(2, count["participantCount"]!.GetValue<int>());
+    }
 }
