@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Shoot.Tests.Support;
@@ -20,15 +19,12 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
     private readonly IReadOnlyDictionary<string, string?> _settings;
 
     private readonly bool _kestrel;
-    private readonly Action<IServiceCollection>? _testServices;
 
     /// <param name="settings">Configuration on top of the test defaults.</param>
     /// <param name="kestrel">Serve on a real loopback port (WebSocket clients need one) instead of the in-memory test server.</param>
-    /// <param name="testServices">Extra registrations (e.g. a recording notification handler), applied after the app's own.</param>
-    public ShootAppFactory(IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false, Action<IServiceCollection>? testServices = null)
+    public ShootAppFactory(IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false)
     {
         _kestrel = kestrel;
-        _testServices = testServices;
         if (kestrel)
             UseKestrel();
         DataDirectory = Directory.CreateTempSubdirectory("shoot-test-").FullName;
@@ -72,8 +68,6 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        if (_testServices is not null)
-            builder.ConfigureTestServices(_testServices);
         if (_kestrel)
             builder.UseSetting("urls", "http://127.0.0.1:0");
         foreach (var (key, value) in _settings)
