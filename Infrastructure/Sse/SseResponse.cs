@@ -4,14 +4,13 @@ namespace Shoot.Infrastructure.Sse;
 
 /// <summary>
 /// Writes one stream to an HTTP response until the client goes away: missed events (Last-Event-ID), then live ones,
-/// and a <c>: ping</c> comment every 15 s so proxies and browsers keep the connection open.
+/// and a <c>: ping</c> comment every <see cref="SseOptions.PingInterval"/> so proxies and browsers keep the connection open.
 /// </summary>
 public static class SseResponse
 {
-    public static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(15);
-
     public static async Task StreamAsync(HttpContext context, SseHub hub, string streamKey)
     {
+        var pingInterval = context.RequestServices.GetRequiredService<IOptions<SseOptions>>().Value.PingInterval;
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -27,7 +26,7 @@ public static class SseResponse
             while (!aborted.IsCancellationRequested)
             {
                 using var ping = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-                ping.CancelAfter(PingInterval);
+                ping.CancelAfter(pingInterval);
                 string chunk;
                 try
                 {

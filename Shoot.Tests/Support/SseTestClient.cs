@@ -58,6 +58,9 @@ public sealed class SseTestClient : IAsyncDisposable
         return Events.Last(e => e.Event == eventName && match(e.Data)).Data;
     }
 
+    public Task WaitForCommentAsync(string text, int count) =>
+        WaitUntilAsync(() => Comments.Count(c => c == text) >= count, $"{count} '{text}' comment(s)");
+
     private async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);

@@ -10,6 +10,8 @@ public static class BusRegistration
     {
         services.AddSingleton<BusDispatcher>();
         services.AddSingleton<IBusSubscriber, StompBusForwarder>();
+        services.AddOptions<SseOptions>().BindConfiguration(SseOptions.Section)
+            .Validate(o => o.PingInterval > TimeSpan.Zero, "Shoot:Sse:PingInterval must be positive.").ValidateOnStart();
         services.AddSingleton<SseHub>();
         services.AddSingleton<SsePublisher>();
         services.AddSingleton<IBusSubscriber, SseBusSubscriber>();
