@@ -53,6 +53,9 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
     /// <summary>Re-broadcasts of a message this client had already received (read-count changes), counted while measuring.</summary>
     public long MeasuredUpdates { get; private set; }
 
+    /// <summary>Of <see cref="MeasuredUpdates"/>, those whose readCount equals the previous copy's: nothing new for the client.</summary>
+    public long MeasuredUnchangedUpdates { get; private set; }
+
     /// <summary>/app/read or /app/typing frames sent while measuring (scenarios reads and typing).</summary>
     public long MeasuredEventsSent { get; private set; }
 
@@ -64,7 +67,8 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
     /// <summary>Events received after this are no longer counted (the window's end plus a short settle).</summary>
     public long MeasureUntilTicks { get; set; } = long.MaxValue;
 
-    private readonly HashSet<long> _seenSeqs = [];
+    /// <summary>seq → the readCount of the last copy received (scenarios other than messages).</summary>
+    private readonly Dictionary<long, int> _readCounts = [];
 
     /// <summary>Messages sent before this (warm-up) are neither counted nor put into the histogram; set before sending starts.</summary>
     public long MeasureFromTicks { get; set; } = long.MaxValue;
@@ -225,11 +229,19 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
         var root = document.RootElement;
         var tempId = root.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         var seq = root.GetProperty("seq").GetInt64();
-        if (scenario != Scenario.Messages && !_seenSeqs.Add(seq))
+        if (scenario != Scenario.Messages)
         {
-            // The whole message again (read-count change): an update, not a new delivery.
-            if (IsMeasuring(received)) MeasuredUpdates++;
-            return;
+            var readCount = root.TryGetProperty("readCount", out var r) ? r.GetInt32() : 0;
+            if (_readCounts.TryGetValue(seq, out var previous))
+            {
+                // The whole message again (read-count change): an update, not a new delivery.
+                _readCounts[seq] = readCount;
+                if (!IsMeasuring(received)) return;
+                MeasuredUpdates++;
+                if (readCount == previous) MeasuredUnchangedUpdates++;
+                return;
+            }
+            _readCounts[seq] = readCount;
         }
         if (scenario != Scenario.Messages)
         {

@@ -31,6 +31,7 @@ public static class ScenarioReport
             ("  per client /s min / avg / max", $"{F(perClient.Min())} / {F(perClient.Average())} / {F(perClient.Max())}"),
             ("  per event sent", sent == 0 ? "–" : F((double)total / sent)),
         ]);
+        if (reads) rows.Add(("  of which readCount unchanged", clients.Sum(c => c.MeasuredUnchangedUpdates).ToString(CultureInfo.InvariantCulture)));
         if (!reads) rows.Add(("  of which isTyping:false", clients.Sum(c => c.MeasuredTypingStops).ToString(CultureInfo.InvariantCulture)));
         if (cpuSeconds is { } cpu)
         {
