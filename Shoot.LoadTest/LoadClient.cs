@@ -16,7 +16,7 @@ public readonly record struct Sent(string TempId, bool Measured);
 /// One user's STOMP session: subscribes to its room and its error queue, sends on a fixed schedule, and records every
 /// delivery. The sender and the receive loop are the only writers of their own lists, which are read after both stop.
 /// </summary>
-public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsyncDisposable
+public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenario scenario = Scenario.Messages) : IAsyncDisposable
 {
     private static readonly StompParserLimits Limits = new(4 * 1024 * 1024, 1000, 64 * 1024);
     private readonly ClientWebSocket _socket = new();
@@ -47,6 +47,29 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
 
     public string? Failure { get; private set; }
 
+    /// <summary>Ids of the room's messages in the order this client first received them (seq order).</summary>
+    public List<string> MessageIds { get; } = [];
+
+    /// <summary>Re-broadcasts of a message this client had already received (read-count changes), counted while measuring.</summary>
+    public long MeasuredUpdates { get; private set; }
+
+    /// <summary>Of <see cref="MeasuredUpdates"/>, those whose readCount equals the previous copy's: nothing new for the client.</summary>
+    public long MeasuredUnchangedUpdates { get; private set; }
+
+    /// <summary>/app/read or /app/typing frames sent while measuring (scenarios reads and typing).</summary>
+    public long MeasuredEventsSent { get; private set; }
+
+    /// <summary>/topic/typing events received while measuring, and how many of them said isTyping:false.</summary>
+    public long MeasuredTypingEvents { get; private set; }
+
+    public long MeasuredTypingStops { get; private set; }
+
+    /// <summary>Events received after this are no longer counted (the window's end plus a short settle).</summary>
+    public long MeasureUntilTicks { get; set; } = long.MaxValue;
+
+    /// <summary>seq → the readCount of the last copy received (scenarios other than messages).</summary>
+    private readonly Dictionary<long, int> _readCounts = [];
+
     /// <summary>Messages sent before this (warm-up) are neither counted nor put into the histogram; set before sending starts.</summary>
     public long MeasureFromTicks { get; set; } = long.MaxValue;
 
@@ -64,35 +87,76 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
         await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "errors"), ("destination", "/user/queue/errors"));
         // Statuses of the whole room arrive here; only this client's own tempIds are kept (see OnStatus).
         await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "status"), ("destination", $"/topic/message/status/{roomId}"));
+        if (scenario == Scenario.Typing)
+            await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "typing"), ("destination", $"/topic/typing/{roomId}"));
         await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "room"), ("destination", $"/topic/messages/{roomId}"), ("receipt", "subscribed"));
         await _subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
     }
 
     /// <summary>Sends on the schedule <see cref="LoadMath.DueTicks"/> from <paramref name="startTicks"/> until <paramref name="endTicks"/>.</summary>
-    public async Task SendLoopAsync(LoadOptions options, double phase, long startTicks, long endTicks, CancellationToken ct)
+    public Task SendLoopAsync(LoadOptions options, double phase, long startTicks, long endTicks, CancellationToken ct)
     {
         var text = LoadMath.Payload(options.PayloadBytes);
+        string? tempId = null;
+        return ScheduleAsync(options.Rate, phase, startTicks, endTicks, "/app/chat", (n, now) =>
+            {
+                tempId = LoadMath.EncodeTempId(user.Index, n, now);
+                return JsonSerializer.Serialize(new { tempId, roomId, content = new { text, type = "TEXT" } });
+            },
+            now => Sends.Add(new Sent(tempId!, now >= MeasureFromTicks)), ct);
+    }
+
+    /// <summary>
+    /// Read n names the n-th message of the room this client received (the newest it has, once it has read them all):
+    /// a reader moving through the room, so every read moves the read position and the server has re-broadcasts to send.
+    /// </summary>
+    public Task ReadLoopAsync(double rate, double phase, long startTicks, long endTicks, CancellationToken ct) =>
+        ScheduleAsync(rate, phase, startTicks, endTicks, "/app/read",
+            (n, _) => JsonSerializer.Serialize(new { roomId, messageId = MessageIdAt(n) }),
+            CountEventSent, ct);
+
+    public Task TypingLoopAsync(double rate, double phase, long startTicks, long endTicks, CancellationToken ct) =>
+        ScheduleAsync(rate, phase, startTicks, endTicks, "/app/typing",
+            (_, _) => JsonSerializer.Serialize(new { roomId, isTyping = true }), CountEventSent, ct);
+
+    /// <summary>The n-th received message's id, the newest when n is past the end; null (= the room's newest) when none.</summary>
+    private string? MessageIdAt(long n)
+    {
+        lock (MessageIds) return MessageIds.Count == 0 ? null : MessageIds[(int)Math.Min(n, MessageIds.Count - 1)];
+    }
+
+    private void CountEventSent(long now)
+    {
+        if (now >= MeasureFromTicks) MeasuredEventsSent++;
+    }
+
+    /// <summary>
+    /// Sends one frame to <paramref name="destination"/> on the schedule <see cref="LoadMath.DueTicks"/> from
+    /// <paramref name="startTicks"/> until <paramref name="endTicks"/>; <paramref name="body"/> gets the frame's number
+    /// and send time, <paramref name="sent"/> the send time once the frame is out.
+    /// </summary>
+    private async Task ScheduleAsync(double rate, double phase, long startTicks, long endTicks, string destination,
+        Func<long, long, string> body, Action<long> sent, CancellationToken ct)
+    {
         for (long n = 0; ; n++)
         {
-            var due = startTicks + LoadMath.DueTicks(n, options.Rate, phase);
+            var due = startTicks + LoadMath.DueTicks(n, rate, phase);
             if (due >= endTicks || Failure is not null) return;
             var wait = due - Stopwatch.GetTimestamp();
             if (wait > 0) await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency), ct);
 
             var now = Stopwatch.GetTimestamp();
             MaxSendLagMicroseconds = Math.Max(MaxSendLagMicroseconds, LoadMath.TicksToMicroseconds(now - due));
-            var tempId = LoadMath.EncodeTempId(user.Index, n, now);
-            var body = JsonSerializer.Serialize(new { tempId, roomId, content = new { text, type = "TEXT" } });
             try
             {
-                await SendFrameAsync(StompCommand.Send, body, ct, ("destination", "/app/chat"), ("content-type", "application/json"));
+                await SendFrameAsync(StompCommand.Send, body(n, now), ct, ("destination", destination), ("content-type", "application/json"));
             }
             catch (Exception ex) when (ex is WebSocketException or InvalidOperationException)
             {
                 Failure ??= "send failed: " + ex.Message;
                 return;
             }
-            Sends.Add(new Sent(tempId, now >= MeasureFromTicks));
+            sent(now);
         }
     }
 
@@ -148,6 +212,9 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
             case StompCommand.Message when frame["subscription"] == "status":
                 OnStatus(frame.Body.Span);
                 return;
+            case StompCommand.Message when frame["subscription"] == "typing":
+                OnTyping(frame.Body.Span);
+                return;
             case StompCommand.Message:
                 OnMessage(frame.Body.Span);
                 return;
@@ -161,11 +228,41 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId) : IAsy
         using var document = JsonDocument.ParseValue(ref reader);
         var root = document.RootElement;
         var tempId = root.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        Deliveries.Add(new Delivery(root.GetProperty("seq").GetInt64(), tempId));
+        var seq = root.GetProperty("seq").GetInt64();
+        if (scenario != Scenario.Messages)
+        {
+            var readCount = root.TryGetProperty("readCount", out var r) ? r.GetInt32() : 0;
+            if (_readCounts.TryGetValue(seq, out var previous))
+            {
+                // The whole message again (read-count change): an update, not a new delivery.
+                _readCounts[seq] = readCount;
+                if (!IsMeasuring(received)) return;
+                MeasuredUpdates++;
+                if (readCount == previous) MeasuredUnchangedUpdates++;
+                return;
+            }
+            _readCounts[seq] = readCount;
+        }
+        if (scenario != Scenario.Messages)
+        {
+            lock (MessageIds) MessageIds.Add(root.GetProperty("id").GetString()!);
+        }
+        Deliveries.Add(new Delivery(seq, tempId));
         if (LoadMath.TryDecodeTempId(tempId, out _, out _, out var sentTicks) && sentTicks >= MeasureFromTicks)
         {
             Latency.RecordValue(Math.Max(0, LoadMath.TicksToMicroseconds(received - sentTicks)));
         }
+    }
+
+    private bool IsMeasuring(long ticks) => ticks >= MeasureFromTicks && ticks < MeasureUntilTicks;
+
+    private void OnTyping(ReadOnlySpan<byte> body)
+    {
+        if (!IsMeasuring(Stopwatch.GetTimestamp())) return;
+        var reader = new Utf8JsonReader(body);
+        using var document = JsonDocument.ParseValue(ref reader);
+        MeasuredTypingEvents++;
+        if (document.RootElement.TryGetProperty("isTyping", out var typing) && typing.ValueKind == JsonValueKind.False) MeasuredTypingStops++;
     }
 
     private void OnStatus(ReadOnlySpan<byte> body)

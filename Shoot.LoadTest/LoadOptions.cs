@@ -2,6 +2,14 @@ using System.Globalization;
 
 namespace Shoot.LoadTest;
 
+/// <summary>What the clients do during the measured window (see <see cref="LoadOptions.Usage"/>).</summary>
+public enum Scenario
+{
+    Messages,
+    Reads,
+    Typing,
+}
+
 /// <summary>Command-line options; see <see cref="Usage"/>.</summary>
 public sealed record LoadOptions
 {
@@ -21,10 +29,19 @@ public sealed record LoadOptions
     public int PayloadBytes { get; init; } = 100;
     public string Password { get; init; } = "loadtest123";
 
+    public Scenario Scenario { get; init; } = Scenario.Messages;
+
+    /// <summary>Server processes (on this machine) whose CPU time is read at the start and end of the measured window.</summary>
+    public List<int> ServerPids { get; init; } = [];
+
+    /// <summary>Clock ticks per second of /proc/&lt;pid&gt;/stat (<c>getconf CLK_TCK</c>; 100 on Linux in practice).</summary>
+    public int ClockTicksPerSecond { get; init; } = 100;
+
     public const string Usage = """
         Shoot load tool.
           dotnet run -c Release --project Shoot.LoadTest -- --url http://127.0.0.1:8080 [--url http://127.0.0.1:8081]
               [--clients 50] [--rooms 10] [--rate 2] [--duration 30] [--warmup 5] [--drain 5] [--payload 100]
+              [--scenario messages|reads|typing] [--server-pid PID]... [--clk-tck 100]
           --url URL      base URL of a Shoot instance; repeat (or comma-separate) for several; members of a room are
                          spread round-robin over them
           --clients N    users signed up, each with one STOMP session
@@ -34,6 +51,14 @@ public sealed record LoadOptions
           --warmup S     sending before the measurement starts (those messages are not counted)
           --drain S      wait after the last send for messages still in flight
           --payload B    message text size in bytes
+          --scenario S   messages (default): every client sends /app/chat at --rate; loss/order/latency report
+                         reads: clients send messages during --warmup (seeding), wait until they are SAVED, then each
+                           sends /app/read at --rate for --duration, read n naming the n-th seeded message of the room
+                           (a reader moving through the room); re-broadcasts of known messages count as updates
+                         typing: clients send /app/typing isTyping:true at --rate; /topic/typing events are counted
+          --server-pid P server process to charge CPU time (utime+stime of /proc/P/stat) over the measured window;
+                         repeat for several; the report then shows CPU ms per 1,000 events
+          --clk-tck T    clock ticks per second of /proc/P/stat (getconf CLK_TCK)
         Other mode:
           --kafka-mock   start a librdkafka mock cluster (1 broker, topics chat-messages, chat-messages-dlq), print
                          "BOOTSTRAP <servers>" and run until killed
@@ -58,6 +83,9 @@ public sealed record LoadOptions
                 "--warmup" => options with { WarmupSeconds = Number() },
                 "--drain" => options with { DrainSeconds = Number() },
                 "--payload" => options with { PayloadBytes = Integer() },
+                "--scenario" => options with { Scenario = ParseScenario(Value()) },
+                "--server-pid" => options with { ServerPids = [.. options.ServerPids, Integer()] },
+                "--clk-tck" => options with { ClockTicksPerSecond = Integer() },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };
         }
@@ -69,9 +97,20 @@ public sealed record LoadOptions
             throw new ArgumentException("A GROUP room holds at most 100 participants: raise --rooms.");
         if (options.Rate <= 0 || options.DurationSeconds <= 0 || options.WarmupSeconds < 0 || options.DrainSeconds < 0)
             throw new ArgumentException("--rate and --duration must be positive; --warmup and --drain not negative.");
+        if (options.Scenario == Scenario.Reads && options.WarmupSeconds <= 0)
+            throw new ArgumentException("--scenario reads seeds its messages during --warmup, which must be positive.");
+        if (options.ClockTicksPerSecond < 1) throw new ArgumentException("--clk-tck must be positive.");
         if (options.PayloadBytes is < 1 or > 4000) throw new ArgumentException("--payload must be 1..4000 (the text limit).");
         return options;
     }
+
+    private static Scenario ParseScenario(string value) => value switch
+    {
+        "messages" => Scenario.Messages,
+        "reads" => Scenario.Reads,
+        "typing" => Scenario.Typing,
+        _ => throw new ArgumentException($"Unknown scenario {value} (messages, reads or typing)."),
+    };
 
     private static LoadOptions AddUrls(LoadOptions options, List<Uri> urls, string value)
     {

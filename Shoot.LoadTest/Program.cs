@@ -33,8 +33,8 @@ internal static class Program
         var ct = cts.Token;
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 
-        Console.WriteLine($"Shoot load: {options.Clients} clients, {options.Rooms} rooms, {options.Rate} msg/s per client " +
-                          $"({options.Clients * options.Rate} msg/s offered), warm-up {options.WarmupSeconds}s, measured {options.DurationSeconds}s, " +
+        Console.WriteLine($"Shoot load ({options.Scenario.ToString().ToLowerInvariant()}): {options.Clients} clients, {options.Rooms} rooms, {options.Rate}/s per client " +
+                          $"({options.Clients * options.Rate}/s offered), warm-up {options.WarmupSeconds}s, measured {options.DurationSeconds}s, " +
                           $"payload {options.PayloadBytes} B, URLs: {string.Join(", ", options.Urls)}");
 
         using var rest = new RestSetup(options);
@@ -43,7 +43,11 @@ internal static class Program
         var roomIds = await rest.CreateRoomsAsync(users, ct);
         Console.WriteLine($"Signed up {users.Length} users and created {roomIds.Length} rooms in {setup.Elapsed.TotalSeconds:0.0}s.");
 
-        var clients = users.Select(u => new LoadClient(u, LoadMath.RoomOf(u.Index, options.Rooms), roomIds[LoadMath.RoomOf(u.Index, options.Rooms)])).ToArray();
+        var clients = users.Select(u =>
+        {
+            var room = LoadMath.RoomOf(u.Index, options.Rooms);
+            return new LoadClient(u, room, roomIds[room], options.Scenario);
+        }).ToArray();
         try
         {
             setup.Restart();
@@ -51,17 +55,12 @@ internal static class Program
                 async (client, token) => await client.ConnectAsync(token));
             Console.WriteLine($"Connected and subscribed {clients.Length} STOMP sessions in {setup.Elapsed.TotalSeconds:0.0}s.");
 
-            var start = Stopwatch.GetTimestamp();
-            var measureFrom = start + (long)(options.WarmupSeconds * Stopwatch.Frequency);
-            var end = measureFrom + (long)(options.DurationSeconds * Stopwatch.Frequency);
-            foreach (var client in clients) client.MeasureFromTicks = measureFrom;
-
-            await Task.WhenAll(clients.Select(c => c.SendLoopAsync(options, LoadMath.Phase(c.User.Index, clients.Length), start, end, ct)));
-            Console.WriteLine($"Sending done; draining for up to {options.DrainSeconds}s.");
-            await Report.DrainAsync(clients, TimeSpan.FromSeconds(options.DrainSeconds), ct);
-            await Task.WhenAll(clients.Select(c => c.StopAsync()));
-
-            var report = Report.Build(clients, options, options.DurationSeconds);
+            var report = options.Scenario switch
+            {
+                Scenario.Reads => await RunReadsAsync(clients, options, ct),
+                Scenario.Typing => await RunTypingAsync(clients, options, ct),
+                _ => await RunMessagesAsync(clients, options, ct),
+            };
             Console.WriteLine(report.Text);
             return report.Clean ? 0 : 1;
         }
@@ -70,4 +69,70 @@ internal static class Program
             await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
         }
     }
+
+    /// <summary>After the last read or typing frame, how long updates it caused are still counted (covers the 200 ms read window).</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
+
+    private static async Task<Report> RunMessagesAsync(LoadClient[] clients, LoadOptions options, CancellationToken ct)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var measureFrom = start + Ticks(options.WarmupSeconds);
+        var end = measureFrom + Ticks(options.DurationSeconds);
+        foreach (var client in clients) client.MeasureFromTicks = measureFrom;
+
+        var cpu = new CpuWindow(options);
+        var cpuStart = cpu.StartAtAsync(measureFrom, ct);
+        await Task.WhenAll(clients.Select(c => c.SendLoopAsync(options, LoadMath.Phase(c.User.Index, clients.Length), start, end, ct)));
+        await cpuStart;
+        var cpuSeconds = cpu.Stop();
+        Console.WriteLine($"Sending done; draining for up to {options.DrainSeconds}s.");
+        await Report.DrainAsync(clients, TimeSpan.FromSeconds(options.DrainSeconds), ct);
+        await Task.WhenAll(clients.Select(c => c.StopAsync()));
+        return Report.Build(clients, options, options.DurationSeconds, cpuSeconds);
+    }
+
+    /// <summary>Seeds messages during the warm-up, waits until they are stored (a read must name a stored message), then reads.</summary>
+    private static async Task<Report> RunReadsAsync(LoadClient[] clients, LoadOptions options, CancellationToken ct)
+    {
+        var seedStart = Stopwatch.GetTimestamp();
+        await Task.WhenAll(clients.Select(c => c.SendLoopAsync(options, LoadMath.Phase(c.User.Index, clients.Length), seedStart, seedStart + Ticks(options.WarmupSeconds), ct)));
+        await Report.DrainAsync(clients, TimeSpan.FromSeconds(options.DrainSeconds), ct);
+        Console.WriteLine($"Seeded {clients.Sum(c => c.Sends.Count)} messages, {clients.Sum(c => c.Saved.Count)} SAVED; reading.");
+
+        var start = Stopwatch.GetTimestamp();
+        var end = start + Ticks(options.DurationSeconds);
+        return await MeasureAsync(clients, options, start, end,
+            c => c.ReadLoopAsync(options.Rate, LoadMath.Phase(c.User.Index, clients.Length), start, end, ct), ct);
+    }
+
+    private static async Task<Report> RunTypingAsync(LoadClient[] clients, LoadOptions options, CancellationToken ct)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var measureFrom = start + Ticks(options.WarmupSeconds);
+        var end = measureFrom + Ticks(options.DurationSeconds);
+        return await MeasureAsync(clients, options, measureFrom, end,
+            c => c.TypingLoopAsync(options.Rate, LoadMath.Phase(c.User.Index, clients.Length), start, end, ct), ct);
+    }
+
+    /// <summary>Runs the clients' loops, counting what arrives from <paramref name="measureFrom"/> to the end plus <see cref="Settle"/>.</summary>
+    private static async Task<Report> MeasureAsync(LoadClient[] clients, LoadOptions options, long measureFrom, long end,
+        Func<LoadClient, Task> loop, CancellationToken ct)
+    {
+        var until = end + Ticks(Settle.TotalSeconds);
+        foreach (var client in clients)
+        {
+            client.MeasureFromTicks = measureFrom;
+            client.MeasureUntilTicks = until;
+        }
+        var cpu = new CpuWindow(options);
+        var cpuStart = cpu.StartAtAsync(measureFrom, ct);
+        await Task.WhenAll(clients.Select(loop));
+        await cpuStart;
+        await CpuWindow.DelayUntilAsync(until, ct);
+        var cpuSeconds = cpu.Stop();
+        await Task.WhenAll(clients.Select(c => c.StopAsync()));
+        return ScenarioReport.Build(clients, options, options.DurationSeconds, cpuSeconds);
+    }
+
+    private static long Ticks(double seconds) => (long)(seconds * Stopwatch.Frequency);
 }

@@ -23,7 +23,7 @@ public sealed record Report(string Text, bool Clean)
         }
     }
 
-    public static Report Build(IReadOnlyList<LoadClient> clients, LoadOptions options, double measuredSeconds)
+    public static Report Build(IReadOnlyList<LoadClient> clients, LoadOptions options, double measuredSeconds, double? cpuSeconds = null)
     {
         // tempId → seq as any member of the room saw it; a message nobody received has no seq.
         var seqOf = new Dictionary<string, long>();
@@ -115,18 +115,30 @@ public sealed record Report(string Text, bool Clean)
             ("/user/queue/errors", errors.Count.ToString(CultureInfo.InvariantCulture)),
             ("failed sessions", failures.Count.ToString(CultureInfo.InvariantCulture)),
         };
+        if (cpuSeconds is { } cpu)
+        {
+            rows.Add(("server CPU in window", $"{F(cpu)} s ({F(cpu / measuredSeconds * 100)}% of one core)"));
+            rows.Add(("  ms per 1,000 sends", ServerCpu.MillisecondsPerThousand(cpu, measuredSends) is { } perSend ? F(perSend) + " ms" : "–"));
+            rows.Add(("  ms per 1,000 deliveries", ServerCpu.MillisecondsPerThousand(cpu, delivered) is { } perDelivery ? F(perDelivery) + " ms" : "–"));
+        }
 
         var text = new StringBuilder();
-        var width = rows.Max(r => r.Item1.Length);
-        text.AppendLine();
-        text.AppendLine("| " + "metric".PadRight(width) + " | value");
-        text.AppendLine("|-" + new string('-', width) + "-|------");
-        foreach (var (name, value) in rows) text.AppendLine("| " + name.PadRight(width) + " | " + value);
+        AppendTable(text, rows);
         foreach (var error in errors.Take(5)) text.AppendLine("error: " + error);
         foreach (var failure in failures.Take(5)) text.AppendLine("failure: " + failure);
 
         var clean = saved == measuredSends && missing == 0 && duplicates == 0 && outOfOrder == 0 && conflicts == 0 && errors.Count == 0 && failures.Count == 0;
         return new Report(text.ToString(), clean);
+    }
+
+    /// <summary>The two-column metric table both reports print.</summary>
+    public static void AppendTable(StringBuilder text, IReadOnlyList<(string Name, string Value)> rows)
+    {
+        var width = rows.Max(r => r.Name.Length);
+        text.AppendLine();
+        text.AppendLine("| " + "metric".PadRight(width) + " | value");
+        text.AppendLine("|-" + new string('-', width) + "-|------");
+        foreach (var (name, value) in rows) text.AppendLine("| " + name.PadRight(width) + " | " + value);
     }
 
     private static string? TempIdOfError(string json)

@@ -6,6 +6,8 @@
 #           the tool spreads each room's members over both instances.
 # Default load: 50 clients, 10 rooms, 2 msg/s per client, 5 s warm-up, 30 s measured. Everything listens on
 # 127.0.0.1 only, every wait is bounded, and an EXIT trap stops whatever this script started.
+# Scenarios: pass --scenario reads|typing among the tool options (docs/benchmarks.md, "Read receipts and typing under
+# load"); the tool reports the servers' CPU time over its measured window (not Redis/PostgreSQL/Kafka's).
 # Environment: LOADTEST_LOG_LEVEL (servers' default log level, Warning), LOADTEST_KEEP=1 (keep the temp dir with the
 # server logs instead of deleting it).
 set -euo pipefail
@@ -92,8 +94,10 @@ start_api() {
   echo "$name listening on http://127.0.0.1:$port"
 }
 
+# run_tool <tool options...>: the servers' PIDs go along so the tool charges their CPU time (/proc/<pid>/stat) over
+# its measured window.
 run_tool() {
-  dotnet "$tool_dll" "$@" "${tool_args[@]}"
+  dotnet "$tool_dll" --clk-tck "$(getconf CLK_TCK)" "$@" "${tool_args[@]}"
 }
 
 embedded() {
@@ -103,7 +107,7 @@ embedded() {
   port=$(free_port)
   start_api api-embedded "$port" Shoot__DataDirectory="$work/data-embedded"
   local status=0
-  run_tool --url "http://127.0.0.1:$port" || status=$?
+  run_tool --url "http://127.0.0.1:$port" --server-pid "${pids[-1]}" || status=$?
   kill "${pids[-1]}" 2>/dev/null || true
   return $status
 }
@@ -143,9 +147,10 @@ scaled() {
   )
   port1=$(free_port)
   start_api api-1 "$port1" "${scaled_env[@]}"
+  local pid1=${pids[-1]}
   port2=$(free_port)
   start_api api-2 "$port2" "${scaled_env[@]}"
-  run_tool --url "http://127.0.0.1:$port1" --url "http://127.0.0.1:$port2"
+  run_tool --url "http://127.0.0.1:$port1" --url "http://127.0.0.1:$port2" --server-pid "$pid1" --server-pid "${pids[-1]}"
 }
 
 case $mode in
