@@ -23,20 +23,8 @@ public abstract class JsonCommandSendHandler<TPayload>(IServiceScopeFactory scop
 
     public async ValueTask<StompRefusal?> HandleAsync(StompSendContext context, CancellationToken cancellationToken)
     {
-        if (context.Destination != DestinationPrefix)
-            return new StompRefusal("NOT_FOUND", $"No such destination: {context.Destination}.");
-        TPayload? payload;
-        try
-        {
-            payload = JsonSerializer.Deserialize<TPayload>(context.Body.Span, ShootJson.Options);
-        }
-        catch (JsonException)
-        {
-            return new StompRefusal("VALIDATION_FAILED", $"The payload is not valid JSON for {DestinationPrefix}.");
-        }
-        if (payload is null)
-            return new StompRefusal("VALIDATION_FAILED", "The payload is empty.");
-
+        if (StompJsonPayload.Read<TPayload>(context, DestinationPrefix, out var payload) is { } refusal)
+            return refusal;
         var userId = long.Parse(context.Session.Principal.UserId, CultureInfo.InvariantCulture);
         await using var scope = scopes.CreateAsyncScope();
         return await StompRefusals.RunAsync(TempIdOf(payload),
@@ -84,6 +72,26 @@ public sealed class RoomTopicAuthorizer(IServiceScopeFactory scopes, string pref
         && long.TryParse(destination.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
             ? id
             : null;
+}
+
+/// <summary>The JSON body of a SEND to exactly one destination, or the refusal that says why it cannot be read.</summary>
+public static class StompJsonPayload
+{
+    public static StompRefusal? Read<TPayload>(StompSendContext context, string destination, out TPayload payload) where TPayload : class
+    {
+        payload = null!;
+        if (context.Destination != destination)
+            return new StompRefusal("NOT_FOUND", $"No such destination: {context.Destination}.");
+        try
+        {
+            payload = JsonSerializer.Deserialize<TPayload>(context.Body.Span, ShootJson.Options)!;
+        }
+        catch (JsonException)
+        {
+            return new StompRefusal("VALIDATION_FAILED", $"The payload is not valid JSON for {destination}.");
+        }
+        return payload is null ? new StompRefusal("VALIDATION_FAILED", "The payload is empty.") : null;
+    }
 }
 
 /// <summary>Turns a handler's refusal (ShootException) into the STOMP error-queue form.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using Shoot.Features.Messages;
 using Shoot.Features.Rooms;
 using Shoot.Features.Users;
 using Shoot.Infrastructure.Messaging.Bus;
@@ -27,17 +28,8 @@ public sealed class TypingSendHandler(RoomMembership membership, TypingIndicator
 
     public async ValueTask<StompRefusal?> HandleAsync(StompSendContext context, CancellationToken cancellationToken)
     {
-        if (context.Destination != DestinationPrefix)
-            return new StompRefusal("NOT_FOUND", $"No such destination: {context.Destination}.");
-        Payload? payload;
-        try
-        {
-            payload = JsonSerializer.Deserialize<Payload>(context.Body.Span, ShootJson.Options);
-        }
-        catch (JsonException)
-        {
-            return new StompRefusal("VALIDATION_FAILED", "The payload is not valid JSON for /app/typing.");
-        }
+        if (StompJsonPayload.Read<Payload>(context, DestinationPrefix, out var payload) is { } refusal)
+            return refusal;
         if (payload is not { RoomId: > 0 and var roomId, IsTyping: { } isTyping })
             return new StompRefusal("VALIDATION_FAILED", "roomId (a positive number) and isTyping (true or false) are required.");
         var userId = long.Parse(context.Session.Principal.UserId, CultureInfo.InvariantCulture);

@@ -1,8 +1,6 @@
 using Dapper;
 using Shoot.Features.Messages;
 using Shoot.Features.Rooms;
-using Shoot.Infrastructure.Messaging;
-using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.Sse;
@@ -14,13 +12,13 @@ public sealed record ReadPositionMoved(long RoomId, long UserId) : INotification
 
 /// <summary>
 /// The message-driven events of contract §7: when messages of a room are stored, every participant's updates stream
-/// gets <c>room-update</c> and every participant but the sender gets <c>unread</c>; when a reader's position moves,
+/// gets <c>room-update</c> and every participant whose count changed gets <c>unread</c>; when a reader's position moves,
 /// the reader gets both for that room. Counts come from the store, so they follow storage (SAVED), not the broadcast.
 /// Cost: one unread count per (participant, room of that participant) — fine for rooms of tens of people in tens of
 /// rooms; large groups want a per-user unread cache (not built yet).
 /// </summary>
 public sealed class RoomActivityStreams(SsePublisher sse, ISqlDatabase database, IMessageStore messages)
-    : IPersistenceObserver, INotificationHandler<ReadPositionMoved>
+    : INotificationHandler<ReadPositionMoved>
 {
     private sealed class PositionRow
     {
@@ -29,26 +27,20 @@ public sealed class RoomActivityStreams(SsePublisher sse, ISqlDatabase database,
         public string? LastReadMessageId { get; set; }
     }
 
-    public ValueTask OnProcessingAsync(IReadOnlyList<StoredMessage> stored, CancellationToken ct) => ValueTask.CompletedTask;
-
-    public ValueTask OnFailedAsync(StoredMessage message, string reason, CancellationToken ct) => ValueTask.CompletedTask;
-
-    public async ValueTask OnSavedAsync(IReadOnlyList<StoredMessage> stored, CancellationToken ct)
+    /// <summary>New messages from <paramref name="senders"/> were stored in the room: tell every participant.</summary>
+    public async Task AnnounceStoredAsync(long roomId, IReadOnlySet<long> senders, CancellationToken ct)
     {
-        foreach (var latest in stored.GroupBy(m => m.RoomId).Select(room => room.MaxBy(m => m.Seq)!))
-        {
-            IEnumerable<PositionRow> participants;
-            await using (var connection = await database.OpenAsync(ct))
-                participants = await connection.QueryAsync<PositionRow>(
-                    "SELECT room_id, user_id, last_read_message_id FROM room_participants WHERE room_id = @RoomId", new { latest.RoomId });
-            foreach (var participant in participants)
-                await AnnounceAsync(latest.RoomId, participant.UserId, unread: participant.UserId != latest.SenderId, ct);
-        }
+        IEnumerable<PositionRow> participants;
+        await using (var connection = await database.OpenAsync(ct))
+            participants = await connection.QueryAsync<PositionRow>(
+                "SELECT room_id, user_id, last_read_message_id FROM room_participants WHERE room_id = @roomId", new { roomId });
+        // A participant's unread count changed unless every new message was their own.
+        foreach (var participant in participants)
+            await AnnounceAsync(roomId, participant.UserId, unread: !(senders.Count == 1 && senders.Contains(participant.UserId)), ct);
     }
 
     public async ValueTask Handle(ReadPositionMoved notification, CancellationToken ct) =>
         await AnnounceAsync(notification.RoomId, notification.UserId, unread: true, ct);
-
     private async Task AnnounceAsync(long roomId, long userId, bool unread, CancellationToken ct)
     {
         List<PositionRow> positions;
