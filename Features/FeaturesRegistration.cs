@@ -42,11 +42,11 @@ public static class FeaturesRegistration
 
         services.AddSingleton<SendStatusReporter>();
         services.AddSingleton<IPersistenceObserver, PersistenceStatusObserver>();
-        // After the status observer, which brings the room's lastMessage up to date first.
+        services.AddSingleton<UnreadCounts>();
         services.AddSingleton<Sse.RoomActivityStreams>();
-        services.AddSingleton<Sse.StoredMessageAnnouncer>();
-        services.AddSingleton<IPersistenceObserver>(sp => sp.GetRequiredService<Sse.StoredMessageAnnouncer>());
-        services.AddHostedService(sp => sp.GetRequiredService<Sse.StoredMessageAnnouncer>());
+        services.AddSingleton<Sse.RoomActivityAnnouncer>();
+        services.AddSingleton<IPersistenceObserver>(sp => sp.GetRequiredService<Sse.RoomActivityAnnouncer>());
+        services.AddHostedService(sp => sp.GetRequiredService<Sse.RoomActivityAnnouncer>());
         services.AddSingleton<IStompSendHandler, ChatSendHandler>();
         services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), MessageTopics.MessagesPrefix));
         services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), MessageTopics.StatusPrefix));

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using Dapper;
 using Microsoft.Extensions.Options;
 using Shoot.Features.Common;
 using Shoot.Features.Rooms;
@@ -8,6 +9,7 @@ using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Messaging.Store;
+using Shoot.Infrastructure.Persistence;
 
 namespace Shoot.Features.Messages;
 
@@ -32,9 +34,13 @@ public static class ChangeMessage
             .MaximumLength(limits.Value.MessageTextMaxLength).WithMessage($"text must be at most {limits.Value.MessageTextMaxLength} characters.");
     }
 
-    public sealed class Handler(IMessageStore store, RoomMembership membership, IEventBus bus, TimeProvider clock, ReadPositions reads)
+    public sealed class Handler(IMessageStore store, RoomMembership membership, IEventBus bus, TimeProvider clock, ReadPositions reads,
+        ISqlDatabase database, Sse.RoomActivityAnnouncer activity)
         : ICommandHandler<Edit, Message>, ICommandHandler<Delete, Empty>
     {
+        // A room list shows its lastMessage's text, so an edit or a delete of that message shows there too.
+        private const string RoomLastTextSql = "UPDATE rooms SET last_message_text = @Text WHERE id = @RoomId AND last_message_id = @Id";
+
         public async ValueTask<Message> Handle(Edit command, CancellationToken ct)
         {
             var message = await FindOwnAsync(command.UserId, command.MessageId, ct);
@@ -45,6 +51,8 @@ public static class ChangeMessage
                 throw ShootException.Conflict("A message can be edited for 24 hours after it was sent.");
             var edited = await store.EditTextAsync(message.Id, command.Text!, now, ct)
                 ?? throw ShootException.Conflict("A deleted message cannot be edited.");
+            await UpdateRoomLastMessageAsync(edited, ct);
+            activity.Changed(edited.RoomId);
             return await BroadcastAsync(edited, ct);
         }
 
@@ -52,8 +60,16 @@ public static class ChangeMessage
         {
             var message = await FindOwnAsync(command.UserId, command.MessageId, ct);
             var deleted = await store.SoftDeleteAsync(message.Id, clock.GetUtcNow(), ct) ?? throw ShootException.NotFound("The message");
+            await UpdateRoomLastMessageAsync(deleted, ct);
+            await activity.GoneAsync(deleted, ct);
             await BroadcastAsync(deleted, ct);
             return Empty.Value;
+        }
+
+        private async Task UpdateRoomLastMessageAsync(StoredMessage message, CancellationToken ct)
+        {
+            await using var connection = await database.OpenAsync(ct);
+            await connection.ExecuteAsync(new CommandDefinition(RoomLastTextSql, new { message.Text, message.RoomId, message.Id }, cancellationToken: ct));
         }
 
         private async Task<StoredMessage> FindOwnAsync(long userId, string messageId, CancellationToken ct)

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Shoot.Features.Common;
 using Shoot.Features.Rooms;
 using Shoot.Infrastructure.Auth;
+using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Stomp.Server;
 
@@ -30,7 +31,8 @@ public static class MarkRead
         }
     }
 
-    public sealed class Handler(IMessageStore store, RoomMembership membership, ReadPositions reads, ReadCountBroadcaster broadcaster, IPublisher publisher)
+    public sealed class Handler(IMessageStore store, RoomMembership membership, ReadPositions reads, ReadCountBroadcaster broadcaster, IPublisher publisher,
+        UnreadCounts unread)
         : ICommandHandler<Command, Response>
     {
         public async ValueTask<Response> Handle(Command command, CancellationToken ct)
@@ -41,20 +43,21 @@ public static class MarkRead
             var target = await TargetAsync(roomId, command.MessageId, ct);
             var move = target is null
                 ? new ReadPositions.Move(null, (await reads.ForRoomAsync(roomId, ct)).FirstOrDefault(r => r.UserId == command.UserId)?.LastReadMessageId)
-                : await reads.AdvanceAsync(roomId, command.UserId, target, ct);
+                : await reads.AdvanceAsync(command.UserId, target, ct);
             broadcaster.OnMoved(roomId, move);
             if (move.Moved)
                 await publisher.Publish(new Sse.ReadPositionMoved(roomId, command.UserId), ct);
-            return new Response(roomId, move.Now, await store.CountUnreadAsync(roomId, move.Now, command.UserId, ct));
+            var count = (await unread.ForRoomAsync(roomId, [command.UserId], ct: ct)).FirstOrDefault()?.Count ?? 0;
+            return new Response(roomId, move.Now, count);
         }
 
         /// <summary>The message to read up to: the given one (404 unless a stored message of this room), else the newest; null for an empty room.</summary>
-        private async Task<string?> TargetAsync(long roomId, string? messageId, CancellationToken ct)
+        private async Task<StoredMessage?> TargetAsync(long roomId, string? messageId, CancellationToken ct)
         {
             if (messageId is null)
-                return (await store.PageAsync(new MessagePage(roomId, 1), ct)).FirstOrDefault()?.Id;
+                return (await store.PageAsync(new MessagePage(roomId, 1), ct)).FirstOrDefault();
             var message = await store.FindAsync(messageId, ct);
-            return message is not null && message.RoomId == roomId ? message.Id : throw ShootException.NotFound("The message");
+            return message is not null && message.RoomId == roomId ? message : throw ShootException.NotFound("The message");
         }
     }
 

@@ -21,12 +21,12 @@ public sealed class ReadPositions(ISqlDatabase database)
     // Forward only, checked in the statement itself: two reads racing each other can never move a position back.
     // PostgreSQL compares text by its collation; "C" makes it the byte order that ids sort by, as in SQLite.
     private const string AdvanceSqlite = """
-        UPDATE room_participants SET last_read_message_id = @messageId
+        UPDATE room_participants SET last_read_message_id = @messageId, last_read_seq = max(last_read_seq, @seq)
         WHERE room_id = @roomId AND user_id = @userId AND (last_read_message_id IS NULL OR last_read_message_id < @messageId)
         """;
 
     private const string AdvancePostgres = """
-        UPDATE room_participants SET last_read_message_id = @messageId
+        UPDATE room_participants SET last_read_message_id = @messageId, last_read_seq = GREATEST(last_read_seq, @seq)
         WHERE room_id = @roomId AND user_id = @userId
           AND (last_read_message_id IS NULL OR last_read_message_id COLLATE "C" < @messageId COLLATE "C")
         """;
@@ -47,15 +47,16 @@ public sealed class ReadPositions(ISqlDatabase database)
     }
 
     /// <summary>
-    /// Moves the participant's position to <paramref name="messageId"/> if that is past it; a read of an older message
+    /// Moves the participant's position to <paramref name="message"/> if that is past it; a read of an older message
     /// leaves it where it is. The caller has checked that the user is a participant and the message is of the room.
     /// </summary>
-    public async Task<Move> AdvanceAsync(long roomId, long userId, string messageId, CancellationToken ct = default)
+    public async Task<Move> AdvanceAsync(long userId, StoredMessage message, CancellationToken ct = default)
     {
+        var (roomId, messageId, seq) = (message.RoomId, message.Id, message.Seq);
         await using var connection = await database.OpenAsync(ct);
         var before = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(PositionSql, new { roomId, userId }, cancellationToken: ct));
         var moved = await connection.ExecuteAsync(new CommandDefinition(
-            database.Sql(AdvanceSqlite, AdvancePostgres), new { roomId, userId, messageId }, cancellationToken: ct)) > 0;
+            database.Sql(AdvanceSqlite, AdvancePostgres), new { roomId, userId, messageId, seq }, cancellationToken: ct)) > 0;
         // Not moved: a concurrent read may have moved it further meanwhile, so answer what is stored now.
         var now = moved ? messageId
             : await connection.ExecuteScalarAsync<string?>(new CommandDefinition(PositionSql, new { roomId, userId }, cancellationToken: ct));

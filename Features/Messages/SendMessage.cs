@@ -48,7 +48,8 @@ public static partial class SendMessage
 
     public sealed partial class Handler(
         RoomMembership membership, ISqlDatabase database, IMessageStore store, IMessageSequencer sequencer, IPersistencePipeline pipeline,
-        SendStatusReporter statuses, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits, TimeProvider clock)
+        SendStatusReporter statuses, Sse.RoomActivityAnnouncer activity, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits,
+        TimeProvider clock)
         : ICommandHandler<Command, SendRecord>
     {
         public async ValueTask<SendRecord> Handle(Command command, CancellationToken ct)
@@ -77,6 +78,7 @@ public static partial class SendMessage
             }
 
             message = message with { Seq = outcome.Record.Seq };
+            activity.Accepted(message);
             await statuses.ReportAsync(message, "SENDING", ct: ct);
             try
             {
@@ -86,6 +88,7 @@ public static partial class SendMessage
             {
                 // Broadcast but never persisted: its seq stays a gap in the history, as the contract says of FAILED sends.
                 await statuses.ReportAsync(message, "FAILED", "The message could not be handed to the persistence pipeline.", CancellationToken.None);
+                await activity.GoneAsync(message, CancellationToken.None);
                 return outcome.Record with { Status = "FAILED" };
             }
             await statuses.ReportAsync(message, "SENT_TO_KAFKA", ct: ct);
@@ -119,10 +122,10 @@ public static partial class SendMessage
             if (names.Length == 0)
                 return [];
             await using var connection = await database.OpenAsync(ct);
-            var ids = await connection.QueryAsync<long>("""
-                SELECT u.id FROM room_participants p JOIN users u ON u.id = p.user_id
-                WHERE p.room_id = @roomId AND u.username_normalized IN @names ORDER BY u.id
-                """, new { roomId, names });
+            const string Participants = "SELECT u.id FROM room_participants p JOIN users u ON u.id = p.user_id WHERE p.room_id = @roomId";
+            var ids = await connection.QueryAsync<long>(database.Sql(
+                sqlite: Participants + " AND u.username_normalized IN @names ORDER BY u.id",
+                postgres: Participants + " AND u.username_normalized = ANY(@names) ORDER BY u.id"), new { roomId, names });
             return ids.ToList();
         }
 

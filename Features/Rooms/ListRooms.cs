@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using Dapper;
 using Shoot.Features.Common;
+using Shoot.Features.Messages;
 using Shoot.Infrastructure.Auth;
-using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 
 namespace Shoot.Features.Rooms;
@@ -47,11 +47,8 @@ public static class ListRooms
                        WHERE o.room_id = r.id AND o.user_id <> @caller AND lower(u.nickname) LIKE @contains ESCAPE '\')
         """ + Newest;
 
-    /// <summary>
-    /// Unread counts come from the message store, one count per listed room (an index range of the room after the
-    /// caller's read position): N small queries for N rooms, acceptable while lists are unpaged and short.
-    /// </summary>
-    public sealed class Handler(ISqlDatabase database, IMessageStore messages)
+    /// <summary>Unread counts come from the unread ledger, all of the caller's rooms in one count (<see cref="UnreadCounts.ForUserAsync"/>).</summary>
+    public sealed class Handler(ISqlDatabase database, UnreadCounts unread)
         : IQueryHandler<Query, ItemList<RoomSummary>>, IQueryHandler<Search, ItemList<RoomSummary>>
     {
         public ValueTask<ItemList<RoomSummary>> Handle(Query query, CancellationToken ct) =>
@@ -67,10 +64,10 @@ public static class ListRooms
         {
             await using var connection = await database.OpenAsync(ct);
             var rows = (await connection.QueryAsync<RoomRow>(sql, parameters)).ToList();
-            var summaries = new List<RoomSummary>(rows.Count);
-            foreach (var row in rows)
-                summaries.Add(row.ToSummary(await messages.CountUnreadAsync(row.Id, row.LastReadMessageId, caller, ct)));
-            return new ItemList<RoomSummary>(summaries);
+            if (rows.Count == 0)
+                return new ItemList<RoomSummary>([]);
+            var counts = (await unread.ForUserAsync(caller, ct)).ToDictionary(c => c.RoomId, c => c.Count);
+            return new ItemList<RoomSummary>(rows.Select(row => row.ToSummary(counts.GetValueOrDefault(row.Id))).ToList());
         }
     }
 

@@ -100,7 +100,7 @@ public sealed class RoomRow
         ? null
         : new LastMessage(LastMessageId, LastMessageText ?? "", LastMessageSenderId ?? 0, RoomNames.Time(LastMessageAt ?? LastActiveAt));
 
-    /// <summary>The unread count lives in the message store, so the caller counts it (past <see cref="LastReadMessageId"/>).</summary>
+    /// <summary>The unread count comes from the unread ledger (<see cref="Messages.UnreadCounts"/>), so the caller gives it.</summary>
     public RoomSummary ToSummary(long unreadCount) =>
         new(Id, RoomNames.ParseType(Type), Title, unreadCount, ToLastMessage(), RoomNames.Time(LastActiveAt), Favorite);
 

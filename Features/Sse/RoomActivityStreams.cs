@@ -1,7 +1,7 @@
 using Dapper;
 using Shoot.Features.Messages;
 using Shoot.Features.Rooms;
-using Shoot.Infrastructure.Messaging.Store;
+using Shoot.Infrastructure.Messaging.Unread;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.Sse;
 
@@ -11,54 +11,53 @@ namespace Shoot.Features.Sse;
 public sealed record ReadPositionMoved(long RoomId, long UserId) : INotification;
 
 /// <summary>
-/// The message-driven events of contract §7: when messages of a room are stored, every participant's updates stream
-/// gets <c>room-update</c> and every participant whose count changed gets <c>unread</c>; when a reader's position moves,
-/// the reader gets both for that room. Counts come from the store, so they follow storage (SAVED), not the broadcast.
-/// Cost: one unread count per (participant, room of that participant) — fine for rooms of tens of people in tens of
-/// rooms; large groups want a per-user unread cache (not built yet).
+/// The unread-driven events of contract §7: <c>room-update</c> on the updates stream and <c>unread</c> on the unread
+/// stream. New messages are announced when accepted (by <see cref="RoomActivityAnnouncer"/>, so a client's room list
+/// moves the moment the message is delivered); a read tells the reader; leaving a room takes it out of the total.
+/// Counts come from <see cref="UnreadCounts"/>: no message-store query per event.
 /// </summary>
-public sealed class RoomActivityStreams(SsePublisher sse, ISqlDatabase database, IMessageStore messages)
-    : INotificationHandler<ReadPositionMoved>
+public sealed class RoomActivityStreams(SsePublisher sse, ISqlDatabase database, UnreadCounts unread, IUnreadLedger ledger)
+    : INotificationHandler<ReadPositionMoved>, INotificationHandler<RoomRemoved>
 {
-    private sealed class PositionRow
-    {
-        public long RoomId { get; set; }
-        public long UserId { get; set; }
-        public string? LastReadMessageId { get; set; }
-    }
+    private const string RoomSql = "SELECT " + RoomRow.Columns + " FROM rooms r WHERE r.id = @roomId";
 
-    /// <summary>New messages from <paramref name="senders"/> were stored in the room: tell every participant.</summary>
-    public async Task AnnounceStoredAsync(long roomId, IReadOnlySet<long> senders, CancellationToken ct)
+    /// <summary>
+    /// Tells participants of a room (all, or <paramref name="userIds"/>) its count and last message: the
+    /// <paramref name="latest"/> one accepted, or the room's stored lastMessage. Everyone gets <c>room-update</c>;
+    /// <c>unread</c> goes to those whose count may have changed (not to a sender whose own messages were all that came).
+    /// </summary>
+    public async Task AnnounceAsync(long roomId, LastMessage? latest, Func<long, bool> unreadChangedFor, IReadOnlyCollection<long>? userIds,
+        CancellationToken ct)
     {
-        IEnumerable<PositionRow> participants;
-        await using (var connection = await database.OpenAsync(ct))
-            participants = await connection.QueryAsync<PositionRow>(
-                "SELECT room_id, user_id, last_read_message_id FROM room_participants WHERE room_id = @roomId", new { roomId });
-        // A participant's unread count changed unless every new message was their own.
-        foreach (var participant in participants)
-            await AnnounceAsync(roomId, participant.UserId, unread: !(senders.Count == 1 && senders.Contains(participant.UserId)), ct);
+        var counts = await unread.ForRoomAsync(roomId, userIds, ct: ct);
+        if (counts.Count == 0)
+            return;
+        var (lastMessage, lastActiveAt) = latest is not null ? (latest, latest.CreatedAt) : await StoredLastMessageAsync(roomId, ct);
+        foreach (var count in counts)
+        {
+            await sse.PublishAsync(SseStreams.Updates(count.UserId), "room-update",
+                new { roomId, unreadCount = count.Count, lastMessage, lastActiveAt }, ct);
+            if (unreadChangedFor(count.UserId))
+                await sse.PublishAsync(SseStreams.Unread(count.UserId), "unread",
+                    new { roomId, unreadCount = count.Count, totalUnread = count.Total ?? count.Count }, ct);
+        }
     }
 
     public async ValueTask Handle(ReadPositionMoved notification, CancellationToken ct) =>
-        await AnnounceAsync(notification.RoomId, notification.UserId, unread: true, ct);
-    private async Task AnnounceAsync(long roomId, long userId, bool unread, CancellationToken ct)
+        await AnnounceAsync(notification.RoomId, latest: null, _ => true, [notification.UserId], ct);
+
+    /// <summary>A room the user left no longer counts: their total drops by what it held.</summary>
+    public async ValueTask Handle(RoomRemoved notification, CancellationToken ct)
     {
-        List<PositionRow> positions;
-        RoomRow? room;
-        await using (var connection = await database.OpenAsync(ct))
-        {
-            positions = (await connection.QueryAsync<PositionRow>(
-                "SELECT room_id, user_id, last_read_message_id FROM room_participants WHERE user_id = @userId", new { userId })).ToList();
-            room = await connection.QuerySingleOrDefaultAsync<RoomRow>(ListRooms.FromMyRooms + " WHERE r.id = @roomId", new { caller = userId, roomId });
-        }
-        if (room is null)
-            return;
-        var counts = new Dictionary<long, long>();
-        foreach (var position in unread ? positions : positions.Where(p => p.RoomId == roomId))
-            counts[position.RoomId] = await messages.CountUnreadAsync(position.RoomId, position.LastReadMessageId, userId, ct);
-        await sse.PublishAsync(SseStreams.Updates(userId), "room-update",
-            new { roomId, unreadCount = counts[roomId], lastMessage = room.ToLastMessage(), lastActiveAt = RoomNames.Time(room.LastActiveAt) }, ct);
-        if (unread)
-            await sse.PublishAsync(SseStreams.Unread(userId), "unread", new { roomId, unreadCount = counts[roomId], totalUnread = counts.Values.Sum() }, ct);
+        if (await ledger.ForgetAsync(notification.UserId, notification.RoomId, ct) is { } total)
+            await sse.PublishAsync(SseStreams.Unread(notification.UserId), "unread",
+                new { roomId = notification.RoomId, unreadCount = 0, totalUnread = total }, ct);
+    }
+
+    private async Task<(LastMessage? LastMessage, DateTimeOffset? LastActiveAt)> StoredLastMessageAsync(long roomId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var room = await connection.QuerySingleOrDefaultAsync<RoomRow>(new CommandDefinition(RoomSql, new { roomId, caller = 0L }, cancellationToken: ct));
+        return room is null ? (null, null) : (room.ToLastMessage(), RoomNames.Time(room.LastActiveAt));
     }
 }

@@ -1,7 +1,7 @@
 using Dapper;
 using Shoot.Features.Friends;
+using Shoot.Features.Messages;
 using Shoot.Features.Rooms;
-using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.Sse;
 
@@ -11,7 +11,7 @@ namespace Shoot.Features.Sse;
 /// What the updates stream announces (contract §7) from the room and friend events: room-created (each participant's
 /// own RoomSummary), room-removed, friend-added and friend-removed to both sides.
 /// </summary>
-public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database, IMessageStore messages)
+public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database, UnreadCounts unread)
     : INotificationHandler<RoomCreated>, INotificationHandler<ParticipantsChanged>, INotificationHandler<RoomRemoved>,
       INotificationHandler<FriendAdded>, INotificationHandler<FriendRemoved>
 {
@@ -51,10 +51,12 @@ public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database,
         RoomRow? row;
         await using (var connection = await database.OpenAsync(ct))
             row = await connection.QuerySingleOrDefaultAsync<RoomRow>(SummarySql, new { caller = userId, roomId });
-        if (row is not null)
-        {
-            var unread = await messages.CountUnreadAsync(roomId, row.LastReadMessageId, userId, ct);
-            await sse.PublishAsync(SseStreams.Updates(userId), "room-created", row.ToSummary(unread), ct);
-        }
+        if (row is null)
+            return;
+        // Counted as a (re)joined participant: a room the user had left counts again from here.
+        var count = (await unread.ForRoomAsync(roomId, [userId], rejoined: true, ct)).FirstOrDefault();
+        await sse.PublishAsync(SseStreams.Updates(userId), "room-created", row.ToSummary(count?.Count ?? 0), ct);
+        if (count is { Count: > 0 })
+            await sse.PublishAsync(SseStreams.Unread(userId), "unread", new { roomId, unreadCount = count.Count, totalUnread = count.Total ?? count.Count }, ct);
     }
 }

@@ -1,11 +1,12 @@
 using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.Messaging.Unread;
 using Shoot.Infrastructure.Sse;
 
 namespace Shoot.Infrastructure.Messaging.Bus;
 
 public static class BusRegistration
 {
-    /// <summary>The bus and the sequencer: Redis when <c>ConnectionStrings:Redis</c> is set, in-process otherwise. Needs the message store (for seq floors).</summary>
+    /// <summary>The bus, the sequencer and the unread ledger: Redis when <c>ConnectionStrings:Redis</c> is set, in-process otherwise. Needs the message store (for seq floors).</summary>
     public static IServiceCollection AddBus(this IServiceCollection services, ConnectionStringsOptions connections)
     {
         services.AddSingleton<BusDispatcher>();
@@ -19,6 +20,7 @@ public static class BusRegistration
         {
             services.AddSingleton<IEventBus, RedisEventBus>();
             services.AddSingleton<IMessageSequencer, RedisMessageSequencer>();
+            services.AddSingleton<IUnreadLedger, RedisUnreadLedger>();
             services.AddSingleton<RedisBusReader>();
             services.AddHostedService(sp => sp.GetRequiredService<RedisBusReader>());
         }
@@ -26,7 +28,9 @@ public static class BusRegistration
         {
             services.AddSingleton<InProcessEventBus>();
             services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InProcessEventBus>());
-            services.AddSingleton<IMessageSequencer, InProcessMessageSequencer>();
+            services.AddSingleton<InProcessMessageSequencer>();
+            services.AddSingleton<IMessageSequencer>(sp => sp.GetRequiredService<InProcessMessageSequencer>());
+            services.AddSingleton<IUnreadLedger, InProcessUnreadLedger>();
         }
         return services;
     }

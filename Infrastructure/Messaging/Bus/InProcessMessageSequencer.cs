@@ -16,16 +16,7 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
 
     public async Task<AcceptOutcome> AcceptAsync(AcceptRequest request, CancellationToken cancellationToken = default)
     {
-        var room = _rooms.GetOrAdd(request.Key.RoomId, _ => new RoomState());
-        if (!room.Initialized)
-        {
-            var floor = await store.MaxSeqAsync(request.Key.RoomId, cancellationToken);
-            lock (room.Gate)
-            {
-                room.Seq = Math.Max(room.Seq, floor);
-                room.Initialized = true;
-            }
-        }
+        var room = await RoomAsync(request.Key.RoomId, cancellationToken);
         var now = clock.GetUtcNow();
         lock (room.Gate)
         {
@@ -34,6 +25,7 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
                 return new AcceptOutcome(true, earlier.Record with { Status = MessageSequencerDefaults.Visible(earlier.Record.Status) });
 
             var seq = ++room.Seq;
+            room.RecordOwn(request.Key.SenderId, seq);
             var payload = request.PayloadBeforeSeq + seq + request.PayloadAfterSeq;
             room.Ring.Enqueue(new SequencedPayload(seq, payload));
             while (room.Ring.Count > MessageSequencerDefaults.RingLength)
@@ -54,6 +46,29 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
             return Task.FromResult<IReadOnlyList<SequencedPayload>>([]);
         lock (room.Gate)
             return Task.FromResult<IReadOnlyList<SequencedPayload>>(room.Ring.Where(m => m.Seq > afterSeq).ToList());
+    }
+
+    /// <summary>
+    /// A room's state, its counter started from the store's highest seq the first time the room is used after a start
+    /// (that seq is also where the room's unread ledger starts: see <see cref="Unread.IUnreadLedger"/>).
+    /// </summary>
+    internal async Task<RoomState> RoomAsync(long roomId, CancellationToken cancellationToken)
+    {
+        var room = _rooms.GetOrAdd(roomId, _ => new RoomState());
+        if (!room.Initialized)
+        {
+            var floor = await store.MaxSeqAsync(roomId, cancellationToken);
+            lock (room.Gate)
+            {
+                if (!room.Initialized)
+                {
+                    room.Seq = Math.Max(room.Seq, floor);
+                    room.Base = room.Seq;
+                    room.Initialized = true;
+                }
+            }
+        }
+        return room;
     }
 
     public Task<bool> AdvanceStatusAsync(SendKey key, SendRecord record, BusEvent statusEvent, CancellationToken cancellationToken = default)
@@ -85,11 +100,31 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
         }
     }
 
-    private sealed class RoomState
+    /// <summary>One room: its counter, its recent ring and its unread ledger (guarded by <see cref="Gate"/>).</summary>
+    internal sealed class RoomState
     {
         public readonly Lock Gate = new();
         public readonly Queue<SequencedPayload> Ring = new();
         public long Seq;
         public volatile bool Initialized;
+
+        /// <summary>Where the ledger starts: seqs up to here are counted by the store.</summary>
+        public long Base;
+
+        /// <summary>Each sender's own seqs after the base (trimmed as the sender's position passes them).</summary>
+        public readonly Dictionary<long, SortedSet<long>> Own = [];
+
+        /// <summary>Bumped when a message under the base is deleted: readers' store counts under the base are stale then.</summary>
+        public long BelowVersion;
+
+        /// <summary>Seqs after the base that will never be unread: FAILED or deleted.</summary>
+        public readonly SortedSet<long> Gone = [];
+
+        public void RecordOwn(long senderId, long seq)
+        {
+            if (!Own.TryGetValue(senderId, out var seqs))
+                Own[senderId] = seqs = [];
+            seqs.Add(seq);
+        }
     }
 }

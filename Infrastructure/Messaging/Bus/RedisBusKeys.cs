@@ -15,8 +15,22 @@ internal static class RedisBusKeys
 
     public static string RoomSeq(long roomId) => $"shoot:room:{roomId}:seq";
     public static string RoomRing(long roomId) => $"shoot:room:{roomId}:recent";
+    public static string RoomBase(long roomId) => $"shoot:room:{roomId}:base";
+
+    /// <summary>Each sender's own seqs of the room, as lexically sorted members "{senderId:D20}:{seq:D20}" (one key for all senders).</summary>
+    public static string RoomOwn(long roomId) => $"shoot:room:{roomId}:own";
+
+    public static string RoomGone(long roomId) => $"shoot:room:{roomId}:gone";
+    /// <summary>Bumped when a message under the base is deleted: readers' store counts under the base are stale then.</summary>
+    public static string RoomBelowVersion(long roomId) => $"shoot:room:{roomId}:below-version";
+
+    public static string OwnPrefix(long senderId) => $"{senderId:D20}:";
+    public static string UserUnread(long userId) => $"shoot:user:{userId}:unread";
     public static string Send(SendKey key) => $"shoot:send:{key.RoomId}:{key.SenderId}:{key.TempId}";
 
-    /// <summary>A quiet room's counter and ring expire after this; the counter is then rebuilt from the store.</summary>
+    /// <summary>
+    /// A quiet room's counter, ring and unread ledger expire after this (as does an idle user's unread counts); the
+    /// counter is then rebuilt from the store, and the ledger starts again from there.
+    /// </summary>
     public static readonly TimeSpan RoomKeysLifetime = TimeSpan.FromDays(7);
 }

@@ -9,32 +9,26 @@ namespace Shoot.Infrastructure.Messaging.Bus;
 /// ring (stream ids are the seqs, so a resume is one XRANGE) and appends it to the bus stream. Redis runs scripts one at
 /// a time, so two instances can never publish a room's seq 6 before its seq 5.
 /// When the room's counter is missing (first message, or expired, or Redis lost it) the script asks for a floor — the
-/// store's highest seq — and never goes below the ring's newest seq either, so seqs are not reused.
+/// store's highest seq — and never goes below the ring's newest seq either, so seqs are not reused. The same script
+/// records the sender's own seq for the unread ledger (<see cref="Unread.RedisUnreadLedger"/>).
 /// </summary>
 public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessageStore store) : IMessageSequencer
 {
     private const string NoSendKey = "shoot:send:none";
 
+    // KEYS: seq, ring, send record, bus stream, notify channel, base, own, gone.
     private const string AcceptScript = """
         if ARGV[1] == '1' then
           local earlier = redis.call('HMGET', KEYS[3], 'id', 'seq', 'status', 'error')
           if earlier[1] then return {'dup', earlier[1], earlier[2], earlier[3], earlier[4] or ''} end
         end
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-          if ARGV[5] == '' then return {'floor'} end
-          local floor = tonumber(ARGV[5])
-          local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
-          if #top > 0 then
-            local topSeq = tonumber(string.match(top[1][1], '^(%d+)'))
-            if topSeq > floor then floor = topSeq end
-          end
-          redis.call('SET', KEYS[1], floor)
-        end
+        if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[6]) == 0 then return {'floor'} end
         local seq = redis.call('INCR', KEYS[1])
         local payload = ARGV[3] .. seq .. ARGV[4]
         redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], seq .. '-1', 'p', payload)
-        redis.call('PEXPIRE', KEYS[1], ARGV[10])
-        redis.call('PEXPIRE', KEYS[2], ARGV[10])
+        redis.call('ZADD', KEYS[7], 0, ARGV[5] .. string.format('%020d', seq))
+        for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], ARGV[10]) end
+        for i = 6, 8 do redis.call('PEXPIRE', KEYS[i], ARGV[10]) end
         if ARGV[1] == '1' then
           redis.call('HSET', KEYS[3], 'id', ARGV[2], 'seq', seq, 'status', 'ACCEPTED', 'error', '')
           redis.call('PEXPIRE', KEYS[3], ARGV[9])
@@ -42,6 +36,24 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
         redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'd', ARGV[6], 'p', payload, 'u', '', 's', seq)
         redis.call('PUBLISH', KEYS[5], '1')
         return {'new', seq}
+        """;
+
+    // A room's counter starts from the floor (the store's highest seq), and never below the ring's newest seq, so seqs
+    // are not reused; the unread ledger's base starts where the counter is. KEYS: seq, ring, base.
+    private const string InitializeRoomScript = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+          local floor = tonumber(ARGV[1])
+          local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+          if #top > 0 then
+            local topSeq = tonumber(string.match(top[1][1], '^(%d+)'))
+            if topSeq > floor then floor = topSeq end
+          end
+          redis.call('SET', KEYS[1], floor)
+        end
+        if redis.call('EXISTS', KEYS[3]) == 0 then redis.call('SET', KEYS[3], redis.call('GET', KEYS[1])) end
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        redis.call('PEXPIRE', KEYS[3], ARGV[2])
+        return 1
         """;
 
     // ARGV[5] is the new status's rank. An existing record moves only forward; a missing one (no tempId, or past the
@@ -60,9 +72,12 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
 
     public async Task<AcceptOutcome> AcceptAsync(AcceptRequest request, CancellationToken cancellationToken = default)
     {
-        var result = await RunAcceptAsync(request, floor: null);
+        var result = await RunAcceptAsync(request);
         if ((string?)result[0] == "floor")
-            result = await RunAcceptAsync(request, await store.MaxSeqAsync(request.Key.RoomId, cancellationToken));
+        {
+            await InitializeRoomAsync(redis.GetDatabase(), store, request.Key.RoomId, cancellationToken);
+            result = await RunAcceptAsync(request);
+        }
         return (string?)result[0] switch
         {
             "dup" => new AcceptOutcome(true, new SendRecord((string)result[1]!, (long)result[2], MessageSequencerDefaults.Visible((string)result[3]!),
@@ -72,19 +87,32 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
         };
     }
 
-    private async Task<RedisResult[]> RunAcceptAsync(AcceptRequest request, long? floor)
+    /// <summary>
+    /// Creates a room's counter (and its unread ledger's base) when Redis has none: the first message, a room quiet for
+    /// longer than <see cref="RedisBusKeys.RoomKeysLifetime"/>, or a Redis that lost its data. Safe to run concurrently.
+    /// </summary>
+    internal static async Task InitializeRoomAsync(IDatabase database, IMessageStore store, long roomId, CancellationToken cancellationToken)
+    {
+        var floor = await store.MaxSeqAsync(roomId, cancellationToken);
+        await database.ScriptEvaluateAsync(InitializeRoomScript,
+            [RedisBusKeys.RoomSeq(roomId), RedisBusKeys.RoomRing(roomId), RedisBusKeys.RoomBase(roomId)],
+            [floor, (long)RedisBusKeys.RoomKeysLifetime.TotalMilliseconds]);
+    }
+
+    private async Task<RedisResult[]> RunAcceptAsync(AcceptRequest request)
     {
         var key = request.Key;
         var dedupe = key.TempId is not null;
         RedisKey[] keys =
         [
             RedisBusKeys.RoomSeq(key.RoomId), RedisBusKeys.RoomRing(key.RoomId), dedupe ? RedisBusKeys.Send(key) : NoSendKey,
-            RedisBusKeys.Stream, RedisBusKeys.Notify,
+            RedisBusKeys.Stream, RedisBusKeys.Notify, RedisBusKeys.RoomBase(key.RoomId), RedisBusKeys.RoomOwn(key.RoomId),
+            RedisBusKeys.RoomGone(key.RoomId),
         ];
         RedisValue[] values =
         [
             dedupe ? "1" : "0", request.MessageId, request.PayloadBeforeSeq, request.PayloadAfterSeq,
-            floor?.ToString(CultureInfo.InvariantCulture) ?? "", request.Destination,
+            RedisBusKeys.OwnPrefix(key.SenderId), request.Destination,
             MessageSequencerDefaults.RingLength, RedisBusKeys.StreamLength,
             (long)MessageSequencerDefaults.DedupeWindow.TotalMilliseconds, (long)RedisBusKeys.RoomKeysLifetime.TotalMilliseconds,
         ];

@@ -38,11 +38,11 @@ public interface IMessageStore
     Task<StoredMessage?> SoftDeleteAsync(string messageId, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// How many stored messages of a room a reader has not read: ids after <paramref name="afterMessageId"/> (all of the
-    /// room when null: no read position yet), not sent by <paramref name="excludeSenderId"/>, not deleted. Throws
-    /// <see cref="ArgumentException"/> for an <paramref name="afterMessageId"/> that is not a message id.
+    /// How many stored messages of a room a reader has not read: seq in (<paramref name="afterSeq"/>, <paramref name="upToSeq"/>]
+    /// (0: no read position yet), not sent by <paramref name="excludeSenderId"/>, not deleted. The unread ledger asks this
+    /// only for the part of a room's history older than what it tracks itself.
     /// </summary>
-    Task<long> CountUnreadAsync(long roomId, string? afterMessageId, long excludeSenderId, CancellationToken cancellationToken = default);
+    Task<long> CountUnreadAsync(long roomId, long afterSeq, long upToSeq, long excludeSenderId, CancellationToken cancellationToken = default);
 
     /// <summary>Every message of a room is removed (the last participant left and the room is gone).</summary>
     Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default);

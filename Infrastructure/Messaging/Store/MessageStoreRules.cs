@@ -32,10 +32,4 @@ internal static class MessageStoreRules
         if (page.AfterId is not null && !MessageId.IsValid(page.AfterId))
             throw new ArgumentException($"Cursor '{page.AfterId}' is not a message id.", nameof(page));
     }
-
-    public static void CheckUnreadCursor(string? afterMessageId)
-    {
-        if (afterMessageId is not null && !MessageId.IsValid(afterMessageId))
-            throw new ArgumentException($"Read position '{afterMessageId}' is not a message id.", nameof(afterMessageId));
-    }
 }

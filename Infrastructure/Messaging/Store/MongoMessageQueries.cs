@@ -53,16 +53,10 @@ internal static class MongoMessageQueries
         return Filter.And(filters);
     }
 
-    /// <summary>Unread for one reader: after the read position (served by (roomId, _id)), not their own, not deleted.</summary>
-    public static FilterDefinition<BsonDocument> UnreadFilter(long roomId, string? afterMessageId, long excludeSenderId)
-    {
-        var filters = new List<FilterDefinition<BsonDocument>> { Room(roomId) };
-        if (afterMessageId is not null)
-            filters.Add(Filter.Gt("_id", ObjectId.Parse(afterMessageId)));
-        filters.Add(Filter.Ne("senderId", excludeSenderId));
-        filters.Add(Filter.Eq("isDeleted", false));
-        return Filter.And(filters);
-    }
+    /// <summary>Unread for one reader: a seq range of the room (served by (roomId, seq)), not their own, not deleted.</summary>
+    public static FilterDefinition<BsonDocument> UnreadFilter(long roomId, long afterSeq, long upToSeq, long excludeSenderId) =>
+        Filter.And(Room(roomId), Filter.Gt("seq", afterSeq), Filter.Lte("seq", upToSeq), Filter.Ne("senderId", excludeSenderId),
+            Filter.Eq("isDeleted", false));
 
     /// <summary>afterSeq: oldest first by seq; otherwise newest first by id.</summary>
     public static SortDefinition<BsonDocument> PageSort(MessagePage page) =>

@@ -90,11 +90,8 @@ public sealed class MongoMessageStore(IMongoCollection<BsonDocument> messages, s
         return highest is null ? 0 : highest["seq"].ToInt64();
     }
 
-    public Task<long> CountUnreadAsync(long roomId, string? afterMessageId, long excludeSenderId, CancellationToken cancellationToken = default)
-    {
-        MessageStoreRules.CheckUnreadCursor(afterMessageId);
-        return messages.CountDocumentsAsync(MongoMessageQueries.UnreadFilter(roomId, afterMessageId, excludeSenderId), cancellationToken: cancellationToken);
-    }
+    public Task<long> CountUnreadAsync(long roomId, long afterSeq, long upToSeq, long excludeSenderId, CancellationToken cancellationToken = default) =>
+        messages.CountDocumentsAsync(MongoMessageQueries.UnreadFilter(roomId, afterSeq, upToSeq, excludeSenderId), cancellationToken: cancellationToken);
 
     public async Task<StoredMessage?> EditTextAsync(string messageId, string text, DateTimeOffset at, CancellationToken cancellationToken = default)
     {

@@ -93,18 +93,16 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
             "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = @roomId", new { roomId }, cancellationToken: cancellationToken));
     }
 
-    public async Task<long> CountUnreadAsync(long roomId, string? afterMessageId, long excludeSenderId, CancellationToken cancellationToken = default)
+    public async Task<long> CountUnreadAsync(long roomId, long afterSeq, long upToSeq, long excludeSenderId, CancellationToken cancellationToken = default)
     {
-        MessageStoreRules.CheckUnreadCursor(afterMessageId);
         await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            UnreadSql(afterMessageId), new { roomId, afterMessageId, excludeSenderId }, cancellationToken: cancellationToken));
+            UnreadSql, new { roomId, afterSeq, upToSeq, excludeSenderId }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>The unread count: a range of (room_id, id), so it reads only the messages after the read position.</summary>
-    internal static string UnreadSql(string? afterMessageId) =>
-        "SELECT COUNT(*) FROM messages WHERE room_id = @roomId"
-        + (afterMessageId is null ? "" : " AND id > @afterMessageId")
+    /// <summary>The unread count: a range of (room_id, seq), so it reads only the messages after the read position.</summary>
+    internal const string UnreadSql =
+        "SELECT COUNT(*) FROM messages WHERE room_id = @roomId AND seq > @afterSeq AND seq <= @upToSeq"
         + " AND sender_id <> @excludeSenderId AND is_deleted = 0";
 
     public Task<StoredMessage?> EditTextAsync(string messageId, string text, DateTimeOffset at, CancellationToken cancellationToken = default) =>

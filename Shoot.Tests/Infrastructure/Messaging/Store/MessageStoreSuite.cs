@@ -264,13 +264,14 @@ public abstract class MessageStoreSuite
         m[3] = m[3] with { Text = "", IsDeleted = true };
         await store.SaveBatchAsync([.. m, Message(room: 2, seq: 1)]);
 
-        Assert.Equal(3, await store.CountUnreadAsync(1, null, 7));
-        Assert.Equal(2, await store.CountUnreadAsync(1, m[0].Id, 7));
-        Assert.Equal(1, await store.CountUnreadAsync(1, m[3].Id, 7));
-        Assert.Equal(0, await store.CountUnreadAsync(1, m[5].Id, 7));
-        Assert.Equal(2, await store.CountUnreadAsync(1, null, 101));
-        Assert.Equal(0, await store.CountUnreadAsync(3, null, 7));
-        await Assert.ThrowsAsync<ArgumentException>(() => store.CountUnreadAsync(1, "zz", 7));
+        Assert.Equal(3, await store.CountUnreadAsync(1, 0, 6, 7));
+        Assert.Equal(2, await store.CountUnreadAsync(1, 1, 6, 7));
+        Assert.Equal(1, await store.CountUnreadAsync(1, 4, 6, 7));
+        Assert.Equal(0, await store.CountUnreadAsync(1, 6, 6, 7));
+        // The upper bound is inclusive: seqs 1..3 hold one unread (seq 3) once seq 1 is read.
+        Assert.Equal(1, await store.CountUnreadAsync(1, 1, 3, 7));
+        Assert.Equal(2, await store.CountUnreadAsync(1, 0, long.MaxValue, 101));
+        Assert.Equal(0, await store.CountUnreadAsync(3, 0, long.MaxValue, 7));
     }
 
     [SkippableFact]

@@ -112,13 +112,10 @@ public sealed class MongoMessageQueriesTests
     }
 
     [Fact]
-    public void Unread_is_after_the_read_position_not_the_readers_own_and_not_deleted()
+    public void Unread_is_a_seq_range_not_the_readers_own_and_not_deleted()
     {
-        Assert.Equal($$"""{{Room7}}, "_id" : { "$gt" : { "$oid" : "{{After}}" } }, "senderId" : { "$ne" : { "$numberLong" : "5" } }, "isDeleted" : false }""",
-            Json(MongoMessageQueries.UnreadFilter(7, After, 5)));
-        // No read position yet: the whole room counts.
-        Assert.Equal($$"""{{Room7}}, "senderId" : { "$ne" : { "$numberLong" : "5" } }, "isDeleted" : false }""",
-            Json(MongoMessageQueries.UnreadFilter(7, null, 5)));
+        Assert.Equal($$"""{{Room7}}, "seq" : { "$gt" : { "$numberLong" : "3" }, "$lte" : { "$numberLong" : "9" } }, "senderId" : { "$ne" : { "$numberLong" : "5" } }, "isDeleted" : false }""",
+            Json(MongoMessageQueries.UnreadFilter(7, 3, 9, 5)));
     }
 
     [Fact]
