@@ -1,8 +1,10 @@
 using System.Security.Claims;
+using System.Text.Json.Nodes;
 using Shoot.Features.Common;
 using Shoot.Features.Rooms;
 using Shoot.Infrastructure.Auth;
 using Shoot.Infrastructure.Messaging;
+using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Stomp.Server;
 
@@ -10,7 +12,8 @@ namespace Shoot.Features.Messages;
 
 /// <summary>
 /// Mark read (<c>POST /api/v1/messages/mark-read</c> and STOMP <c>/app/read</c>): moves the caller's read position in a
-/// room forward to a stored message of that room, or with no messageId to the room's newest stored message. A position
+/// room forward to a message of that room (stored, or delivered and still on its way to the store), or with no
+/// messageId to the room's newest stored message. A position
 /// never moves back: reading an older message answers the position as it is. Answers the position and what is left unread.
 /// </summary>
 public static class MarkRead
@@ -31,8 +34,11 @@ public static class MarkRead
         }
     }
 
-    public sealed class Handler(IMessageStore store, RoomMembership membership, ReadPositions reads, ReadCountBroadcaster broadcaster, IPublisher publisher,
-        UnreadCounts unread)
+    /// <summary>How far below the store's newest seq a message may still be on its way (stored out of order by two instances).</summary>
+    private const int InFlightMargin = 100;
+
+    public sealed class Handler(IMessageStore store, IMessageSequencer sequencer, RoomMembership membership, ReadPositions reads,
+        ReadCountBroadcaster broadcaster, IPublisher publisher, UnreadCounts unread)
         : ICommandHandler<Command, Response>
     {
         public async ValueTask<Response> Handle(Command command, CancellationToken ct)
@@ -51,13 +57,43 @@ public static class MarkRead
             return new Response(roomId, move.Now, count);
         }
 
-        /// <summary>The message to read up to: the given one (404 unless a stored message of this room), else the newest; null for an empty room.</summary>
+        /// <summary>
+        /// The message to read up to: the given one (404 unless a message of this room), else the newest stored one;
+        /// null for an empty room.
+        /// </summary>
         private async Task<StoredMessage?> TargetAsync(long roomId, string? messageId, CancellationToken ct)
         {
             if (messageId is null)
                 return (await store.PageAsync(new MessagePage(roomId, 1), ct)).FirstOrDefault();
-            var message = await store.FindAsync(messageId, ct);
+            var message = await store.FindAsync(messageId, ct) ?? await AcceptedAsync(roomId, messageId, ct);
             return message is not null && message.RoomId == roomId ? message : throw ShootException.NotFound("The message");
+        }
+
+        /// <summary>
+        /// A message delivered moments ago may not be stored yet (the pipeline takes milliseconds, Kafka longer), yet a
+        /// client reads what it was delivered: such a message is found in its room's recent ring. Messages on their way
+        /// are the newest ones, so only the ring's entries past the store's newest seq (less a margin for messages
+        /// stored out of order) are looked at.
+        /// </summary>
+        private async Task<StoredMessage?> AcceptedAsync(long roomId, string messageId, CancellationToken ct)
+        {
+            var quoted = $"\"id\":\"{messageId}\"";
+            var afterSeq = Math.Max(0, await store.MaxSeqAsync(roomId, ct) - InFlightMargin);
+            foreach (var recent in (await sequencer.RecentAsync(roomId, afterSeq, ct)).Reverse())
+            {
+                if (!recent.Payload.Contains(quoted, StringComparison.Ordinal))
+                    continue;
+                var payload = JsonNode.Parse(recent.Payload)!;
+                if (payload["id"]?.GetValue<string>() != messageId)
+                    continue;
+                var at = payload["createdAt"]!.GetValue<DateTimeOffset>();
+                return new StoredMessage
+                {
+                    Id = messageId, RoomId = roomId, Seq = recent.Seq, SenderId = payload["senderId"]!.GetValue<long>(), Text = "",
+                    CreatedAt = at, UpdatedAt = at,
+                };
+            }
+            return null;
         }
     }
 

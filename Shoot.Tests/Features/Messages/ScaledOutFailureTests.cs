@@ -83,6 +83,53 @@ public sealed class ScaledOutFailureTests(RedisServerFixture redis, PostgresServ
     }
 
     [Fact]
+    public async Task A_delivered_message_counts_as_unread_everywhere_before_it_is_stored()
+    {
+        var (alice, bob, roomId) = await RoomAsync();
+        var api = _second.CreateShootClient();
+        await using var a = await ChatClient.ConnectAsync(_first.StompUri, alice.AccessToken);
+        await using var b = await ChatClient.ConnectAsync(_second.StompUri, bob.AccessToken);
+        await a.SubscribeAsync($"/topic/message/status/{roomId}");
+        await b.SubscribeAsync($"/topic/messages/{roomId}");
+        await using var bobUnread = await SseTestClient.OpenAsync(_second.ServerAddress, $"/api/v1/sse/unread/{bob.Id}", bob.AccessToken);
+        await using var bobUpdates = await SseTestClient.OpenAsync(_second.ServerAddress, $"/api/v1/sse/updates/{bob.Id}", bob.AccessToken);
+        await a.SendChatAsync(roomId, "u-1", "stored first");
+        var first = (await a.WaitForAsync($"/topic/message/status/{roomId}", 1, s => s["status"]!.GetValue<string>() == "SAVED")).Single();
+
+        // With the brokers down nothing more is stored, yet the next message is delivered and counted at once.
+        foreach (var id in kafka.BrokerIds)
+            kafka.BrokerDown(id);
+        await a.SendChatAsync(roomId, "u-2", "not stored yet");
+        await b.WaitForAsync($"/topic/messages/{roomId}", 2);
+        var unread = await bobUnread.WaitForAsync("unread", u => u["unreadCount"]!.GetValue<long>() == 2);
+        Assert.Equal(2, unread["totalUnread"]!.GetValue<long>());
+        var update = await bobUpdates.WaitForAsync("room-update", u => u["unreadCount"]!.GetValue<long>() == 2);
+        Assert.Equal("not stored yet", update["lastMessage"]!["text"]!.GetValue<string>());
+        var list = (await api.GetAsync("/api/v1/chatrooms", bob.AccessToken)).AssertStatus(HttpStatusCode.OK).Data["items"]!.AsArray();
+        Assert.Equal(2, list.Single()!["unreadCount"]!.GetValue<long>());
+        // Reading the stored one leaves the one on its way unread.
+        var read = (await api.PostAsync("/api/v1/messages/mark-read", new { roomId, messageId = first["persistedId"]!.GetValue<string>() }, bob.AccessToken))
+            .AssertStatus(HttpStatusCode.OK).Data;
+        Assert.Equal(1, read["unreadCount"]!.GetValue<long>());
+        // And the one on its way can be read too, as delivered (its id is all the client has).
+        var delivered = b.Received($"/topic/messages/{roomId}").Single(m => m["tempId"]!.GetValue<string>() == "u-2");
+        await b.SendAsync("/app/read", System.Text.Json.JsonSerializer.Serialize(new { roomId, messageId = delivered["id"]!.GetValue<string>() }));
+        await bobUnread.WaitForAsync("unread", u => u["unreadCount"]!.GetValue<long>() == 0);
+        Assert.Empty(b.Errors);
+        Assert.DoesNotContain(a.Received($"/topic/message/status/{roomId}"),
+            s => s["tempId"]!.GetValue<string>() == "u-2" && s["status"]!.GetValue<string>() == "SAVED");
+
+        foreach (var id in kafka.BrokerIds)
+            kafka.BrokerUp(id);
+        await a.WaitForAsync($"/topic/message/status/{roomId}", 1, s => s["tempId"]!.GetValue<string>() == "u-2" && s["status"]!.GetValue<string>() == "SAVED");
+        var room = (await api.GetAsync($"/api/v1/chatrooms/{roomId}", bob.AccessToken)).AssertStatus(HttpStatusCode.OK).Data;
+        Assert.Equal(delivered["id"]!.GetValue<string>(),
+            room["participants"]!.AsArray().Single(p => p!["userId"]!.GetValue<long>() == bob.Id)!["lastReadMessageId"]!.GetValue<string>());
+        list = (await api.GetAsync("/api/v1/chatrooms", bob.AccessToken)).AssertStatus(HttpStatusCode.OK).Data["items"]!.AsArray();
+        Assert.Equal(0, list.Single()!["unreadCount"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task Clients_of_a_stopped_instance_resume_on_the_other_and_miss_nothing()
     {
         var (alice, bob, roomId) = await RoomAsync();
