@@ -24,7 +24,10 @@ public static class InfrastructureRegistration
     public static IServiceCollection AddShootInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ShootOptions>().BindConfiguration(ShootOptions.Section).ValidateOnStart();
-        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.ReadCountWindow > TimeSpan.Zero && o.ReadCountWindow <= TimeSpan.FromMinutes(1),
+                "Shoot:Limits:ReadCountWindow must be positive and at most a minute.")
+            .ValidateOnStart();
         services.AddOptions<ConnectionStringsOptions>().BindConfiguration(ConnectionStringsOptions.Section);
         services.AddSingleton(TimeProvider.System);
 

@@ -50,7 +50,7 @@ public static class MarkRead
             var move = target is null
                 ? new ReadPositions.Move(null, (await reads.ForRoomAsync(roomId, ct)).FirstOrDefault(r => r.UserId == command.UserId)?.LastReadMessageId)
                 : await reads.AdvanceAsync(command.UserId, target, ct);
-            broadcaster.OnMoved(roomId, move);
+            await broadcaster.OnMovedAsync(roomId, move, ct);
             if (move.Moved)
                 await publisher.Publish(new Sse.ReadPositionMoved(roomId, command.UserId), ct);
             var count = (await unread.ForRoomAsync(roomId, [command.UserId], ct: ct)).FirstOrDefault()?.Count ?? 0;

@@ -1,83 +1,56 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Bus;
-using Shoot.Infrastructure.Sse;
+using Shoot.Infrastructure.Messaging.Reads;
 using Shoot.Infrastructure.Messaging.Store;
+using Shoot.Infrastructure.Sse;
 
 namespace Shoot.Features.Messages;
 
 /// <summary>
 /// Re-broadcasts messages whose readCount changed (contract §6: the whole message again on /topic/messages/{roomId}),
-/// coalesced per room: the read moves of one <see cref="Window"/> produce one update per affected message, not one per
-/// read — a room of 50 people opening it at once would otherwise send 50 copies of the same messages.
+/// coalesced per room: the read moves of one window (<see cref="LimitsOptions.ReadCountWindow"/>, 200 ms) produce one
+/// update per affected message, not one per read — a room of 50 people opening it at once would otherwise send 50
+/// copies of the same messages. The window is shared by all instances (<see cref="IReadSpanWindow"/>): whichever
+/// instance handles a read, the room's moves of one window are flushed once, by the instance that opened it.
 /// <para>
 /// Bounded: a flush covers the span from the oldest previous position to the newest new position of its moves and
 /// re-broadcasts at most <see cref="MaxMessagesPerFlush"/> messages of it, newest first (the ones on screen). Older
 /// messages whose count changed are not re-sent; history and detail always compute readCount afresh.
 /// </para>
-/// <para>
-/// In-process: each instance coalesces the reads it handles and publishes on the bus, which reaches every instance;
-/// two instances handling reads of one room in the same window each send their own update.
-/// </para>
 /// </summary>
-public sealed partial class ReadCountBroadcaster(IMessageStore store, ReadPositions reads, IEventBus bus, SsePublisher sse, ILogger<ReadCountBroadcaster> logger)
-    : IDisposable
+public sealed partial class ReadCountBroadcaster(
+    IMessageStore store, ReadPositions reads, IEventBus bus, SsePublisher sse, IReadSpanWindow window, IOptionsMonitor<LimitsOptions> limits,
+    ILogger<ReadCountBroadcaster> logger) : IDisposable
 {
-    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(200);
     public const int MaxMessagesPerFlush = 50;
 
-    private readonly ConcurrentDictionary<long, PendingRoom> _pending = new();
     private readonly CancellationTokenSource _stopping = new();
 
-    /// <summary>The moves waiting for one room's flush; closed once the flush has taken them.</summary>
-    private sealed class PendingRoom
-    {
-        public readonly List<ReadPositions.Move> Moves = [];
-        public bool Closed;
-    }
-
-    /// <summary>Records a read move; the first move of a room starts its window. Never waits for the broadcast.</summary>
-    public void OnMoved(long roomId, ReadPositions.Move move)
+    /// <summary>Adds a read move to its room's window; the move that opens a window schedules its flush. Never waits for the broadcast.</summary>
+    public async Task OnMovedAsync(long roomId, ReadPositions.Move move, CancellationToken ct)
     {
         if (!move.Moved || move.Now is null)
             return;
-        while (true)
-        {
-            var room = _pending.GetOrAdd(roomId, _ => new PendingRoom());
-            lock (room)
-            {
-                // Taken by a flush between GetOrAdd and the lock: the next GetOrAdd finds (or makes) a fresh one.
-                if (room.Closed)
-                    continue;
-                room.Moves.Add(move);
-                if (room.Moves.Count == 1)
-                    _ = FlushAfterWindowAsync(roomId, room);
-                return;
-            }
-        }
+        var length = limits.CurrentValue.ReadCountWindow;
+        if (await window.AddAsync(roomId, move.Before, move.Now, length, ct))
+            _ = FlushAfterWindowAsync(roomId, length);
     }
 
-    private async Task FlushAfterWindowAsync(long roomId, PendingRoom room)
+    private async Task FlushAfterWindowAsync(long roomId, TimeSpan length)
     {
         var ct = _stopping.Token;
         try
         {
-            await Task.Delay(Window, ct);
-            List<ReadPositions.Move> moves;
-            lock (room)
-            {
-                room.Closed = true;
-                moves = [.. room.Moves];
-            }
-            _pending.TryRemove(new KeyValuePair<long, PendingRoom>(roomId, room));
+            await Task.Delay(length, ct);
+            if (await window.TakeAsync(roomId, ct) is not { } span)
+                return;
 
-            // A previous position of null (a first read) means "from the room's start"; the cap keeps that bounded.
-            var from = moves.Any(m => m.Before is null) ? null : moves.Select(m => m.Before!).Min(StringComparer.Ordinal);
-            var upTo = moves.Select(m => m.Now!).Max(StringComparer.Ordinal)!;
-            var newest = await store.FindAsync(upTo, ct);
-            var older = await store.PageAsync(new MessagePage(roomId, MaxMessagesPerFlush - 1, BeforeId: upTo, AfterId: from), ct);
+            var newest = await store.FindAsync(span.UpTo, ct);
+            var older = await store.PageAsync(new MessagePage(roomId, MaxMessagesPerFlush - 1, BeforeId: span.UpTo, AfterId: span.From), ct);
             IReadOnlyList<StoredMessage> affected = newest is null ? older : [newest, .. older];
 
             var participantCount = (await reads.ForRoomAsync(roomId, ct)).Count;

@@ -30,6 +30,12 @@ public sealed class LimitsOptions
     /// <summary>Requests per minute one client IP may make to the auth endpoints together (signup, login, refresh, logout).</summary>
     [Range(1, 10_000_000)] public int AuthRequestsPerMinutePerIp { get; set; } = 100;
 
+    /// <summary>
+    /// How long read moves of a room are gathered before the messages whose readCount changed are re-broadcast, once
+    /// each: a room of 50 people opening it at once sends one update per message, not fifty.
+    /// </summary>
+    public TimeSpan ReadCountWindow { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Largest REST request body, in bytes; larger bodies get 413 PAYLOAD_TOO_LARGE.</summary>
     [Range(1024, 100 * 1024 * 1024)] public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 }

@@ -1,4 +1,5 @@
 using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.Messaging.Reads;
 using Shoot.Infrastructure.Presence;
 using Shoot.Infrastructure.RateLimiting;
 using StackExchange.Redis;
@@ -21,11 +22,13 @@ public static class RedisRegistration
             });
             services.AddSingleton<ICounterStore, RedisCounterStore>();
             services.AddSingleton<IExpiringSetStore, RedisExpiringSetStore>();
+            services.AddSingleton<IReadSpanWindow, RedisReadSpanWindow>();
         }
         else
         {
             services.AddSingleton<ICounterStore, InMemoryCounterStore>();
             services.AddSingleton<IExpiringSetStore, InMemoryExpiringSetStore>();
+            services.AddSingleton<IReadSpanWindow, InProcessReadSpanWindow>();
         }
         return services;
     }

@@ -139,7 +139,8 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
         redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1], 'c:' .. ARGV[1], 'b:' .. ARGV[1])
         redis.call('HSET', KEYS[1], 'x:' .. ARGV[1], 1)
         if redis.call('HEXISTS', KEYS[1], 'p') == 0 then return -1 end
-        return redis.call('HINCRBY', KEYS[1], 't', -count)
+        -- Not HINCRBY by -count: Lua's -0 reaches Redis as "-0", which is not an integer to it.
+        return redis.call('HINCRBY', KEYS[1], 't', 0 - count)
         """;
 
     private static long Lifetime => (long)RedisBusKeys.RoomKeysLifetime.TotalMilliseconds;

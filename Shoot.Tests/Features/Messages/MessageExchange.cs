@@ -44,6 +44,23 @@ public static class MessageExchange
         return settings;
     }
 
+    /// <summary>
+    /// Two instances on <see cref="ScaledOutSettingsAsync"/>, Redis emptied first: each test has a fresh PostgreSQL
+    /// database, so room ids start at 1 again, and the room keys of an earlier test in Redis must not carry over.
+    /// </summary>
+    public static async Task<(ShootAppFactory First, ShootAppFactory Second)> StartScaledOutPairAsync(
+        RedisServerFixture redis, PostgresServerFixture postgres, KafkaMockClusterFixture kafka, Action<Dictionary<string, string?>>? configure = null)
+    {
+        await using (var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true"))
+            await connection.GetServers()[0].FlushAllDatabasesAsync();
+        var settings = await ScaledOutSettingsAsync(redis, postgres, kafka);
+        configure?.Invoke(settings);
+        var pair = (new ShootAppFactory(settings, kestrel: true), new ShootAppFactory(settings, kestrel: true));
+        _ = pair.Item1.ServerAddress;
+        _ = pair.Item2.ServerAddress;
+        return pair;
+    }
+
     public static async Task RunAsync(ShootAppFactory first, ShootAppFactory second, int perSide)
     {
         var api = first.CreateShootClient();

@@ -5,8 +5,9 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Messages;
 
 /// <summary>
-/// Issue 4's failure tests on two instances sharing Redis, PostgreSQL and the mock Kafka cluster: the broker down for
-/// 10 s mid-stream, an instance stopped mid-stream, and a retried send after a dropped connection.
+/// Failure tests on two instances sharing Redis, PostgreSQL and the mock Kafka cluster: the broker down for 10 s
+/// mid-stream, an instance stopped mid-stream, a retried send after a dropped connection (issue 4), and unread counts
+/// that move at delivery while the broker is down (issue 5).
 /// This class owns its Kafka cluster, since it takes the brokers down.
 /// </summary>
 public sealed class ScaledOutFailureTests(RedisServerFixture redis, PostgresServerFixture postgres, KafkaMockClusterFixture kafka)
@@ -15,17 +16,7 @@ public sealed class ScaledOutFailureTests(RedisServerFixture redis, PostgresServ
     private ShootAppFactory _first = null!;
     private ShootAppFactory _second = null!;
 
-    public async Task InitializeAsync()
-    {
-        // Each test has a fresh PostgreSQL database, so room ids start at 1 again: clear the room counters it would share in Redis.
-        await using (var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true"))
-            await connection.GetServers()[0].FlushAllDatabasesAsync();
-        var settings = await MessageExchange.ScaledOutSettingsAsync(redis, postgres, kafka);
-        _first = new ShootAppFactory(settings, kestrel: true);
-        _second = new ShootAppFactory(settings, kestrel: true);
-        _ = _first.ServerAddress;
-        _ = _second.ServerAddress;
-    }
+    public async Task InitializeAsync() => (_first, _second) = await MessageExchange.StartScaledOutPairAsync(redis, postgres, kafka);
 
     public async Task DisposeAsync()
     {
