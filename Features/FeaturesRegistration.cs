@@ -20,6 +20,7 @@ public static class FeaturesRegistration
         {
             options.ServiceLifetime = ServiceLifetime.Scoped;
             options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+            options.NotificationPublisherType = typeof(AfterCommitPublisher);
         });
         services.AddValidatorsFromAssemblyContaining<SignUp.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         // Validation runs in the Mediator pipeline; Carter's own validator scan would only duplicate it.
