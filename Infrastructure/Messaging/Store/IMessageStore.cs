@@ -25,7 +25,10 @@ public interface IMessageStore
     /// </summary>
     Task<IReadOnlyList<StoredMessage>> PageAsync(MessagePage page, CancellationToken cancellationToken = default);
 
-    /// <summary>The highest stored seq of a room, 0 when it has none.</summary>
+    /// <summary>
+    /// The highest seq of a room the store holds or has been handed (SQLite: its outbox too), 0 when it has none: where
+    /// a sequencer starts the room's counter.
+    /// </summary>
     Task<long> MaxSeqAsync(long roomId, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces the text of a message that is not deleted; sets isEdited and updatedAt. Returns the new state, or null when absent or deleted.</summary>

@@ -86,11 +86,17 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
         return sql.Append(" LIMIT @Limit").ToString();
     }
 
+    /// <remarks>
+    /// Counts the embedded pipeline's outbox too (it lives in the same file): after a crash, messages accepted but not
+    /// drained yet must not have their seqs handed out again when a sequencer starts the room's counter from here.
+    /// </remarks>
     public async Task<long> MaxSeqAsync(long roomId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = @roomId", new { roomId }, cancellationToken: cancellationToken));
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            SELECT MAX(COALESCE((SELECT MAX(seq) FROM messages WHERE room_id = @roomId), 0),
+                       COALESCE((SELECT MAX(json_extract(payload, '$.seq')) FROM outbox WHERE room_id = @roomId), 0))
+            """, new { roomId }, cancellationToken: cancellationToken));
     }
 
     public async Task<long> CountUnreadAsync(long roomId, long afterSeq, long upToSeq, long excludeSenderId, CancellationToken cancellationToken = default)

@@ -1,4 +1,6 @@
 using Dapper;
+using Shoot.Infrastructure.Messaging;
+using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,6 +35,32 @@ public sealed class SqliteMessageStoreTests : MessageStoreSuite, IDisposable
             new { roomId = 1, afterSeq = 3, upToSeq = 9, excludeSenderId = 7 });
 
         Assert.StartsWith("SEARCH messages USING INDEX ux_messages_room_seq ", string.Join(" | ", steps.Select(step => (string)step.detail)));
+    }
+
+    [Fact]
+    public async Task The_highest_seq_counts_messages_still_waiting_in_the_outbox()
+    {
+        // After a crash the outbox may hold accepted messages not stored yet: a counter started from here must pass them.
+        var database = await CreateDatabaseAsync();
+        var store = new SqliteMessageStore(database);
+        var at = DateTimeOffset.UtcNow;
+        StoredMessage Message(long room, long seq) => new()
+        {
+            Id = MessageId.New(at.AddSeconds(seq)), RoomId = room, Seq = seq, SenderId = 7, Text = "t", CreatedAt = at, UpdatedAt = at,
+        };
+        await store.SaveBatchAsync([Message(1, 1), Message(1, 2), Message(2, 5)]);
+        await using (var connection = await database.Sqlite.OpenAsync())
+        {
+            foreach (var queued in new[] { Message(1, 3), Message(1, 4) })
+            {
+                await connection.ExecuteAsync("INSERT INTO outbox (message_id, room_id, payload, enqueued_at) VALUES (@Id, @RoomId, @Payload, 0)",
+                    new { queued.Id, queued.RoomId, Payload = System.Text.Encoding.UTF8.GetString(PipelineRecord.Encode(queued)) });
+            }
+        }
+
+        Assert.Equal(4, await store.MaxSeqAsync(1));
+        Assert.Equal(5, await store.MaxSeqAsync(2));
+        Assert.Equal(0, await store.MaxSeqAsync(3));
     }
 
     [Theory]
