@@ -13,7 +13,7 @@ namespace Shoot.Features.Messages;
 /// <summary>
 /// Mark read (<c>POST /api/v1/messages/mark-read</c> and STOMP <c>/app/read</c>): moves the caller's read position in a
 /// room forward to a message of that room (stored, or delivered and still on its way to the store), or with no
-/// messageId to the room's newest stored message. A position
+/// messageId to the room's newest message. A position
 /// never moves back: reading an older message answers the position as it is. Answers the position and what is left unread.
 /// </summary>
 public static class MarkRead
@@ -58,13 +58,18 @@ public static class MarkRead
         }
 
         /// <summary>
-        /// The message to read up to: the given one (404 unless a message of this room), else the newest stored one;
-        /// null for an empty room.
+        /// The message to read up to: the given one (404 unless a message of this room), else the room's newest message;
+        /// null for an empty room. Either may still be on its way to the store.
         /// </summary>
         private async Task<StoredMessage?> TargetAsync(long roomId, string? messageId, CancellationToken ct)
         {
             if (messageId is null)
-                return (await store.PageAsync(new MessagePage(roomId, 1), ct)).FirstOrDefault();
+            {
+                // The whole room is everything delivered, including messages accepted after the newest stored one.
+                var newestStored = (await store.PageAsync(new MessagePage(roomId, 1), ct)).FirstOrDefault();
+                var newestAccepted = (await sequencer.RecentAsync(roomId, afterSeq: newestStored?.Seq ?? 0, ct)).LastOrDefault();
+                return newestAccepted is null ? newestStored : Accepted(roomId, newestAccepted);
+            }
             var message = await store.FindAsync(messageId, ct) ?? await AcceptedAsync(roomId, messageId, ct);
             return message is not null && message.RoomId == roomId ? message : throw ShootException.NotFound("The message");
         }
@@ -79,21 +84,22 @@ public static class MarkRead
         {
             var quoted = $"\"id\":\"{messageId}\"";
             var afterSeq = Math.Max(0, await store.MaxSeqAsync(roomId, ct) - InFlightMargin);
-            foreach (var recent in (await sequencer.RecentAsync(roomId, afterSeq, ct)).Reverse())
+            return (await sequencer.RecentAsync(roomId, afterSeq, ct))
+                .Where(recent => recent.Payload.Contains(quoted, StringComparison.Ordinal))
+                .Select(recent => Accepted(roomId, recent))
+                .LastOrDefault(message => message.Id == messageId);
+        }
+
+        /// <summary>What a read needs of a message from the ring (its payload is the Message as broadcast).</summary>
+        private static StoredMessage Accepted(long roomId, SequencedPayload recent)
+        {
+            var payload = JsonNode.Parse(recent.Payload)!;
+            var at = payload["createdAt"]!.GetValue<DateTimeOffset>();
+            return new StoredMessage
             {
-                if (!recent.Payload.Contains(quoted, StringComparison.Ordinal))
-                    continue;
-                var payload = JsonNode.Parse(recent.Payload)!;
-                if (payload["id"]?.GetValue<string>() != messageId)
-                    continue;
-                var at = payload["createdAt"]!.GetValue<DateTimeOffset>();
-                return new StoredMessage
-                {
-                    Id = messageId, RoomId = roomId, Seq = recent.Seq, SenderId = payload["senderId"]!.GetValue<long>(), Text = "",
-                    CreatedAt = at, UpdatedAt = at,
-                };
-            }
-            return null;
+                Id = payload["id"]!.GetValue<string>(), RoomId = roomId, Seq = recent.Seq, SenderId = payload["senderId"]!.GetValue<long>(),
+                Text = "", CreatedAt = at, UpdatedAt = at,
+            };
         }
     }
 
@@ -103,7 +109,7 @@ public static class MarkRead
             app.MapGroup("/api/v1/messages").WithTags("Messages")
                 .MapPost("/mark-read", async (Body body, ClaimsPrincipal user, ISender sender, CancellationToken ct) =>
                     ApiResults.Ok(await sender.Send(new Command(user.UserId(), body.RoomId, body.MessageId), ct)))
-                .WithSummary("Move the caller's read position forward (no messageId: to the newest stored message)");
+                .WithSummary("Move the caller's read position forward (no messageId: to the room's newest message)");
     }
 }
 

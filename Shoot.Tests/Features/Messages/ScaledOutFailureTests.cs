@@ -107,6 +107,10 @@ public sealed class ScaledOutFailureTests(RedisServerFixture redis, PostgresServ
         await b.SendAsync("/app/read", System.Text.Json.JsonSerializer.Serialize(new { roomId, messageId = delivered["id"]!.GetValue<string>() }));
         await bobUnread.WaitForAsync("unread", u => u["unreadCount"]!.GetValue<long>() == 0);
         Assert.Empty(b.Errors);
+        // "The whole room" is everything delivered, the message on its way included.
+        var whole = (await _first.CreateShootClient().PostAsync("/api/v1/messages/mark-read", new { roomId }, alice.AccessToken))
+            .AssertStatus(HttpStatusCode.OK).Data;
+        Assert.Equal(delivered["id"]!.GetValue<string>(), whole["lastReadMessageId"]!.GetValue<string>());
         Assert.DoesNotContain(a.Received($"/topic/message/status/{roomId}"),
             s => s["tempId"]!.GetValue<string>() == "u-2" && s["status"]!.GetValue<string>() == "SAVED");
 
