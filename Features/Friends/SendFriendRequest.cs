@@ -9,8 +9,9 @@ namespace Shoot.Features.Friends;
 
 /// <summary>
 /// <c>POST /api/v1/users/friends/requests</c> with <c>{targetUserId}</c> or <c>{userCode}</c>. A request that crosses an
-/// opposite pending one accepts that one instead (both users asked, so they are friends): the answer is then 200 with
-/// the accepted request rather than 201, since nothing new was created.
+/// opposite pending one accepts that one instead (both users asked, so they are friends): the answer is then that
+/// request, <c>status: ACCEPTED</c> — still 201, as contract §3 gives this endpoint one answer, so a client never has to
+/// tell two success codes apart; the status field says what happened.
 /// </summary>
 public static class SendFriendRequest
 {
@@ -91,11 +92,9 @@ public static class SendFriendRequest
             app.MapPost("/api/v1/users/friends/requests", async (Body body, ClaimsPrincipal user, ISender sender, CancellationToken ct) =>
                 {
                     var outcome = await sender.Send(new Command(user.UserId(), body.TargetUserId, body.UserCode), ct);
-                    return outcome.Created
-                        ? (IResult)ApiResults.Created(outcome.Request, $"/api/v1/users/friends/requests/{outcome.Request.Id}")
-                        : ApiResults.Ok(outcome.Request);
+                    return ApiResults.Created(outcome.Request, $"/api/v1/users/friends/requests/{outcome.Request.Id}");
                 })
                 .WithTags("Friends")
-                .WithSummary("Send a friend request (201); one that crosses an opposite pending request accepts it (200)");
+                .WithSummary("Send a friend request (201); one that crosses an opposite pending request accepts it (201, status ACCEPTED)");
     }
 }

@@ -14,13 +14,16 @@ public abstract partial class FriendsTests
 
         // All 40 requests at once: each pair's two requests race each other and the other pairs'.
         var outcomes = await Task.WhenAll(pairs.SelectMany(p => new[] { (From: p.A, To: p.B), (From: p.B, To: p.A) })
-            .Select(async r => (r.From, r.To, (await _api.SendAsync(HttpMethod.Post, Requests, r.From.Token, new { targetUserId = r.To.Id })).Status)));
+            .Select(async r => (r.From, r.To, Answer: await _api.SendAsync(HttpMethod.Post, Requests, r.From.Token, new { targetUserId = r.To.Id }))));
 
         foreach (var (a, b) in pairs)
         {
-            // One request created the pending request (201), the other found it and accepted it (200).
-            var statuses = outcomes.Where(o => o.From == a || o.From == b).Select(o => o.Status).Order().ToList();
-            Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Created], statuses);
+            // Both are 201: one request created the pending request, the other found that same request and accepted it.
+            var answers = outcomes.Where(o => o.From == a || o.From == b).Select(o => o.Answer).ToList();
+            Assert.All(answers, answer => Assert.Equal(HttpStatusCode.Created, answer.Status));
+            var requests = answers.Select(answer => answer.Envelope.GetProperty("data")).ToList();
+            Assert.Equal(["ACCEPTED", "PENDING"], requests.Select(r => r.GetProperty("status").GetString()).Order());
+            Assert.Single(requests.Select(r => r.GetProperty("id").GetInt64()).Distinct());
             Assert.Equal([b.Id], await FriendIdsAsync(a));
             Assert.Equal([a.Id], await FriendIdsAsync(b));
             await AssertPendingAsync(a, [], []);

@@ -125,7 +125,7 @@ public abstract partial class FriendsTests(ApiHost host) : IAsyncLifetime
         var (alice, bob) = await TwoUsersAsync();
         var aliceToBob = await SendAsync(alice, bob);
 
-        var crossing = await _api.CallAsync(HttpMethod.Post, Requests, bob, new { targetUserId = alice.Id }, HttpStatusCode.OK);
+        var crossing = await _api.CallAsync(HttpMethod.Post, Requests, bob, new { targetUserId = alice.Id }, HttpStatusCode.Created);
 
         Assert.Equal(aliceToBob, crossing.GetProperty("id").GetInt64());
         Assert.Equal("ACCEPTED", crossing.GetProperty("status").GetString());
