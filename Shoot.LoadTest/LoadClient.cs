@@ -13,7 +13,7 @@ public readonly record struct Delivery(long Seq, string? TempId);
 public readonly record struct Sent(string TempId, bool Measured);
 
 /// <summary>
-/// One user's STOMP session: subscribes to its room and its error queue, sends on a fixed schedule, and records every
+/// One user's STOMP session (and, with <c>--sse</c>, its unread stream): subscribes to its room and its error queue, sends on a fixed schedule, and records every
 /// delivery. The sender and the receive loop are the only writers of their own lists, which are read after both stop.
 /// </summary>
 public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenario scenario = Scenario.Messages) : IAsyncDisposable
@@ -37,15 +37,18 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
     public HashSet<string> Saved { get; } = [];
 
     /// <summary>Send → SAVED latency (µs) of this client's measured messages.</summary>
-    public LongHistogram SaveLatency { get; } = new(highestTrackableValue: 5 * 60 * 1_000_000L, numberOfSignificantValueDigits: 3);
+    public LongHistogram SaveLatency { get; } = LoadMath.NewLatencyHistogram();
 
     /// <summary>End-to-end latency (µs) of measured messages this client received, its own included.</summary>
-    public LongHistogram Latency { get; } = new(highestTrackableValue: 5 * 60 * 1_000_000L, numberOfSignificantValueDigits: 3);
+    public LongHistogram Latency { get; } = LoadMath.NewLatencyHistogram();
 
     /// <summary>How far (µs) a send ran behind its schedule, worst case: shows when the load machine could not keep up.</summary>
     public long MaxSendLagMicroseconds { get; private set; }
 
     public string? Failure { get; private set; }
+
+    /// <summary>The user's unread SSE stream with <c>--sse</c>; stopped and disposed with this client.</summary>
+    public SseUnreadClient? UnreadStream { get; set; }
 
     /// <summary>Ids of the room's messages in the order this client first received them (seq order).</summary>
     public List<string> MessageIds { get; } = [];
@@ -320,11 +323,13 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
             _socket.Abort();
             await _receiveLoop;
         }
+        if (UnreadStream is not null) await UnreadStream.StopAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        if (UnreadStream is not null) await UnreadStream.DisposeAsync();
         _socket.Dispose();
         _sendLock.Dispose();
     }

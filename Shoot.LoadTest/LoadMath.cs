@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using HdrHistogram;
 
 namespace Shoot.LoadTest;
 
@@ -31,6 +32,9 @@ public static class LoadMath
             && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out sequence)
             && long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out sendTicks);
     }
+
+    /// <summary>A latency histogram in microseconds, up to 5 minutes, 3 significant digits: every latency the tool reports.</summary>
+    public static LongHistogram NewLatencyHistogram() => new(highestTrackableValue: 5 * 60 * 1_000_000L, numberOfSignificantValueDigits: 3);
 
     /// <summary>Stopwatch ticks to whole microseconds (the histogram's unit).</summary>
     public static long TicksToMicroseconds(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;

@@ -31,6 +31,9 @@ public sealed record LoadOptions
 
     public Scenario Scenario { get; init; } = Scenario.Messages;
 
+    /// <summary>Each client also reads its unread SSE stream; the report adds send → SSE unread latency (messages scenario).</summary>
+    public bool Sse { get; init; }
+
     /// <summary>Server processes (on this machine) whose CPU time is read at the start and end of the measured window.</summary>
     public List<int> ServerPids { get; init; } = [];
 
@@ -41,7 +44,7 @@ public sealed record LoadOptions
         Shoot load tool.
           dotnet run -c Release --project Shoot.LoadTest -- --url http://127.0.0.1:8080 [--url http://127.0.0.1:8081]
               [--clients 50] [--rooms 10] [--rate 2] [--duration 30] [--warmup 5] [--drain 5] [--payload 100]
-              [--scenario messages|reads|typing] [--server-pid PID]... [--clk-tck 100]
+              [--scenario messages|reads|typing] [--sse] [--server-pid PID]... [--clk-tck 100]
           --url URL      base URL of a Shoot instance; repeat (or comma-separate) for several; members of a room are
                          spread round-robin over them
           --clients N    users signed up, each with one STOMP session
@@ -56,6 +59,11 @@ public sealed record LoadOptions
                            sends /app/read at --rate for --duration, read n naming the n-th seeded message of the room
                            (a reader moving through the room); re-broadcasts of known messages count as updates
                          typing: clients send /app/typing isTyping:true at --rate; /topic/typing events are counted
+          --sse          (messages scenario) each client also opens its unread stream, GET /api/v1/sse/unread/{userId},
+                         on its STOMP session's instance before the warm-up and reads it all run; the report adds unread
+                         events/s and send → SSE unread latency: a message from another member counts as announced when
+                         the first unread event of its room whose count (relative to the start) reaches its rank among
+                         others' messages in seq order arrives; uncovered messages and counts going back are reported
           --server-pid P server process to charge CPU time (utime+stime of /proc/P/stat) over the measured window;
                          repeat for several; the report then shows CPU ms per 1,000 events
           --clk-tck T    clock ticks per second of /proc/P/stat (getconf CLK_TCK)
@@ -84,6 +92,7 @@ public sealed record LoadOptions
                 "--drain" => options with { DrainSeconds = Number() },
                 "--payload" => options with { PayloadBytes = Integer() },
                 "--scenario" => options with { Scenario = ParseScenario(Value()) },
+                "--sse" => options with { Sse = true },
                 "--server-pid" => options with { ServerPids = [.. options.ServerPids, Integer()] },
                 "--clk-tck" => options with { ClockTicksPerSecond = Integer() },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
@@ -99,6 +108,9 @@ public sealed record LoadOptions
             throw new ArgumentException("--rate and --duration must be positive; --warmup and --drain not negative.");
         if (options.Scenario == Scenario.Reads && options.WarmupSeconds <= 0)
             throw new ArgumentException("--scenario reads seeds its messages during --warmup, which must be positive.");
+        // Only while nobody reads does a count say which messages it covers (see UnreadCoverage).
+        if (options.Sse && options.Scenario != Scenario.Messages)
+            throw new ArgumentException("--sse goes with --scenario messages only.");
         if (options.ClockTicksPerSecond < 1) throw new ArgumentException("--clk-tck must be positive.");
         if (options.PayloadBytes is < 1 or > 4000) throw new ArgumentException("--payload must be 1..4000 (the text limit).");
         return options;

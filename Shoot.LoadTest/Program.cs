@@ -38,6 +38,7 @@ internal static class Program
                           $"payload {options.PayloadBytes} B, URLs: {string.Join(", ", options.Urls)}");
 
         using var rest = new RestSetup(options);
+        using var sseHttp = SseUnreadClient.CreateHttpClient();
         var setup = Stopwatch.StartNew();
         var users = await rest.SignUpAllAsync(ct);
         var roomIds = await rest.CreateRoomsAsync(users, ct);
@@ -54,6 +55,12 @@ internal static class Program
             await Parallel.ForEachAsync(clients, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
                 async (client, token) => await client.ConnectAsync(token));
             Console.WriteLine($"Connected and subscribed {clients.Length} STOMP sessions in {setup.Elapsed.TotalSeconds:0.0}s.");
+            if (options.Sse)
+            {
+                setup.Restart();
+                await OpenUnreadStreamsAsync(clients, rest, sseHttp, ct);
+                Console.WriteLine($"Opened {clients.Length} unread SSE streams in {setup.Elapsed.TotalSeconds:0.0}s.");
+            }
 
             var report = options.Scenario switch
             {
@@ -78,7 +85,12 @@ internal static class Program
         var start = Stopwatch.GetTimestamp();
         var measureFrom = start + Ticks(options.WarmupSeconds);
         var end = measureFrom + Ticks(options.DurationSeconds);
-        foreach (var client in clients) client.MeasureFromTicks = measureFrom;
+        foreach (var client in clients)
+        {
+            client.MeasureFromTicks = measureFrom;
+            // Only the unread events' rate uses the window's end; deliveries and latencies count until the drain ends.
+            client.MeasureUntilTicks = end;
+        }
 
         var cpu = new CpuWindow(options);
         var cpuStart = cpu.StartAtAsync(measureFrom, ct);
@@ -90,6 +102,20 @@ internal static class Program
         await Task.WhenAll(clients.Select(c => c.StopAsync()));
         return Report.Build(clients, options, options.DurationSeconds, cpuSeconds);
     }
+
+    /// <summary>
+    /// Opens every client's unread stream on its STOMP session's instance and reads the counts they start from; before
+    /// the warm-up, so no message is sent while a stream is not yet listening.
+    /// </summary>
+    private static Task OpenUnreadStreamsAsync(LoadClient[] clients, RestSetup rest, HttpClient http, CancellationToken ct) =>
+        Parallel.ForEachAsync(clients, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (client, token) =>
+            {
+                // Attached before opening, so the client stops and disposes it even when opening fails.
+                var stream = client.UnreadStream = new SseUnreadClient(http, client.User, client.RoomId);
+                await stream.OpenAsync(token);
+                stream.AtStart = await rest.UnreadAtStartAsync(client.User, client.RoomId, token);
+            });
 
     /// <summary>Seeds messages during the warm-up, waits until they are stored (a read must name a stored message), then reads.</summary>
     private static async Task<Report> RunReadsAsync(LoadClient[] clients, LoadOptions options, CancellationToken ct)

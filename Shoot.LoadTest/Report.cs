@@ -9,15 +9,20 @@ namespace Shoot.LoadTest;
 public sealed record Report(string Text, bool Clean)
 {
     /// <summary>
-    /// Waits until every client has received as many messages as its room was sent and has seen each of its own sends
-    /// SAVED, or the time is up. Without the SAVED wait, stopping the servers right after the last live delivery would
-    /// cut off messages still between Kafka and the store, and the run would report them as not saved.
+    /// Waits until every client has received as many messages as its room was sent, has seen each of its own sends
+    /// SAVED and (with <c>--sse</c>) has an unread event counting every message the others sent, or the time is up.
+    /// Without the SAVED wait, stopping the servers right after the last live delivery would cut off messages still
+    /// between Kafka and the store, and the run would report them as not saved.
     /// </summary>
     public static async Task DrainAsync(IReadOnlyList<LoadClient> clients, TimeSpan patience, CancellationToken ct)
     {
         var sentPerRoom = clients.GroupBy(c => c.RoomIndex).ToDictionary(g => g.Key, g => g.Sum(c => c.Sends.Count));
+        bool Waiting(LoadClient c) =>
+            c.Failure is null
+            && (c.Deliveries.Count < sentPerRoom[c.RoomIndex] || c.Saved.Count < c.Sends.Count
+                || c.UnreadStream is { Failure: null } unread && !unread.HasCounted(sentPerRoom[c.RoomIndex] - c.Sends.Count));
         var deadline = DateTime.UtcNow + patience;
-        while (DateTime.UtcNow < deadline && clients.Any(c => c.Failure is null && (c.Deliveries.Count < sentPerRoom[c.RoomIndex] || c.Saved.Count < c.Sends.Count)))
+        while (DateTime.UtcNow < deadline && clients.Any(Waiting))
         {
             await Task.Delay(100, ct);
         }
@@ -77,8 +82,8 @@ public sealed record Report(string Text, bool Clean)
             }
         }
 
-        var latency = new LongHistogram(5 * 60 * 1_000_000L, 3);
-        var saveLatency = new LongHistogram(5 * 60 * 1_000_000L, 3);
+        var latency = LoadMath.NewLatencyHistogram();
+        var saveLatency = LoadMath.NewLatencyHistogram();
         foreach (var client in clients)
         {
             latency.Add(client.Latency);
@@ -86,10 +91,11 @@ public sealed record Report(string Text, bool Clean)
         }
         var errors = clients.SelectMany(c => c.Errors).ToList();
         var failures = clients.Where(c => c.Failure is not null).Select(c => $"client {c.User.Index}: {c.Failure}").ToList();
+        var unread = options.Sse ? UnreadReport.Build(clients, measuredSeconds) : null;
         var maxLag = clients.Max(c => c.MaxSendLagMicroseconds);
 
-        var rows = new List<(string, string)>
-        {
+        List<(string Name, string Value)> rows =
+        [
             ("clients / rooms / URLs", $"{clients.Count} / {members.Count} / {options.Urls.Count}"),
             ("offered rate", $"{F(clients.Count * options.Rate)} msg/s ({F(options.Rate)} per client)"),
             ("measured window", $"{F(measuredSeconds)} s (after {F(options.WarmupSeconds)} s warm-up)"),
@@ -103,18 +109,15 @@ public sealed record Report(string Text, bool Clean)
             ("out-of-order deliveries", outOfOrder.ToString(CultureInfo.InvariantCulture)),
             ("seq conflicts", conflicts.ToString(CultureInfo.InvariantCulture)),
             ("latency samples", latency.TotalCount.ToString(CultureInfo.InvariantCulture)),
-            ("latency p50", Ms(latency.GetValueAtPercentile(50))),
-            ("latency p90", Ms(latency.GetValueAtPercentile(90))),
-            ("latency p99", Ms(latency.GetValueAtPercentile(99))),
-            ("latency p99.9", Ms(latency.GetValueAtPercentile(99.9))),
-            ("latency max", Ms(latency.GetMaxValue())),
+            .. LatencyRows("latency", latency),
+            .. unread?.Rows ?? [],
             ("sends SAVED (status)", $"{saved} of {measuredSends}"),
             ("send→SAVED p50 / p99", $"{Ms(saveLatency.GetValueAtPercentile(50))} / {Ms(saveLatency.GetValueAtPercentile(99))}"),
             ("send→SAVED max", Ms(saveLatency.GetMaxValue())),
             ("max send lag", Ms(maxLag) + " (behind schedule; large = load generator overloaded)"),
             ("/user/queue/errors", errors.Count.ToString(CultureInfo.InvariantCulture)),
             ("failed sessions", failures.Count.ToString(CultureInfo.InvariantCulture)),
-        };
+        ];
         if (cpuSeconds is { } cpu)
         {
             rows.Add(("server CPU in window", $"{F(cpu)} s ({F(cpu / measuredSeconds * 100)}% of one core)"));
@@ -126,10 +129,19 @@ public sealed record Report(string Text, bool Clean)
         AppendTable(text, rows);
         foreach (var error in errors.Take(5)) text.AppendLine("error: " + error);
         foreach (var failure in failures.Take(5)) text.AppendLine("failure: " + failure);
+        foreach (var failure in unread?.Failures.Take(5) ?? []) text.AppendLine("failure: " + failure);
 
-        var clean = saved == measuredSends && missing == 0 && duplicates == 0 && outOfOrder == 0 && conflicts == 0 && errors.Count == 0 && failures.Count == 0;
+        var clean = saved == measuredSends && missing == 0 && duplicates == 0 && outOfOrder == 0 && conflicts == 0 && errors.Count == 0 && failures.Count == 0
+            && unread?.Clean != false;
         return new Report(text.ToString(), clean);
     }
+
+    /// <summary>p50, p90, p99, p99.9 and max of a latency histogram (µs), as rows named "{name} p50" etc.</summary>
+    public static IEnumerable<(string Name, string Value)> LatencyRows(string name, LongHistogram histogram) =>
+    [
+        .. new[] { 50, 90, 99, 99.9 }.Select(p => ($"{name} p{p.ToString(CultureInfo.InvariantCulture)}", Ms(histogram.GetValueAtPercentile(p)))),
+        ($"{name} max", Ms(histogram.GetMaxValue())),
+    ];
 
     /// <summary>The two-column metric table both reports print.</summary>
     public static void AppendTable(StringBuilder text, IReadOnlyList<(string Name, string Value)> rows)
@@ -154,8 +166,8 @@ public sealed record Report(string Text, bool Clean)
         }
     }
 
-    private static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+    public static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
     /// <summary>Microseconds shown as milliseconds with microsecond precision.</summary>
-    private static string Ms(long microseconds) => (microseconds / 1000.0).ToString("0.000", CultureInfo.InvariantCulture) + " ms";
+    public static string Ms(long microseconds) => (microseconds / 1000.0).ToString("0.000", CultureInfo.InvariantCulture) + " ms";
 }

@@ -6,7 +6,7 @@ namespace Shoot.LoadTest;
 
 public sealed record LoadUser(int Index, long UserId, string AccessToken, Uri BaseUrl);
 
-/// <summary>Signs users up, logs them in and creates the rooms over REST before any STOMP traffic starts.</summary>
+/// <summary>Signs users up, logs them in and creates the rooms over REST before any STOMP traffic starts; reads unread counts at the start.</summary>
 public sealed class RestSetup(LoadOptions options) : IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
@@ -46,12 +46,27 @@ public sealed class RestSetup(LoadOptions options) : IDisposable
         return roomIds;
     }
 
-    /// <summary>POSTs JSON and returns the envelope's <c>data</c>; a 429 is retried after its Retry-After.</summary>
-    private async Task<JsonElement> PostAsync(Uri baseUrl, string path, object body, string? token, CancellationToken ct)
+    /// <summary>
+    /// The user's unread count in the room and in total, from the room list (which reads the same unread ledger as the
+    /// SSE streams): what the counts on the user's unread stream start from.
+    /// </summary>
+    public async Task<UnreadAtStart> UnreadAtStartAsync(LoadUser user, long roomId, CancellationToken ct)
+    {
+        var list = await SendAsync(HttpMethod.Get, user.BaseUrl, "api/v1/chatrooms", null, user.AccessToken, ct);
+        var rooms = list.GetProperty("items").EnumerateArray().ToList();
+        var room = rooms.Single(r => r.GetProperty("id").GetInt64() == roomId);
+        return new UnreadAtStart(room.GetProperty("unreadCount").GetInt64(), rooms.Sum(r => r.GetProperty("unreadCount").GetInt64()));
+    }
+
+    private Task<JsonElement> PostAsync(Uri baseUrl, string path, object body, string? token, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, baseUrl, path, body, token, ct);
+
+    /// <summary>Sends a request (with a JSON body when given) and returns the envelope's <c>data</c>; a 429 is retried after its Retry-After.</summary>
+    private async Task<JsonElement> SendAsync(HttpMethod method, Uri baseUrl, string path, object? body, string? token, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, path)) { Content = JsonContent.Create(body) };
+            using var request = new HttpRequestMessage(method, new Uri(baseUrl, path)) { Content = body is null ? null : JsonContent.Create(body) };
             if (token is not null) request.Headers.Authorization = new("Bearer", token);
             using var response = await _http.SendAsync(request, ct);
             var text = await response.Content.ReadAsStringAsync(ct);
@@ -62,7 +77,7 @@ public sealed class RestSetup(LoadOptions options) : IDisposable
                 await Task.Delay(wait, ct);
                 continue;
             }
-            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {text}");
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {text}");
             using var document = JsonDocument.Parse(text);
             return document.RootElement.GetProperty("data").Clone();
         }

@@ -8,6 +8,8 @@
 # 127.0.0.1 only, every wait is bounded, and an EXIT trap stops whatever this script started.
 # Scenarios: pass --scenario reads|typing among the tool options (docs/benchmarks.md, "Read receipts and typing under
 # load"); the tool reports the servers' CPU time over its measured window (not Redis/PostgreSQL/Kafka's).
+# --sse (messages scenario): each client also reads its unread SSE stream on its own instance; the report adds unread
+# events/s and send → SSE unread latency (docs/benchmarks.md, "SSE unread at delivery").
 # Environment: LOADTEST_LOG_LEVEL (servers' default log level, Warning), LOADTEST_KEEP=1 (keep the temp dir with the
 # server logs instead of deleting it).
 set -euo pipefail
