@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json.Nodes;
 using Shoot.Features.Common;
 using Shoot.Features.Rooms;
 using Shoot.Infrastructure.Auth;
@@ -38,7 +37,7 @@ public static class MarkRead
     private const int InFlightMargin = 100;
 
     public sealed class Handler(IMessageStore store, IMessageSequencer sequencer, RoomMembership membership, ReadPositions reads,
-        ReadCountBroadcaster broadcaster, IPublisher publisher, UnreadCounts unread)
+        ReadCountBroadcaster broadcaster, Sse.RoomActivityAnnouncer activity, UnreadCounts unread)
         : ICommandHandler<Command, Response>
     {
         public async ValueTask<Response> Handle(Command command, CancellationToken ct)
@@ -52,7 +51,7 @@ public static class MarkRead
                 : await reads.AdvanceAsync(command.UserId, target, ct);
             await broadcaster.OnMovedAsync(roomId, move, ct);
             if (move.Moved)
-                await publisher.Publish(new Sse.ReadPositionMoved(roomId, command.UserId), ct);
+                activity.ReaderMoved(roomId, command.UserId);
             var count = (await unread.ForRoomAsync(roomId, [command.UserId], ct: ct)).FirstOrDefault()?.Count ?? 0;
             return new Response(roomId, move.Now, count);
         }
@@ -68,7 +67,7 @@ public static class MarkRead
                 // The whole room is everything delivered, including messages accepted after the newest stored one.
                 var newestStored = (await store.PageAsync(new MessagePage(roomId, 1), ct)).FirstOrDefault();
                 var newestAccepted = (await sequencer.RecentAsync(roomId, afterSeq: newestStored?.Seq ?? 0, ct)).LastOrDefault();
-                return newestAccepted is null ? newestStored : Accepted(roomId, newestAccepted);
+                return newestAccepted is null ? newestStored : AcceptedMessage.From(roomId, newestAccepted).ToReadTarget();
             }
             var message = await store.FindAsync(messageId, ct) ?? await AcceptedAsync(roomId, messageId, ct);
             return message is not null && message.RoomId == roomId ? message : throw ShootException.NotFound("The message");
@@ -86,20 +85,8 @@ public static class MarkRead
             var afterSeq = Math.Max(0, await store.MaxSeqAsync(roomId, ct) - InFlightMargin);
             return (await sequencer.RecentAsync(roomId, afterSeq, ct))
                 .Where(recent => recent.Payload.Contains(quoted, StringComparison.Ordinal))
-                .Select(recent => Accepted(roomId, recent))
-                .LastOrDefault(message => message.Id == messageId);
-        }
-
-        /// <summary>What a read needs of a message from the ring (its payload is the Message as broadcast).</summary>
-        private static StoredMessage Accepted(long roomId, SequencedPayload recent)
-        {
-            var payload = JsonNode.Parse(recent.Payload)!;
-            var at = payload["createdAt"]!.GetValue<DateTimeOffset>();
-            return new StoredMessage
-            {
-                Id = payload["id"]!.GetValue<string>(), RoomId = roomId, Seq = recent.Seq, SenderId = payload["senderId"]!.GetValue<long>(),
-                Text = "", CreatedAt = at, UpdatedAt = at,
-            };
+                .Select(recent => AcceptedMessage.From(roomId, recent))
+                .LastOrDefault(message => message.Id == messageId)?.ToReadTarget();
         }
     }
 

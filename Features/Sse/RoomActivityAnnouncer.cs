@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Shoot.Features.Rooms;
+using Shoot.Infrastructure.Coordination;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Messaging.Unread;
@@ -9,24 +9,30 @@ using Shoot.Infrastructure.Messaging.Unread;
 namespace Shoot.Features.Sse;
 
 /// <summary>
-/// Announces new messages on the SSE streams as they are accepted, off the sender's path: the send only notes the room
-/// (and who sent what), and this loop announces each noted room once however many messages arrived meanwhile. The
-/// counts are read when announced, so a coalesced announcement is as exact as one per message.
-/// A message that will never be unread — deleted, or FAILED in the pipeline — is taken out of the ledger here and its
-/// room announced again, so every participant's count drops.
+/// Announces what changes unread counts on the SSE streams (<see cref="RoomActivityStreams"/>), off the callers' paths:
+/// a send, a read, a delete only note the room, and this loop announces each noted room once however much happened
+/// meanwhile, with the counts of that moment (so a coalesced announcement is as exact as one per change).
+/// <para>
+/// Rooms are announced in turns across instances (<see cref="ITurnGate"/>): counts are read when an announcement
+/// starts, so two instances announcing one room at once could deliver the older counts last and a badge would go
+/// back. An instance that finds the room's turn taken leaves it to the holder, which announces once more, for everyone.
+/// </para>
+/// A message that will never be unread — deleted, or FAILED in the pipeline — is taken out of the ledger here first.
 /// </summary>
-public sealed partial class RoomActivityAnnouncer(RoomActivityStreams streams, IUnreadLedger ledger, ILogger<RoomActivityAnnouncer> logger)
+public sealed partial class RoomActivityAnnouncer(RoomActivityStreams streams, IUnreadLedger ledger, ITurnGate turns, ILogger<RoomActivityAnnouncer> logger)
     : BackgroundService, IPersistenceObserver
 {
     private readonly ConcurrentDictionary<long, Activity> _pending = new();
     private readonly SemaphoreSlim _wake = new(0);
 
     /// <summary>A new message was accepted (seq assigned, broadcast).</summary>
-    public void Accepted(StoredMessage message) =>
-        Note(message.RoomId, activity => activity.Accepted(message));
+    public void Accepted(StoredMessage message) => Note(message.RoomId, activity => activity.Sent(message.SenderId));
+
+    /// <summary>A reader's position moved: they get their count.</summary>
+    public void ReaderMoved(long roomId, long userId) => Note(roomId, activity => activity.Read(userId));
 
     /// <summary>A message of the room changed (an edit): its lastMessage may show it, counts did not move.</summary>
-    public void Changed(long roomId) => Note(roomId, _ => { });
+    public void Changed(long roomId) => Note(roomId, activity => activity.Change());
 
     /// <summary>A message was deleted, or failed for good: it counts as unread for nobody any more.</summary>
     public async Task GoneAsync(StoredMessage message, CancellationToken ct)
@@ -74,22 +80,42 @@ public sealed partial class RoomActivityAnnouncer(RoomActivityStreams streams, I
             {
                 if (!_pending.TryRemove(roomId, out var activity))
                     continue;
+                Announcement announcement;
+                lock (activity)
+                {
+                    activity.Taken = true;
+                    announcement = activity.ToAnnouncement();
+                }
+                await AnnounceInTurnAsync(roomId, announcement, stoppingToken);
+            }
+        }
+    }
+
+    private async Task AnnounceInTurnAsync(long roomId, Announcement announcement, CancellationToken ct)
+    {
+        var turn = $"announce:{roomId}";
+        try
+        {
+            if (!await turns.TryEnterAsync(turn, ct))
+                return; // the holder goes again, for everyone
+            do
+            {
                 try
                 {
-                    LastMessage? latest;
-                    Func<long, bool> unreadChanged;
-                    lock (activity)
-                    {
-                        activity.Taken = true;
-                        (latest, unreadChanged) = (activity.Latest, activity.UnreadChangedFor());
-                    }
-                    await streams.AnnounceAsync(roomId, latest, unreadChanged, userIds: null, stoppingToken);
+                    await streams.AnnounceAsync(roomId, announcement.UserIds, announcement.UnreadFor, ct);
                 }
-                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                catch (Exception e) when (!ct.IsCancellationRequested)
                 {
                     LogAnnounceFailed(logger, roomId, e);
                 }
+                // Another instance asked meanwhile; what it had is unknown here, so tell everyone everything.
+                announcement = Announcement.Everyone;
             }
+            while (await turns.LeaveAsync(turn, ct));
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            LogAnnounceFailed(logger, roomId, e);
         }
     }
 
@@ -102,43 +128,47 @@ public sealed partial class RoomActivityAnnouncer(RoomActivityStreams streams, I
     [LoggerMessage(Level = LogLevel.Warning, Message = "Announcing the activity of room {RoomId} on SSE failed")]
     private static partial void LogAnnounceFailed(ILogger logger, long roomId, Exception exception);
 
+    /// <summary>Who to tell (null: every participant) and who gets <c>unread</c> besides <c>room-update</c>.</summary>
+    private sealed record Announcement(IReadOnlyCollection<long>? UserIds, Func<long, bool> UnreadFor)
+    {
+        public static readonly Announcement Everyone = new(null, _ => true);
+    }
+
     /// <summary>What happened in one room since its last announcement.</summary>
     private sealed class Activity
     {
         private readonly HashSet<long> _senders = [];
-        private long _latestSeq;
+        private readonly HashSet<long> _readers = [];
         private bool _gone;
+        private bool _changed;
 
         /// <summary>Read by the announcing loop: changes from now on belong to a new activity.</summary>
         public bool Taken { get; set; }
 
-        /// <summary>The newest message accepted, by seq; null when only deletes or failures happened.</summary>
-        public LastMessage? Latest { get; private set; }
+        public void Sent(long senderId) => _senders.Add(senderId);
 
-        public void Accepted(StoredMessage message)
-        {
-            _senders.Add(message.SenderId);
-            if (message.Seq > _latestSeq)
-            {
-                _latestSeq = message.Seq;
-                Latest = new LastMessage(message.Id, message.Text, message.SenderId, message.CreatedAt);
-            }
-        }
+        public void Read(long userId) => _readers.Add(userId);
 
         public void Gone() => _gone = true;
 
+        public void Change() => _changed = true;
+
         /// <summary>
-        /// Whose count may have changed: everyone's after a delete or a failure; after new messages, everyone's but a
-        /// sender's when only their own came; after edits alone, nobody's.
+        /// New messages, deletes and failures concern everyone (an edit too, for the lastMessage): all get
+        /// <c>room-update</c>; <c>unread</c> goes to everyone after a delete or failure, after new messages to everyone
+        /// but a sender whose own messages were all that came, and always to readers whose position moved. Reads alone
+        /// concern only the readers.
         /// </summary>
-        public Func<long, bool> UnreadChangedFor()
+        public Announcement ToAnnouncement()
         {
+            var readers = _readers.ToHashSet();
+            if (!_gone && !_changed && _senders.Count == 0)
+                return new Announcement(readers, _ => true);
             if (_gone)
-                return _ => true;
-            if (_senders.Count == 0)
-                return _ => false;
+                return Announcement.Everyone;
             var onlySender = _senders.Count == 1 ? _senders.First() : (long?)null;
-            return userId => userId != onlySender;
+            var anyMessage = _senders.Count > 0;
+            return new Announcement(null, userId => readers.Contains(userId) || (anyMessage && userId != onlySender));
         }
     }
 }

@@ -1,50 +1,45 @@
 using Dapper;
 using Shoot.Features.Messages;
 using Shoot.Features.Rooms;
+using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Messaging.Unread;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.Sse;
 
 namespace Shoot.Features.Sse;
 
-/// <summary>A participant's read position moved (published by mark-read, REST or STOMP).</summary>
-public sealed record ReadPositionMoved(long RoomId, long UserId) : INotification;
-
 /// <summary>
 /// The unread-driven events of contract §7: <c>room-update</c> on the updates stream and <c>unread</c> on the unread
-/// stream. New messages are announced when accepted (by <see cref="RoomActivityAnnouncer"/>, so a client's room list
-/// moves the moment the message is delivered); a read tells the reader; leaving a room takes it out of the total.
-/// Counts come from <see cref="UnreadCounts"/>: no message-store query per event.
+/// stream, announced by <see cref="RoomActivityAnnouncer"/> (one room at a time across instances, so a client never
+/// sees an older count after a newer one), and <c>unread</c> with the new total when a user leaves a room. Counts come
+/// from <see cref="UnreadCounts"/>: no message-store query per event.
 /// </summary>
-public sealed class RoomActivityStreams(SsePublisher sse, ISqlDatabase database, UnreadCounts unread, IUnreadLedger ledger)
-    : INotificationHandler<ReadPositionMoved>, INotificationHandler<RoomRemoved>
+public sealed class RoomActivityStreams(SsePublisher sse, ISqlDatabase database, IMessageSequencer sequencer, UnreadCounts unread, IUnreadLedger ledger)
+    : INotificationHandler<RoomRemoved>
 {
     private const string RoomSql = "SELECT " + RoomRow.Columns + " FROM rooms r WHERE r.id = @roomId";
 
     /// <summary>
-    /// Tells participants of a room (all, or <paramref name="userIds"/>) its count and last message: the
-    /// <paramref name="latest"/> one accepted, or the room's stored lastMessage. Everyone gets <c>room-update</c>;
-    /// <c>unread</c> goes to those whose count may have changed (not to a sender whose own messages were all that came).
+    /// Tells participants of a room (all, or only <paramref name="userIds"/>) their count and the room's last message:
+    /// <c>room-update</c> to each, <c>unread</c> to those <paramref name="unreadFor"/> names. One batch on the bus.
     /// </summary>
-    public async Task AnnounceAsync(long roomId, LastMessage? latest, Func<long, bool> unreadChangedFor, IReadOnlyCollection<long>? userIds,
-        CancellationToken ct)
+    public async Task AnnounceAsync(long roomId, IReadOnlyCollection<long>? userIds, Func<long, bool> unreadFor, CancellationToken ct)
     {
         var counts = await unread.ForRoomAsync(roomId, userIds, ct: ct);
         if (counts.Count == 0)
             return;
-        var (lastMessage, lastActiveAt) = latest is not null ? (latest, latest.CreatedAt) : await StoredLastMessageAsync(roomId, ct);
+        var (lastMessage, lastActiveAt) = await LastMessageAsync(roomId, ct);
+        var events = new List<BusEvent>(counts.Count * 2);
         foreach (var count in counts)
         {
-            await sse.PublishAsync(SseStreams.Updates(count.UserId), "room-update",
-                new { roomId, unreadCount = count.Count, lastMessage, lastActiveAt }, ct);
-            if (unreadChangedFor(count.UserId))
-                await sse.PublishAsync(SseStreams.Unread(count.UserId), "unread",
-                    new { roomId, unreadCount = count.Count, totalUnread = count.Total ?? count.Count }, ct);
+            events.Add(SsePublisher.Event(SseStreams.Updates(count.UserId), "room-update",
+                new { roomId, unreadCount = count.Count, lastMessage, lastActiveAt }));
+            if (unreadFor(count.UserId))
+                events.Add(SsePublisher.Event(SseStreams.Unread(count.UserId), "unread",
+                    new { roomId, unreadCount = count.Count, totalUnread = count.Total ?? count.Count }));
         }
+        await sse.PublishManyAsync(events, ct);
     }
-
-    public async ValueTask Handle(ReadPositionMoved notification, CancellationToken ct) =>
-        await AnnounceAsync(notification.RoomId, latest: null, _ => true, [notification.UserId], ct);
 
     /// <summary>A room the user left no longer counts: their total drops by what it held.</summary>
     public async ValueTask Handle(RoomRemoved notification, CancellationToken ct)
@@ -54,10 +49,25 @@ public sealed class RoomActivityStreams(SsePublisher sse, ISqlDatabase database,
                 new { roomId = notification.RoomId, unreadCount = 0, totalUnread = total }, ct);
     }
 
-    private async Task<(LastMessage? LastMessage, DateTimeOffset? LastActiveAt)> StoredLastMessageAsync(long roomId, CancellationToken ct)
+    /// <summary>
+    /// The newest message delivered: the ring's newest when the store has not caught up with it yet (it is then not
+    /// edited or deleted either: both need it stored), else the room's stored lastMessage, which shows edits and deletes.
+    /// </summary>
+    private async Task<(LastMessage? LastMessage, DateTimeOffset? LastActiveAt)> LastMessageAsync(long roomId, CancellationToken ct)
     {
-        await using var connection = await database.OpenAsync(ct);
-        var room = await connection.QuerySingleOrDefaultAsync<RoomRow>(new CommandDefinition(RoomSql, new { roomId, caller = 0L }, cancellationToken: ct));
-        return room is null ? (null, null) : (room.ToLastMessage(), RoomNames.Time(room.LastActiveAt));
+        RoomRow? room;
+        await using (var connection = await database.OpenAsync(ct))
+            room = await connection.QuerySingleOrDefaultAsync<RoomRow>(new CommandDefinition(RoomSql, new { roomId, caller = 0L }, cancellationToken: ct));
+        if (room is null)
+            return (null, null);
+        var (stored, storedActiveAt) = (room.ToLastMessage(), RoomNames.Time(room.LastActiveAt));
+        if (await sequencer.LatestAsync(roomId, ct) is not { } newest)
+            return (stored, storedActiveAt);
+        var accepted = AcceptedMessage.From(roomId, newest);
+        return stored is null || string.CompareOrdinal(accepted.Id, stored.Id) > 0
+            ? (new LastMessage(accepted.Id, accepted.Text, accepted.SenderId, accepted.CreatedAt), Max(accepted.CreatedAt, storedActiveAt))
+            : (stored, storedActiveAt);
     }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }

@@ -1,4 +1,5 @@
 using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.Coordination;
 using Shoot.Infrastructure.Messaging.Reads;
 using Shoot.Infrastructure.Presence;
 using Shoot.Infrastructure.RateLimiting;
@@ -23,12 +24,14 @@ public static class RedisRegistration
             services.AddSingleton<ICounterStore, RedisCounterStore>();
             services.AddSingleton<IExpiringSetStore, RedisExpiringSetStore>();
             services.AddSingleton<IReadSpanWindow, RedisReadSpanWindow>();
+            services.AddSingleton<ITurnGate, RedisTurnGate>();
         }
         else
         {
             services.AddSingleton<ICounterStore, InMemoryCounterStore>();
             services.AddSingleton<IExpiringSetStore, InMemoryExpiringSetStore>();
             services.AddSingleton<IReadSpanWindow, InProcessReadSpanWindow>();
+            services.AddSingleton<ITurnGate, InProcessTurnGate>();
         }
         return services;
     }

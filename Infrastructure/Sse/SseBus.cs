@@ -12,10 +12,17 @@ public sealed class SsePublisher(IEventBus bus)
 {
     public const string DestinationPrefix = "sse/";
 
-    public ValueTask PublishAsync<T>(string streamKey, string eventName, T data, CancellationToken ct = default)
+    public ValueTask PublishAsync<T>(string streamKey, string eventName, T data, CancellationToken ct = default) =>
+        bus.PublishAsync(Event(streamKey, eventName, data), ct);
+
+    /// <summary>Publishes a batch of stream events (see <see cref="Event"/>) in one step, in order.</summary>
+    public ValueTask PublishManyAsync(IReadOnlyList<BusEvent> events, CancellationToken ct = default) => bus.PublishManyAsync(events, ct);
+
+    /// <summary>One stream event as the bus carries it; its id is made here, once, so every instance shows the same.</summary>
+    public static BusEvent Event<T>(string streamKey, string eventName, T data)
     {
         var sseEvent = new SseEvent(Guid.CreateVersion7().ToString("N"), eventName, JsonSerializer.Serialize(data, ShootJson.Options));
-        return bus.PublishAsync(new BusEvent(DestinationPrefix + streamKey, JsonSerializer.Serialize(sseEvent, ShootJson.Options)), ct);
+        return new BusEvent(DestinationPrefix + streamKey, JsonSerializer.Serialize(sseEvent, ShootJson.Options));
     }
 }
 

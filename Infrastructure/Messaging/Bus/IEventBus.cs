@@ -15,6 +15,9 @@ public sealed record BusEvent(string Destination, string Payload, long? UserId =
 public interface IEventBus
 {
     ValueTask PublishAsync(BusEvent busEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>Publishes several events in one step (one Redis round trip), in the order given, with nothing between them.</summary>
+    ValueTask PublishManyAsync(IReadOnlyList<BusEvent> busEvents, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Receives every bus event on this instance, in order. Implementations must be quick and must not throw.</summary>

@@ -13,6 +13,9 @@ public interface IMessageSequencer
     /// <summary>Messages of a room with seq &gt; <paramref name="afterSeq"/> still in the recent ring, oldest first.</summary>
     Task<IReadOnlyList<SequencedPayload>> RecentAsync(long roomId, long afterSeq, CancellationToken cancellationToken = default);
 
+    /// <summary>The room's newest accepted message still in the recent ring (stored or not), null when the ring is empty.</summary>
+    Task<SequencedPayload?> LatestAsync(long roomId, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Moves a send to a later status and publishes <paramref name="statusEvent"/>, as one atomic step, only if the
     /// status is later than the one recorded (SENDING &lt; SENT_TO_KAFKA &lt; PROCESSING &lt; SAVED &lt; FAILED). The producer and

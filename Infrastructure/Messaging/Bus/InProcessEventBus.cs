@@ -14,6 +14,16 @@ public sealed class InProcessEventBus(BusDispatcher dispatcher) : IEventBus
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask PublishManyAsync(IReadOnlyList<BusEvent> busEvents, CancellationToken cancellationToken = default)
+    {
+        lock (_order)
+        {
+            foreach (var busEvent in busEvents)
+                dispatcher.Dispatch(busEvent);
+        }
+        return ValueTask.CompletedTask;
+    }
+
     internal void Publish(BusEvent busEvent)
     {
         lock (_order)

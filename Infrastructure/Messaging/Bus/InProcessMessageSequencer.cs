@@ -48,6 +48,14 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
             return Task.FromResult<IReadOnlyList<SequencedPayload>>(room.Ring.Where(m => m.Seq > afterSeq).ToList());
     }
 
+    public Task<SequencedPayload?> LatestAsync(long roomId, CancellationToken cancellationToken = default)
+    {
+        if (!_rooms.TryGetValue(roomId, out var room))
+            return Task.FromResult<SequencedPayload?>(null);
+        lock (room.Gate)
+            return Task.FromResult(room.Ring.Count == 0 ? null : room.Ring.Last());
+    }
+
     /// <summary>
     /// A room's state, its counter started from the store's highest seq the first time the room is used after a start
     /// (that seq is also where the room's unread ledger starts: see <see cref="Unread.IUnreadLedger"/>).

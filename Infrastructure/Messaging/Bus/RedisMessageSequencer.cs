@@ -122,10 +122,20 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
     public async Task<IReadOnlyList<SequencedPayload>> RecentAsync(long roomId, long afterSeq, CancellationToken cancellationToken = default)
     {
         var entries = await redis.GetDatabase().StreamRangeAsync(RedisBusKeys.RoomRing(roomId), $"{afterSeq + 1}-0", "+");
-        return entries.Select(e => new SequencedPayload(
-                long.Parse(e.Id.ToString().AsSpan(0, e.Id.ToString().IndexOf('-')), CultureInfo.InvariantCulture),
-                e.Values.First(v => v.Name == "p").Value.ToString()))
-            .ToList();
+        return entries.Select(Sequenced).ToList();
+    }
+
+    /// <summary>A ring entry: its stream id is "{seq}-1", its field "p" the payload.</summary>
+    private static SequencedPayload Sequenced(StreamEntry entry)
+    {
+        var id = entry.Id.ToString();
+        return new SequencedPayload(long.Parse(id.AsSpan(0, id.IndexOf('-')), CultureInfo.InvariantCulture), entry.Values.First(v => v.Name == "p").Value.ToString());
+    }
+
+    public async Task<SequencedPayload?> LatestAsync(long roomId, CancellationToken cancellationToken = default)
+    {
+        var newest = await redis.GetDatabase().StreamRangeAsync(RedisBusKeys.RoomRing(roomId), "-", "+", count: 1, messageOrder: Order.Descending);
+        return newest.Length == 0 ? null : Sequenced(newest[0]);
     }
 
     public async Task<bool> AdvanceStatusAsync(SendKey key, SendRecord record, BusEvent statusEvent, CancellationToken cancellationToken = default)

@@ -70,6 +70,27 @@ public sealed class ScaledOutReadReceiptTests(RedisServerFixture redis, Postgres
     }
 
     [Fact]
+    public async Task Unread_counts_never_go_back_while_both_instances_deliver_to_one_room()
+    {
+        await using var bobUnread = await SseTestClient.OpenAsync(_first.ServerAddress, $"/api/v1/sse/unread/{_bob.Id}", _bob.AccessToken);
+        await using var alice = await ChatClient.ConnectAsync(_first.StompUri, _alice.AccessToken);
+        await using var carol = await ChatClient.ConnectAsync(_second.StompUri, _carol.AccessToken);
+        const int each = 40;
+
+        // Both instances accept and announce this room at once; announcements take turns, so Bob's count only grows.
+        await Task.WhenAll(
+            Task.Run(async () => { for (var i = 0; i < each; i++) await alice.SendChatAsync(_roomId, $"a{i}", $"a{i}"); }),
+            Task.Run(async () => { for (var i = 0; i < each; i++) await carol.SendChatAsync(_roomId, $"c{i}", $"c{i}"); }));
+        await bobUnread.WaitForAsync("unread", u => u["unreadCount"]!.GetValue<long>() == 2 * each);
+
+        var counts = bobUnread.Events.Where(e => e.Event == "unread").Select(e => e.Data["unreadCount"]!.GetValue<long>()).ToList();
+        Assert.Equal(counts.Order(), counts);
+        Assert.Equal(2 * each, counts[^1]);
+        Assert.Empty(alice.Errors);
+        Assert.Empty(carol.Errors);
+    }
+
+    [Fact]
     public async Task Reads_handled_by_both_instances_in_one_window_re_broadcast_each_message_once()
     {
         await using var alice = await ChatClient.ConnectAsync(_first.StompUri, _alice.AccessToken);
