@@ -19,14 +19,18 @@ namespace Shoot.Features.Messages;
 /// <para>
 /// Bounded: a flush covers the span from the oldest previous position to the newest new position of its moves and
 /// re-broadcasts at most <see cref="MaxMessagesPerFlush"/> messages of it, newest first (the ones on screen). Older
-/// messages whose count changed are not re-sent; history and detail always compute readCount afresh.
+/// messages whose count changed are not re-sent; history and detail always compute readCount afresh. A window whose
+/// newest message is not stored yet waits for it (up to <see cref="MaxDeferral"/>), so it is re-sent with its count.
 /// </para>
 /// </summary>
 public sealed partial class ReadCountBroadcaster(
-    IMessageStore store, ReadPositions reads, IEventBus bus, SsePublisher sse, IReadSpanWindow window, IOptionsMonitor<LimitsOptions> limits,
+    IMessageStore store, ReadPositions reads, IEventBus bus, IReadSpanWindow window, IOptionsMonitor<LimitsOptions> limits, TimeProvider clock,
     ILogger<ReadCountBroadcaster> logger) : IDisposable
 {
     public const int MaxMessagesPerFlush = 50;
+
+    /// <summary>How long a window whose newest read message is still on its way to the store waits for it, window after window.</summary>
+    public static readonly TimeSpan MaxDeferral = TimeSpan.FromMinutes(1);
 
     private readonly CancellationTokenSource _stopping = new();
 
@@ -37,10 +41,10 @@ public sealed partial class ReadCountBroadcaster(
             return;
         var length = limits.CurrentValue.ReadCountWindow;
         if (await window.AddAsync(roomId, move.Before, move.Now, length, ct))
-            _ = FlushAfterWindowAsync(roomId, length);
+            _ = FlushAfterWindowAsync(roomId, length, deferredSince: null);
     }
 
-    private async Task FlushAfterWindowAsync(long roomId, TimeSpan length)
+    private async Task FlushAfterWindowAsync(long roomId, TimeSpan length, DateTimeOffset? deferredSince)
     {
         var ct = _stopping.Token;
         try
@@ -50,16 +54,27 @@ public sealed partial class ReadCountBroadcaster(
                 return;
 
             var newest = await store.FindAsync(span.UpTo, ct);
+            var now = clock.GetUtcNow();
+            if (newest is null && now - (deferredSince ?? now) < MaxDeferral)
+            {
+                // Read before it was stored (mark-read takes messages on their way): wait for the store, so the message
+                // goes out with its count. Another read meanwhile may have opened the window; its flush covers this span.
+                if (await window.AddAsync(roomId, span.From, span.UpTo, length, ct))
+                    _ = FlushAfterWindowAsync(roomId, length, deferredSince ?? now);
+                return;
+            }
             var older = await store.PageAsync(new MessagePage(roomId, MaxMessagesPerFlush - 1, BeforeId: span.UpTo, AfterId: span.From), ct);
             IReadOnlyList<StoredMessage> affected = newest is null ? older : [newest, .. older];
 
             var participantCount = (await reads.ForRoomAsync(roomId, ct)).Count;
+            var events = new List<BusEvent>(affected.Count * 2);
             foreach (var view in await reads.ViewAsync(roomId, affected, ct))
             {
-                await bus.PublishAsync(new BusEvent(MessageTopics.Messages(roomId), JsonSerializer.Serialize(view, ShootJson.Options)), ct);
-                await sse.PublishAsync(Sse.SseStreams.ReadCount(roomId, view.Id), "read-count",
-                    new { messageId = view.Id, readCount = view.ReadCount, participantCount }, ct);
+                events.Add(new BusEvent(MessageTopics.Messages(roomId), JsonSerializer.Serialize(view, ShootJson.Options)));
+                events.Add(SsePublisher.Event(Sse.SseStreams.ReadCount(roomId, view.Id), "read-count",
+                    new { messageId = view.Id, readCount = view.ReadCount, participantCount }));
             }
+            await bus.PublishManyAsync(events, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

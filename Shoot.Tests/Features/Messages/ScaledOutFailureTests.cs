@@ -117,6 +117,9 @@ public sealed class ScaledOutFailureTests(RedisServerFixture redis, PostgresServ
         foreach (var id in kafka.BrokerIds)
             kafka.BrokerUp(id);
         await a.WaitForAsync($"/topic/message/status/{roomId}", 1, s => s["tempId"]!.GetValue<string>() == "u-2" && s["status"]!.GetValue<string>() == "SAVED");
+        // Once stored, the message Bob read on its way goes out again with its readCount.
+        await b.WaitForAsync($"/topic/messages/{roomId}", 1,
+            m => m["id"]!.GetValue<string>() == delivered["id"]!.GetValue<string>() && m["readCount"]!.GetValue<int>() == 1);
         var room = (await api.GetAsync($"/api/v1/chatrooms/{roomId}", bob.AccessToken)).AssertStatus(HttpStatusCode.OK).Data;
         Assert.Equal(delivered["id"]!.GetValue<string>(),
             room["participants"]!.AsArray().Single(p => p!["userId"]!.GetValue<long>() == bob.Id)!["lastReadMessageId"]!.GetValue<string>());
