@@ -27,7 +27,10 @@ public static partial class SendMessage
     public sealed record Payload(string? TempId, long? RoomId, ContentBody? Content, string? ThreadId, string? ReplyToMessageId);
 
     public sealed record Command(long SenderId, string? TempId, long? RoomId, ContentBody? Content, string? ThreadId, string? ReplyToMessageId,
-        ForwardedFrom? ForwardedFrom = null) : ICommand<SendRecord>;
+        ForwardedFrom? ForwardedFrom = null) : ICommand<Sent>;
+
+    /// <summary>What became of a send: where it got to, and the message when this send created it (null: a repeated tempId).</summary>
+    public sealed record Sent(SendRecord Record, StoredMessage? Message);
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -50,9 +53,9 @@ public static partial class SendMessage
         RoomMembership membership, ISqlDatabase database, IMessageStore store, IMessageSequencer sequencer, IPersistencePipeline pipeline,
         SendStatusReporter statuses, Sse.RoomActivityAnnouncer activity, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits,
         TimeProvider clock)
-        : ICommandHandler<Command, SendRecord>
+        : ICommandHandler<Command, Sent>
     {
-        public async ValueTask<SendRecord> Handle(Command command, CancellationToken ct)
+        public async ValueTask<Sent> Handle(Command command, CancellationToken ct)
         {
             var roomId = command.RoomId!.Value;
             await membership.EnsureParticipantAsync(roomId, command.SenderId, ct);
@@ -74,7 +77,7 @@ public static partial class SendMessage
             if (outcome.IsDuplicate)
             {
                 await statuses.RepeatAsync(roomId, command.TempId!, outcome.Record, ct);
-                return outcome.Record;
+                return new Sent(outcome.Record, null);
             }
 
             message = message with { Seq = outcome.Record.Seq };
@@ -89,10 +92,10 @@ public static partial class SendMessage
                 // Broadcast but never persisted: its seq stays a gap in the history, as the contract says of FAILED sends.
                 await statuses.ReportAsync(message, "FAILED", "The message could not be handed to the persistence pipeline.", CancellationToken.None);
                 await activity.GoneAsync(message, CancellationToken.None);
-                return outcome.Record with { Status = "FAILED" };
+                return new Sent(outcome.Record with { Status = "FAILED" }, message);
             }
             await statuses.ReportAsync(message, "SENT_TO_KAFKA", ct: ct);
-            return outcome.Record with { Status = "SENT_TO_KAFKA" };
+            return new Sent(outcome.Record with { Status = "SENT_TO_KAFKA" }, message);
         }
 
         private async Task EnforceRateLimitAsync(long userId, CancellationToken ct)
