@@ -157,11 +157,5 @@ public sealed class ForwardMessageOnSqlite : ForwardMessageTests
 [Collection(PostgresCollection.Name)]
 public sealed class ForwardMessageOnPostgres(PostgresServerFixture postgres) : ForwardMessageTests
 {
-    protected override async Task<Dictionary<string, string?>> SettingsAsync()
-    {
-        var settings = MessageExchange.UnlimitedSending();
-        foreach (var (key, value) in ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))
-            settings[key] = value;
-        return settings;
-    }
+    protected override Task<Dictionary<string, string?>> SettingsAsync() => MessageExchange.PostgresSettingsAsync(postgres);
 }

@@ -267,11 +267,5 @@ public sealed class ReadReceiptsOnSqlite : ReadReceiptTests
 [Collection(PostgresCollection.Name)]
 public sealed class ReadReceiptsOnPostgres(PostgresServerFixture postgres) : ReadReceiptTests
 {
-    protected override async Task<Dictionary<string, string?>> SettingsAsync()
-    {
-        var settings = MessageExchange.UnlimitedSending();
-        foreach (var (key, value) in ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))
-            settings[key] = value;
-        return settings;
-    }
+    protected override Task<Dictionary<string, string?>> SettingsAsync() => MessageExchange.PostgresSettingsAsync(postgres);
 }
