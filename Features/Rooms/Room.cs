@@ -86,12 +86,15 @@ public sealed class RoomRow
     public string? LastReadMessageId { get; set; }
 
     /// <summary>
-    /// An INDIVIDUAL room has no title of its own: each side sees the other's nickname. @caller names the viewer.
+    /// An INDIVIDUAL room has no title of its own: each side sees the other's nickname. @caller names the viewer. The
+    /// other side is read from the pair's key ("lowId:highId"), so the one who stays still sees the nickname of the one
+    /// who left: ":low:high:" with ":caller:" replaced by ":" and the colons dropped is the other id, in both dialects
+    /// (and a lookup by primary key).
     /// </summary>
     public const string Columns = """
         r.id, r.type,
-        COALESCE(r.title, CASE WHEN r.type = 'INDIVIDUAL' THEN (SELECT u.nickname FROM room_participants o JOIN users u ON u.id = o.user_id
-            WHERE o.room_id = r.id AND o.user_id <> @caller ORDER BY o.id LIMIT 1) END) AS title,
+        COALESCE(r.title, CASE WHEN r.type = 'INDIVIDUAL' THEN (SELECT u.nickname FROM users u
+            WHERE u.id = CAST(replace(replace(':' || r.individual_key || ':', ':' || @caller || ':', ':'), ':', '') AS BIGINT)) END) AS title,
         r.announcement, r.last_message_id, r.last_message_text, r.last_message_sender_id, r.last_message_at,
         r.last_active_at, r.created_at
         """;

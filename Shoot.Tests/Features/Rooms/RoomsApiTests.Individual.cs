@@ -93,6 +93,11 @@ public abstract partial class RoomsApiTests
         Assert.Empty(await RoomIdsAsync(alice));
         (await GetAsync(alice, RoomPath(roomId))).AssertStatus(HttpStatusCode.NotFound);
         Assert.Equal([bob.Id], (await RolesAsync(bob, roomId)).Keys);
+        // Bob still sees whom the room was with, in the room and in his list.
+        var left = (await GetAsync(bob, RoomPath(roomId))).AssertStatus(HttpStatusCode.OK).Data;
+        Assert.Equal("Alice", left["title"]!.GetValue<string>());
+        var listed = (await GetAsync(bob, "/api/v1/chatrooms")).AssertStatus(HttpStatusCode.OK).Data["items"]!.AsArray();
+        Assert.Equal("Alice", listed.Single(r => r!["id"]!.GetValue<long>() == roomId)!["title"]!.GetValue<string>());
 
         var back = await CreateAsync(alice, "INDIVIDUAL", [bob.Id]);
         back.AssertStatus(HttpStatusCode.OK);
