@@ -25,6 +25,15 @@ public static class MessageExchange
         ["Shoot:Stomp:MaxOutboundQueue"] = "20000",
     };
 
+    /// <summary><see cref="UnlimitedSending"/> with users and rooms in a fresh PostgreSQL database.</summary>
+    public static async Task<Dictionary<string, string?>> UnlimitedSendingOnPostgresAsync(PostgresServerFixture postgres)
+    {
+        var settings = UnlimitedSending();
+        foreach (var (key, value) in ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))
+            settings[key] = value;
+        return settings;
+    }
+
     /// <summary>
     /// Settings for instances sharing real servers: a fresh PostgreSQL database, Redis, a fresh topic on the Kafka
     /// mock cluster, and one data directory (instances on one host share messages.db).
@@ -32,9 +41,7 @@ public static class MessageExchange
     public static async Task<Dictionary<string, string?>> ScaledOutSettingsAsync(
         RedisServerFixture redis, PostgresServerFixture postgres, KafkaMockClusterFixture kafka)
     {
-        var settings = UnlimitedSending();
-        foreach (var (key, value) in ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))
-            settings[key] = value;
+        var settings = await UnlimitedSendingOnPostgresAsync(postgres);
         settings["ConnectionStrings:Redis"] = redis.ConnectionString;
         var topic = "chat-" + Guid.NewGuid().ToString("N")[..8];
         KafkaPersistencePipelineTests.CreateTopics(kafka, topic);
