@@ -39,6 +39,7 @@ public static class FeaturesRegistration
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<ReadPositions>();
         services.AddSingleton<ReadCountBroadcaster>();
+        services.AddSingleton<ChangedMessageBroadcaster>();
         services.AddSingleton<IStompSendHandler, ReadSendHandler>();
 
         services.AddSingleton<SendStatusReporter>();

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Shoot.Features.Common;
@@ -7,7 +6,6 @@ using Shoot.Features.Rooms;
 using Shoot.Infrastructure.Auth;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Messaging;
-using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 
@@ -15,7 +13,8 @@ namespace Shoot.Features.Messages;
 
 /// <summary>
 /// Edit (<c>PUT /api/v1/messages/{id}</c>: the sender, within 24 hours, not deleted) and soft delete
-/// (<c>DELETE</c>: the sender). The changed message is broadcast whole on /topic/messages/{roomId}; clients upsert it.
+/// (<c>DELETE</c>: the sender; it also drops the message's reactions and pin). The changed message is broadcast whole
+/// on /topic/messages/{roomId}; clients upsert it.
 /// </summary>
 public static class ChangeMessage
 {
@@ -34,7 +33,7 @@ public static class ChangeMessage
             .MaximumLength(limits.Value.MessageTextMaxLength).WithMessage($"text must be at most {limits.Value.MessageTextMaxLength} characters.");
     }
 
-    public sealed class Handler(IMessageStore store, RoomMembership membership, IEventBus bus, TimeProvider clock, ReadPositions reads,
+    public sealed class Handler(IMessageStore store, RoomMembership membership, ChangedMessageBroadcaster changes, TimeProvider clock,
         ISqlDatabase database, Sse.RoomActivityAnnouncer activity)
         : ICommandHandler<Edit, Message>, ICommandHandler<Delete, Empty>
     {
@@ -53,7 +52,7 @@ public static class ChangeMessage
                 ?? throw ShootException.Conflict("A deleted message cannot be edited.");
             await UpdateRoomLastMessageAsync(edited, ct);
             activity.Changed(edited.RoomId);
-            return await BroadcastAsync(edited, ct);
+            return await changes.BroadcastAsync(edited, ct);
         }
 
         public async ValueTask<Empty> Handle(Delete command, CancellationToken ct)
@@ -62,7 +61,7 @@ public static class ChangeMessage
             var deleted = await store.SoftDeleteAsync(message.Id, clock.GetUtcNow(), ct) ?? throw ShootException.NotFound("The message");
             await UpdateRoomLastMessageAsync(deleted, ct);
             await activity.GoneAsync(deleted, ct);
-            await BroadcastAsync(deleted, ct);
+            await changes.BroadcastAsync(deleted, ct);
             return Empty.Value;
         }
 
@@ -76,14 +75,6 @@ public static class ChangeMessage
         {
             var message = await MessageHistory.FindVisibleAsync(store, membership, messageId, userId, ct);
             return message.SenderId == userId ? message : throw ShootException.Forbidden("Only the sender may change a message.");
-        }
-
-        // No seq on the event: it is a new version of a message the client has, not a new message in the room's order.
-        private async Task<Message> BroadcastAsync(StoredMessage message, CancellationToken ct)
-        {
-            var view = await reads.ViewAsync(message, ct);
-            await bus.PublishAsync(new BusEvent(MessageTopics.Messages(message.RoomId), JsonSerializer.Serialize(view, ShootJson.Options)), ct);
-            return view;
         }
     }
 

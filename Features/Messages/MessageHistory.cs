@@ -84,12 +84,16 @@ public static class MessageHistory
 
     /// <summary>A stored message the caller may see (a participant of its room); 404 otherwise, whether or not it exists.</summary>
     public static async Task<Infrastructure.Messaging.StoredMessage> FindVisibleAsync(
+        IMessageStore store, RoomMembership membership, string messageId, long userId, CancellationToken ct) =>
+        (await FindVisibleWithMembershipAsync(store, membership, messageId, userId, ct)).Message;
+
+    /// <summary>As <see cref="FindVisibleAsync"/>, with the caller's membership of the message's room (their role there).</summary>
+    public static async Task<(Infrastructure.Messaging.StoredMessage Message, Membership Membership)> FindVisibleWithMembershipAsync(
         IMessageStore store, RoomMembership membership, string messageId, long userId, CancellationToken ct)
     {
         var message = await store.FindAsync(messageId, ct);
-        if (message is null || !await membership.IsParticipantAsync(message.RoomId, userId, ct))
-            throw ShootException.NotFound("The message");
-        return message;
+        var member = message is null ? null : await membership.FindAsync(message.RoomId, userId, ct);
+        return message is not null && member is not null ? (message, member) : throw ShootException.NotFound("The message");
     }
 
     public sealed class Endpoint : ICarterModule

@@ -26,10 +26,16 @@ public sealed class OperationsTests(SqliteApp app) : IClassFixture<SqliteApp>
     }
 
     [Fact]
-    public async Task The_openapi_document_lists_the_auth_and_user_endpoints()
+    public async Task The_openapi_document_lists_the_auth_user_reaction_and_pin_endpoints()
     {
         var document = await _client.Http.GetStringAsync("/openapi/v1.json");
         foreach (var path in new[] { "/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout", "/api/v1/users/me", "/api/v1/users/search" })
+            Assert.Contains($"\"{path}\"", document);
+        // The reaction endpoints document the name ↔ emoji mapping.
+        using var json = System.Text.Json.JsonDocument.Parse(document);
+        var reaction = json.RootElement.GetProperty("paths").GetProperty("/api/v1/messages/reaction");
+        Assert.Contains("like 👌, love ❤️, laugh 😂, wow 😮, sad 😢, angry 😠, thumbsup 👍, thumbsdown 👎", reaction.GetProperty("post").GetProperty("summary").GetString());
+        foreach (var path in new[] { "/api/v1/messages/pin", "/api/v1/messages/pin/{messageId}", "/api/v1/messages/pins/{roomId}" })
             Assert.Contains($"\"{path}\"", document);
         var page = await _client.Http.GetAsync("/docs");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);

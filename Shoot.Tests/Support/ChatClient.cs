@@ -50,6 +50,18 @@ public sealed class ChatClient : IAsyncDisposable
     public Task SendChatAsync(long roomId, string tempId, string text, string? threadId = null, string? replyTo = null) =>
         SendAsync("/app/chat", JsonSerializer.Serialize(new { tempId, roomId, content = new { text, type = "TEXT" }, threadId, replyToMessageId = replyTo }));
 
+    /// <summary>
+    /// Sends and waits until the message is stored (SAVED on /topic/message/status/{roomId}, which the caller has
+    /// subscribed to); returns the stored message id.
+    /// </summary>
+    public async Task<string> SendSavedAsync(long roomId, string tempId, string text, string? threadId = null, string? replyTo = null)
+    {
+        await SendChatAsync(roomId, tempId, text, threadId, replyTo);
+        var saved = await WaitForAsync($"/topic/message/status/{roomId}", 1,
+            s => s["tempId"]!.GetValue<string>() == tempId && s["status"]!.GetValue<string>() == "SAVED");
+        return saved[0]["persistedId"]!.GetValue<string>();
+    }
+
     public Task SendAsync(string destination, string json) =>
         _stomp.SendFrameAsync(StompCommand.Send, json, ("destination", destination), ("content-type", "application/json"));
 

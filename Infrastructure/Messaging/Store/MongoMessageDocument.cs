@@ -65,7 +65,9 @@ internal static class MongoMessageDocument
         ForwardedFrom = Document(d, "forwardedFrom") is { } from
             ? new ForwardedFrom(from["messageId"].AsString, from["roomId"].ToInt64(), from["senderId"].ToInt64())
             : null,
+        // A reaction emptied by a $pull is dropped by a second update; a reader between the two must not see it either.
         Reactions = (Document(d, "reactions") ?? [])
+            .Where(e => e.Value is BsonArray { Count: > 0 })
             .ToDictionary(e => e.Name, IReadOnlyList<long> (e) => e.Value.AsBsonArray.Select(v => v.ToInt64()).ToArray()),
         Mentions = d.GetValue("mentions", BsonNull.Value) is BsonArray mentions ? mentions.Select(v => v.ToInt64()).ToArray() : [],
         IsPinned = d.GetValue("isPinned", false).ToBoolean(),

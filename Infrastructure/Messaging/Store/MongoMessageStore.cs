@@ -112,6 +112,74 @@ public sealed class MongoMessageStore(IMongoCollection<BsonDocument> messages, s
         return document is null ? await FindAsync(messageId, cancellationToken) : MongoMessageDocument.FromBson(document);
     }
 
+    public async Task<StoredMessage?> AddReactionAsync(string messageId, string reaction, long userId, CancellationToken cancellationToken = default)
+    {
+        var (_, document) = await ChangeReactionAsync(messageId, reaction, MongoMessageQueries.AddReactionUpdate(reaction, userId), cancellationToken);
+        return document is null ? null : MongoMessageDocument.FromBson(document);
+    }
+
+    public async Task<StoredMessage?> RemoveReactionAsync(string messageId, string reaction, long userId, CancellationToken cancellationToken = default)
+    {
+        var (id, document) = await ChangeReactionAsync(messageId, reaction, MongoMessageQueries.RemoveReactionUpdate(reaction, userId), cancellationToken);
+        if (document?.GetValue("reactions", BsonNull.Value) is BsonDocument reactions && reactions.GetValue(reaction, BsonNull.Value) is BsonArray { Count: 0 })
+        {
+            // Emptied: drop the name, unless someone reacted meanwhile (then the list is theirs and the filter misses).
+            document = await messages.FindOneAndUpdateAsync(
+                MongoMessageQueries.EmptyReactionById(id, reaction), MongoMessageQueries.DropReactionUpdate(reaction), ReturnAfter, cancellationToken)
+                ?? await messages.Find(MongoMessageQueries.ById(id)).FirstOrDefaultAsync(cancellationToken);
+        }
+        return document is null ? null : MongoMessageDocument.FromBson(document);
+    }
+
+    /// <summary>One reaction update of a message that is not deleted; the document after it, or null.</summary>
+    private async Task<(ObjectId Id, BsonDocument? Document)> ChangeReactionAsync(
+        string messageId, string reaction, UpdateDefinition<BsonDocument> update, CancellationToken cancellationToken)
+    {
+        MessageStoreRules.CheckReaction(reaction);
+        if (!TryParse(messageId, out var id))
+            return (id, null);
+        return (id, await messages.FindOneAndUpdateAsync(MongoMessageQueries.NotDeletedById(id), update, ReturnAfter, cancellationToken));
+    }
+
+    /// <remarks>The limit holds through the room's pin slots and their unique index (<see cref="MongoMessageQueries.PinnableById"/>).</remarks>
+    public async Task<PinResult> PinAsync(string messageId, long userId, DateTimeOffset at, int maxPinnedPerRoom, CancellationToken cancellationToken = default)
+    {
+        if (!TryParse(messageId, out var id))
+            return new PinResult(PinOutcome.NotFound, null);
+        for (var slot = 1; slot <= maxPinnedPerRoom; slot++)
+        {
+            try
+            {
+                var document = await messages.FindOneAndUpdateAsync(
+                    MongoMessageQueries.PinnableById(id), MongoMessageQueries.PinUpdate(userId, at, slot), ReturnAfter, cancellationToken);
+                if (document is null)
+                    break;
+                return new PinResult(PinOutcome.Pinned, MongoMessageDocument.FromBson(document));
+            }
+            catch (MongoException e) when (MongoMessageQueries.IsPinSlotTaken(e))
+            {
+                // Another message of the room holds this slot: try the next one.
+            }
+        }
+        return MessageStoreRules.PinRefused(await FindAsync(messageId, cancellationToken));
+    }
+
+    public async Task<StoredMessage?> UnpinAsync(string messageId, CancellationToken cancellationToken = default)
+    {
+        if (!TryParse(messageId, out var id))
+            return null;
+        var document = await messages.FindOneAndUpdateAsync(MongoMessageQueries.ById(id), MongoMessageQueries.UnpinUpdate(), ReturnAfter, cancellationToken);
+        return document is null ? null : MongoMessageDocument.FromBson(document);
+    }
+
+    public async Task<IReadOnlyList<StoredMessage>> PinnedAsync(long roomId, CancellationToken cancellationToken = default)
+    {
+        var documents = await messages.Find(MongoMessageQueries.PinnedFilter(roomId))
+            .Sort(MongoMessageQueries.LatestPinnedFirst)
+            .ToListAsync(cancellationToken);
+        return documents.Select(MongoMessageDocument.FromBson).ToList();
+    }
+
     public Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default) =>
         messages.DeleteManyAsync(MongoMessageQueries.Room(roomId), cancellationToken);
 

@@ -31,9 +31,7 @@ public abstract class ForwardMessageTests : IAsyncLifetime
         _carolAndDave = await RoomAsync(_carol, "Elsewhere", _dave);
         await using var bob = await ChatClient.ConnectAsync(_factory.StompUri, _bob.AccessToken);
         await bob.SubscribeAsync($"/topic/message/status/{_source}");
-        await bob.SendChatAsync(_source, "orig", "the original");
-        _original = (await bob.WaitForAsync($"/topic/message/status/{_source}", 1, s => s["status"]!.GetValue<string>() == "SAVED"))
-            .Single()["persistedId"]!.GetValue<string>();
+        _original = await bob.SendSavedAsync(_source, "orig", "the original");
     }
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();

@@ -219,14 +219,8 @@ public abstract class ReadReceiptTests : IAsyncLifetime
             .AssertStatus(HttpStatusCode.Created).Data["id"]!.GetValue<long>();
 
     /// <summary>Sends and waits until stored; returns the stored message id.</summary>
-    private async Task<string> SendSavedAsync(ChatClient chat, string tempId, string? threadId = null, long? roomId = null)
-    {
-        var room = roomId ?? _roomId;
-        await chat.SendChatAsync(room, tempId, $"text of {tempId}", threadId);
-        var saved = await chat.WaitForAsync($"/topic/message/status/{room}", 1,
-            s => s["tempId"]!.GetValue<string>() == tempId && s["status"]!.GetValue<string>() == "SAVED");
-        return saved[0]["persistedId"]!.GetValue<string>();
-    }
+    private Task<string> SendSavedAsync(ChatClient chat, string tempId, string? threadId = null, long? roomId = null) =>
+        chat.SendSavedAsync(roomId ?? _roomId, tempId, $"text of {tempId}", threadId);
 
     private Task<ApiResponse> MarkReadResponseAsync(TestUser user, long roomId, string? messageId) =>
         _api.PostAsync("/api/v1/messages/mark-read", new { roomId, messageId }, user.AccessToken);

@@ -117,13 +117,7 @@ public sealed class ScaledOutReadReceiptTests(RedisServerFixture redis, Postgres
         Assert.Empty(carol.Errors);
     }
 
-    private async Task<string> SendSavedAsync(ChatClient chat, string tempId)
-    {
-        await chat.SendChatAsync(_roomId, tempId, tempId);
-        var saved = await chat.WaitForAsync($"/topic/message/status/{_roomId}", 1,
-            s => s["tempId"]!.GetValue<string>() == tempId && s["status"]!.GetValue<string>() == "SAVED");
-        return saved.Single()["persistedId"]!.GetValue<string>();
-    }
+    private Task<string> SendSavedAsync(ChatClient chat, string tempId) => chat.SendSavedAsync(_roomId, tempId, tempId);
 
     private async Task<long> UnreadAsync(ShootClient api, TestUser user) =>
         (await api.GetAsync("/api/v1/chatrooms", user.AccessToken)).AssertStatus(HttpStatusCode.OK).Data["items"]!.AsArray()

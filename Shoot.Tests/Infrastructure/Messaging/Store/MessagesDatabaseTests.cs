@@ -29,7 +29,7 @@ public sealed class MessagesDatabaseTests : IDisposable
         Assert.Equal(DatabaseMigrator.Scripts(MessagesDatabase.ScriptSet).Select(s => s.Version), applied);
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM messages"));
         var indexes = await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL ORDER BY name");
-        Assert.Equal(["ix_messages_room_id", "ix_messages_thread_id", "ux_messages_room_seq"], indexes);
+        Assert.Equal(["ix_messages_room_id", "ix_messages_room_pinned", "ix_messages_thread_id", "ux_messages_room_seq"], indexes);
         Assert.Equal("wal", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode"));
     }
 

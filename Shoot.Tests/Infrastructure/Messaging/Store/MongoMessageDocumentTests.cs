@@ -103,4 +103,19 @@ public sealed class MongoMessageDocumentTests
         Assert.Null(read.PinnedAt);
         Assert.False(read.IsPinned);
     }
+
+    [Fact]
+    public void A_reaction_nobody_holds_is_not_read_and_the_pin_slot_stays_inside_the_store()
+    {
+        // Between a $pull that empties a reaction and the update that drops it, a reader must not see an empty list.
+        var document = MongoMessageDocument.ToBson(Full);
+        document["reactions"] = new BsonDocument { ["like"] = new BsonArray(), ["wow"] = new BsonArray { 7L } };
+        document["pinSlot"] = 2;
+
+        var read = MongoMessageDocument.FromBson(document);
+
+        Assert.Equal(["wow"], read.Reactions.Keys);
+        Assert.Equal([7L], read.Reactions["wow"]);
+        Assert.True(read.IsPinned);
+    }
 }

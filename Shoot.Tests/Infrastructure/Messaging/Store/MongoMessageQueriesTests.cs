@@ -2,7 +2,11 @@ using MongoDB.Bson;
 using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
 using MongoDB.Bson.Serialization.Serializers;
+using System.Net;
 using MongoDB.Driver;
+using MongoDB.Driver.Core.Clusters;
+using MongoDB.Driver.Core.Connections;
+using MongoDB.Driver.Core.Servers;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Store;
 
@@ -105,10 +109,58 @@ public sealed class MongoMessageQueriesTests
     }
 
     [Fact]
-    public void A_soft_delete_empties_the_text_drops_the_preview_and_sets_updated_at()
+    public void A_soft_delete_empties_the_text_drops_the_preview_and_the_reactions_unpins_and_sets_updated_at()
     {
-        Assert.Equal($$"""{ "$set" : { "text" : "", "isDeleted" : true, "urlPreview" : null, "updatedAt" : {{At}} } }""",
+        Assert.Equal($$"""{ "$set" : { "text" : "", "isDeleted" : true, "urlPreview" : null, "reactions" : { }, "isPinned" : false, "pinnedBy" : null, "pinnedAt" : null, "updatedAt" : {{At}} }, "$unset" : { "pinSlot" : { "$numberInt" : "1" } } }""",
             Json(MongoMessageQueries.SoftDeleteUpdate(AtTime)));
+    }
+
+    [Fact]
+    public void A_reaction_is_added_to_a_set_and_pulled_as_an_int64()
+    {
+        Assert.Equal("""{ "$addToSet" : { "reactions.like" : { "$numberLong" : "5" } } }""", Json(MongoMessageQueries.AddReactionUpdate("like", 5)));
+        Assert.Equal("""{ "$pull" : { "reactions.like" : { "$numberLong" : "5" } } }""", Json(MongoMessageQueries.RemoveReactionUpdate("like", 5)));
+    }
+
+    [Fact]
+    public void An_emptied_reaction_is_dropped_only_while_it_is_still_empty()
+    {
+        Assert.Equal($$"""{ "_id" : { "$oid" : "{{Before}}" }, "reactions.laugh" : { "$size" : { "$numberInt" : "0" } } }""",
+            Json(MongoMessageQueries.EmptyReactionById(ObjectId.Parse(Before), "laugh")));
+        Assert.Equal("""{ "$unset" : { "reactions.laugh" : { "$numberInt" : "1" } } }""", Json(MongoMessageQueries.DropReactionUpdate("laugh")));
+    }
+
+    [Fact]
+    public void A_pin_takes_a_slot_of_a_message_neither_deleted_nor_pinned()
+    {
+        Assert.Equal($$"""{ "_id" : { "$oid" : "{{Before}}" }, "isDeleted" : false, "isPinned" : false }""",
+            Json(MongoMessageQueries.PinnableById(ObjectId.Parse(Before))));
+        Assert.Equal($$"""{ "$set" : { "isPinned" : true, "pinnedBy" : { "$numberLong" : "5" }, "pinnedAt" : {{At}}, "pinSlot" : { "$numberInt" : "2" } } }""",
+            Json(MongoMessageQueries.PinUpdate(5, AtTime, 2)));
+        Assert.Equal("""{ "$set" : { "isPinned" : false, "pinnedBy" : null, "pinnedAt" : null }, "$unset" : { "pinSlot" : { "$numberInt" : "1" } } }""",
+            Json(MongoMessageQueries.UnpinUpdate()));
+    }
+
+    [Fact]
+    public void A_rooms_pins_are_the_messages_holding_a_slot_latest_pinned_first()
+    {
+        Assert.Equal($$"""{{Room7}}, "pinSlot" : { "$exists" : true } }""", Json(MongoMessageQueries.PinnedFilter(7)));
+        Assert.Equal("""{ "pinnedAt" : { "$numberInt" : "-1" }, "_id" : { "$numberInt" : "-1" } }""", Json(MongoMessageQueries.LatestPinnedFirst));
+    }
+
+    [Theory]
+    [InlineData(11000, "E11000 duplicate key error collection: shoot.messages index: ux_messages_room_pin_slot dup key: { roomId: 1, pinSlot: 2 }", true)]
+    [InlineData(11000, "E11000 duplicate key error collection: shoot.messages index: ux_messages_room_seq dup key: { roomId: 1, seq: 1 }", false)]
+    [InlineData(2, "ux_messages_room_pin_slot index: ux_messages_room_pin_slot mentioned", false)]
+    public void A_pin_that_lost_its_slot_is_told_apart_from_other_errors(int code, string errmsg, bool taken)
+    {
+        var connection = new ConnectionId(new ServerId(new ClusterId(), new DnsEndPoint("mongo", 27017)));
+        // What the driver throws for a findAndModify the server refused: the command and the server's reply.
+        var failure = new MongoCommandException(connection, "Command findAndModify failed: " + errmsg,
+            new BsonDocument("findAndModify", "messages"), new BsonDocument { ["ok"] = 0, ["errmsg"] = errmsg, ["code"] = code });
+
+        Assert.Equal(taken, MongoMessageQueries.IsPinSlotTaken(failure));
+        Assert.False(MongoMessageQueries.IsPinSlotTaken(new MongoConnectionException(connection, errmsg)));
     }
 
     [Fact]
@@ -119,7 +171,7 @@ public sealed class MongoMessageQueriesTests
     }
 
     [Fact]
-    public void Indexes_are_room_seq_unique_room_id_and_thread_id()
+    public void Indexes_are_room_seq_unique_room_id_thread_id_and_room_pin_slot_unique()
     {
         var indexes = MongoMessageQueries.Indexes()
             .Select(i => (Keys: i.Keys.Render(Args).ToJson(Canonical), i.Options.Name, Unique: i.Options.Unique ?? false))
@@ -130,7 +182,11 @@ public sealed class MongoMessageQueriesTests
             ("""{ "roomId" : { "$numberInt" : "1" }, "seq" : { "$numberInt" : "1" } }""", "ux_messages_room_seq", true),
             ("""{ "roomId" : { "$numberInt" : "1" }, "_id" : { "$numberInt" : "1" } }""", "ix_messages_room_id", false),
             ("""{ "threadId" : { "$numberInt" : "1" }, "_id" : { "$numberInt" : "1" } }""", "ix_messages_thread_id", false),
+            ("""{ "roomId" : { "$numberInt" : "1" }, "pinSlot" : { "$numberInt" : "1" } }""", "ux_messages_room_pin_slot", true),
         ], indexes);
+        // Only pinned messages hold a slot, so only they are in the unique slot index.
+        var slots = (CreateIndexOptions<BsonDocument>)MongoMessageQueries.Indexes()[3].Options;
+        Assert.Equal("""{ "pinSlot" : { "$exists" : true } }""", Json(slots.PartialFilterExpression));
     }
 
     [Theory]

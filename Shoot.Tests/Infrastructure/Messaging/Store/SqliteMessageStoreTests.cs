@@ -63,6 +63,21 @@ public sealed class SqliteMessageStoreTests : MessageStoreSuite, IDisposable
         Assert.Equal(0, await store.MaxSeqAsync(3));
     }
 
+    [Fact]
+    public async Task A_rooms_pins_and_the_count_a_pin_checks_are_read_from_the_partial_pin_index()
+    {
+        await using var connection = await (await CreateDatabaseAsync()).Sqlite.OpenAsync();
+
+        var list = await connection.QueryAsync($"EXPLAIN QUERY PLAN {SqliteMessageStore.PinnedSql}", new { roomId = 1 });
+        var pin = await connection.QueryAsync($"EXPLAIN QUERY PLAN {SqliteMessageStore.PinSql}",
+            new { messageId = Id, userId = 5, at = 0L, maxPinnedPerRoom = 3 });
+
+        var listPlan = string.Join(" | ", list.Select(step => (string)step.detail));
+        Assert.StartsWith("SEARCH messages USING INDEX ix_messages_room_pinned (room_id=?)", listPlan);
+        Assert.DoesNotContain("TEMP B-TREE", listPlan);
+        Assert.Contains("SEARCH pinned USING COVERING INDEX ix_messages_room_pinned (room_id=?)", string.Join(" | ", pin.Select(step => (string)step.detail)));
+    }
+
     [Theory]
     [MemberData(nameof(Pages))]
     public async Task Every_page_shape_is_served_by_an_index_in_its_order(MessagePage page, string index)
