@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Shoot.Features.Common;
@@ -7,7 +6,6 @@ using Shoot.Features.Rooms;
 using Shoot.Infrastructure.Auth;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Messaging;
-using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 
@@ -34,8 +32,8 @@ public static class ChangeMessage
             .MaximumLength(limits.Value.MessageTextMaxLength).WithMessage($"text must be at most {limits.Value.MessageTextMaxLength} characters.");
     }
 
-    public sealed class Handler(IMessageStore store, RoomMembership membership, IEventBus bus, TimeProvider clock, ReadPositions reads,
-        ISqlDatabase database, Sse.RoomActivityAnnouncer activity)
+    public sealed class Handler(IMessageStore store, RoomMembership membership, MessageBroadcaster broadcaster, TimeProvider clock,
+        ISqlDatabase database, Sse.RoomActivityAnnouncer activity, MessagePreviews previews)
         : ICommandHandler<Edit, Message>, ICommandHandler<Delete, Empty>
     {
         // A room list shows its lastMessage's text, so an edit or a delete of that message shows there too.
@@ -51,9 +49,10 @@ public static class ChangeMessage
                 throw ShootException.Conflict("A message can be edited for 24 hours after it was sent.");
             var edited = await store.EditTextAsync(message.Id, command.Text!, now, ct)
                 ?? throw ShootException.Conflict("A deleted message cannot be edited.");
+            edited = await previews.RefreshAfterEditAsync(message, edited, ct);
             await UpdateRoomLastMessageAsync(edited, ct);
             activity.Changed(edited.RoomId);
-            return await BroadcastAsync(edited, ct);
+            return await broadcaster.BroadcastAsync(edited, ct);
         }
 
         public async ValueTask<Empty> Handle(Delete command, CancellationToken ct)
@@ -62,7 +61,7 @@ public static class ChangeMessage
             var deleted = await store.SoftDeleteAsync(message.Id, clock.GetUtcNow(), ct) ?? throw ShootException.NotFound("The message");
             await UpdateRoomLastMessageAsync(deleted, ct);
             await activity.GoneAsync(deleted, ct);
-            await BroadcastAsync(deleted, ct);
+            await broadcaster.BroadcastAsync(deleted, ct);
             return Empty.Value;
         }
 
@@ -78,13 +77,6 @@ public static class ChangeMessage
             return message.SenderId == userId ? message : throw ShootException.Forbidden("Only the sender may change a message.");
         }
 
-        // No seq on the event: it is a new version of a message the client has, not a new message in the room's order.
-        private async Task<Message> BroadcastAsync(StoredMessage message, CancellationToken ct)
-        {
-            var view = await reads.ViewAsync(message, ct);
-            await bus.PublishAsync(new BusEvent(MessageTopics.Messages(message.RoomId), JsonSerializer.Serialize(view, ShootJson.Options)), ct);
-            return view;
-        }
     }
 
     public sealed class Endpoint : ICarterModule
