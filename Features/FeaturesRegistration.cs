@@ -44,6 +44,9 @@ public static class FeaturesRegistration
 
         services.AddSingleton<SendStatusReporter>();
         services.AddSingleton<IPersistenceObserver, PersistenceStatusObserver>();
+        services.AddSingleton<MessagePreviews>();
+        services.AddSingleton<IPersistenceObserver>(sp => sp.GetRequiredService<MessagePreviews>());
+        services.AddHostedService(sp => sp.GetRequiredService<MessagePreviews>());
         services.AddSingleton<UnreadCounts>();
         services.AddSingleton<Sse.RoomActivityStreams>();
         services.AddSingleton<Sse.RoomActivityAnnouncer>();

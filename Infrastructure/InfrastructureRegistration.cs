@@ -14,6 +14,7 @@ using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.RateLimiting;
 using Shoot.Infrastructure.Redis;
 using Shoot.Infrastructure.Stomp.Server;
+using Shoot.Infrastructure.UrlPreviews;
 using Shoot.Infrastructure.Web;
 
 namespace Shoot.Infrastructure;
@@ -49,6 +50,7 @@ public static class InfrastructureRegistration
         services.AddPersistencePipeline(connections);
         services.AddRedisOrInProcess(connections);
         services.AddCache(connections);
+        services.AddUrlPreviews();
         services.AddShootAuthentication();
         services.AddStomp(configuration);
         services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();

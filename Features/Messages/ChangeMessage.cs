@@ -34,7 +34,7 @@ public static class ChangeMessage
     }
 
     public sealed class Handler(IMessageStore store, RoomMembership membership, ChangedMessageBroadcaster changes, TimeProvider clock,
-        ISqlDatabase database, Sse.RoomActivityAnnouncer activity)
+        ISqlDatabase database, Sse.RoomActivityAnnouncer activity, MessagePreviews previews)
         : ICommandHandler<Edit, Message>, ICommandHandler<Delete, Empty>
     {
         // A room list shows its lastMessage's text, so an edit or a delete of that message shows there too.
@@ -50,6 +50,7 @@ public static class ChangeMessage
                 throw ShootException.Conflict("A message can be edited for 24 hours after it was sent.");
             var edited = await store.EditTextAsync(message.Id, command.Text!, now, ct)
                 ?? throw ShootException.Conflict("A deleted message cannot be edited.");
+            edited = await previews.RefreshAfterEditAsync(message, edited, ct);
             await UpdateRoomLastMessageAsync(edited, ct);
             activity.Changed(edited.RoomId);
             return await changes.BroadcastAsync(edited, ct);

@@ -35,6 +35,14 @@ public interface IMessageStore
     Task<StoredMessage?> EditTextAsync(string messageId, string text, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Sets (or, with null, clears) the urlPreview of a message that is not deleted and whose text is still
+    /// <paramref name="forText"/>, in one atomic step: a preview fetched for a text that was edited or deleted meanwhile
+    /// is dropped, never stored over the newer state. updatedAt stays (the preview is the server's, not an edit).
+    /// Returns the new state, or null when the message is absent, deleted or its text changed.
+    /// </summary>
+    Task<StoredMessage?> SetUrlPreviewAsync(string messageId, string forText, UrlPreview? preview, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Soft delete: text emptied, isDeleted set, urlPreview and reactions dropped, unpinned (so it no longer counts toward
     /// its room's pin limit), updatedAt set. Returns the new state, or null when absent.
     /// Deleting a deleted message changes nothing (not even updatedAt) and returns it as it is.

@@ -21,16 +21,7 @@ internal static class MongoMessageDocument
         ["type"] = m.Type,
         ["isEdited"] = m.IsEdited,
         ["isDeleted"] = m.IsDeleted,
-        ["urlPreview"] = m.UrlPreview is { } preview
-            ? new BsonDocument
-            {
-                ["url"] = preview.Url,
-                ["title"] = Nullable(preview.Title),
-                ["description"] = Nullable(preview.Description),
-                ["imageUrl"] = Nullable(preview.ImageUrl),
-                ["siteName"] = Nullable(preview.SiteName),
-            }
-            : BsonNull.Value,
+        ["urlPreview"] = Preview(m.UrlPreview),
         ["threadId"] = Nullable(m.ThreadId),
         ["replyToMessageId"] = Nullable(m.ReplyToMessageId),
         ["forwardedFrom"] = m.ForwardedFrom is { } from
@@ -76,6 +67,18 @@ internal static class MongoMessageDocument
         CreatedAt = Time(d["createdAt"].AsBsonDateTime),
         UpdatedAt = Time(d["updatedAt"].AsBsonDateTime),
     };
+
+    /// <summary>A urlPreview as stored: a sub-document, or null.</summary>
+    public static BsonValue Preview(UrlPreview? preview) => preview is null
+        ? BsonNull.Value
+        : new BsonDocument
+        {
+            ["url"] = preview.Url,
+            ["title"] = Nullable(preview.Title),
+            ["description"] = Nullable(preview.Description),
+            ["imageUrl"] = Nullable(preview.ImageUrl),
+            ["siteName"] = Nullable(preview.SiteName),
+        };
 
     public static BsonDateTime Date(DateTimeOffset at) => new(at.ToUnixTimeMilliseconds());
 

@@ -43,6 +43,9 @@ internal static class MongoMessageQueries
 
     public static FilterDefinition<BsonDocument> NotDeletedById(ObjectId id) => Filter.Eq("_id", id) & Filter.Eq("isDeleted", false);
 
+    /// <summary>A message not deleted whose text is still the one a preview was fetched for.</summary>
+    public static FilterDefinition<BsonDocument> NotDeletedWithText(ObjectId id, string text) => NotDeletedById(id) & Filter.Eq("text", text);
+
     public static FilterDefinition<BsonDocument> Room(long roomId) => Filter.Eq("roomId", roomId);
 
     /// <summary>The filters of <see cref="MessagePage"/> combined; the ordering is <see cref="PageSort"/>.</summary>
@@ -75,6 +78,9 @@ internal static class MongoMessageQueries
 
     public static UpdateDefinition<BsonDocument> EditUpdate(string text, DateTimeOffset at) =>
         Update.Set("text", text).Set("isEdited", true).Set("updatedAt", MongoMessageDocument.Date(at));
+
+    public static UpdateDefinition<BsonDocument> UrlPreviewUpdate(UrlPreview? preview) =>
+        Update.Set("urlPreview", MongoMessageDocument.Preview(preview));
 
     public static UpdateDefinition<BsonDocument> SoftDeleteUpdate(DateTimeOffset at) =>
         Update.Combine(Update.Set("text", "").Set("isDeleted", true).Set("urlPreview", BsonNull.Value).Set("reactions", new BsonDocument()), UnpinUpdate())

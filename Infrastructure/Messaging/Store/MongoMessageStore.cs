@@ -102,6 +102,15 @@ public sealed class MongoMessageStore(IMongoCollection<BsonDocument> messages, s
         return document is null ? null : MongoMessageDocument.FromBson(document);
     }
 
+    public async Task<StoredMessage?> SetUrlPreviewAsync(string messageId, string forText, UrlPreview? preview, CancellationToken cancellationToken = default)
+    {
+        if (!TryParse(messageId, out var id))
+            return null;
+        var document = await messages.FindOneAndUpdateAsync(
+            MongoMessageQueries.NotDeletedWithText(id, forText), MongoMessageQueries.UrlPreviewUpdate(preview), ReturnAfter, cancellationToken);
+        return document is null ? null : MongoMessageDocument.FromBson(document);
+    }
+
     public async Task<StoredMessage?> SoftDeleteAsync(string messageId, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         if (!TryParse(messageId, out var id))

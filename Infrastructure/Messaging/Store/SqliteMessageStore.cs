@@ -117,6 +117,12 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
             WHERE id = @messageId AND is_deleted = 0 RETURNING {Columns}
             """, new { messageId, text, at = at.ToUnixTimeMilliseconds() }, cancellationToken);
 
+    public Task<StoredMessage?> SetUrlPreviewAsync(string messageId, string forText, UrlPreview? preview, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync($"""
+            UPDATE messages SET url_preview = @preview
+            WHERE id = @messageId AND is_deleted = 0 AND text = @forText RETURNING {Columns}
+            """, new { messageId, forText, preview = preview is null ? null : JsonSerializer.Serialize(preview, Json) }, cancellationToken);
+
     public async Task<StoredMessage?> SoftDeleteAsync(string messageId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
         await QuerySingleAsync($"""
             UPDATE messages SET text = '', is_deleted = 1, url_preview = NULL, reactions = json_object(), {UnpinnedSet}, updated_at = @at

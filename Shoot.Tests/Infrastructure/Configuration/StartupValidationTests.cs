@@ -16,6 +16,9 @@ public sealed class StartupValidationTests
         { new() { ["ConnectionStrings:Kafka"] = "kafka-without-port", ["ConnectionStrings:Mongo"] = "mongodb://127.0.0.1:1/x", ["Jwt:SigningKey"] = ShootAppFactory.TestSigningKey }, "ConnectionStrings:Kafka" },
         { new() { ["ConnectionStrings:Mongo"] = "not-a-mongo-url", ["Jwt:SigningKey"] = ShootAppFactory.TestSigningKey }, "ConnectionStrings:Mongo" },
         { new() { ["Shoot:Limits:MessagesPerSecond"] = "0" }, "MessagesPerSecond" },
+        { new() { ["Shoot:UrlPreview:Timeout"] = "00:00:00" }, "Shoot:UrlPreview:Timeout" },
+        { new() { ["Shoot:UrlPreview:MaxBytes"] = "10" }, "MaxBytes" },
+        { new() { ["Shoot:UrlPreview:MaxRedirects"] = "-1" }, "MaxRedirects" },
     };
 
     [Theory]

@@ -220,6 +220,29 @@ public abstract class MessageStoreSuite
     }
 
     [SkippableFact]
+    public async Task A_url_preview_is_set_and_cleared_only_on_a_message_not_deleted_whose_text_is_unchanged()
+    {
+        var store = await CreateStoreAsync();
+        var message = Message(room: 1, seq: 1) with { Text = "see https://x.test", Mentions = [3] };
+        var deleted = Message(room: 1, seq: 2) with { Text = "", IsDeleted = true };
+        await store.SaveBatchAsync([message, deleted]);
+        var preview = new UrlPreview("https://x.test", "X", "about x", "https://x.test/i.png", "X site");
+
+        var previewed = await store.SetUrlPreviewAsync(message.Id, message.Text, preview);
+
+        // updatedAt stays: a preview is not an edit.
+        AssertSame(message with { UrlPreview = preview }, previewed);
+        AssertSame(message with { UrlPreview = preview }, await store.FindAsync(message.Id));
+        Assert.Null(await store.SetUrlPreviewAsync(message.Id, "an older text", null));
+        AssertSame(message with { UrlPreview = preview }, await store.FindAsync(message.Id));
+        AssertSame(message, await store.SetUrlPreviewAsync(message.Id, message.Text, null));
+        Assert.Null(await store.SetUrlPreviewAsync(deleted.Id, "", preview));
+        AssertSame(deleted, await store.FindAsync(deleted.Id));
+        Assert.Null(await store.SetUrlPreviewAsync(MessageId.New(Start), "nobody", preview));
+        Assert.Null(await store.SetUrlPreviewAsync("not-an-id", "nobody", preview));
+    }
+
+    [SkippableFact]
     public async Task Soft_delete_empties_the_text_and_drops_the_preview()
     {
         var store = await CreateStoreAsync();

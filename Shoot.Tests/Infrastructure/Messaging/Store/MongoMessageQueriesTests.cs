@@ -164,6 +164,21 @@ public sealed class MongoMessageQueriesTests
     }
 
     [Fact]
+    public void A_url_preview_goes_only_to_a_message_not_deleted_whose_text_is_unchanged()
+    {
+        Assert.Equal($$"""{ "_id" : { "$oid" : "{{Before}}" }, "isDeleted" : false, "text" : "see https://x.test" }""",
+            Json(MongoMessageQueries.NotDeletedWithText(ObjectId.Parse(Before), "see https://x.test")));
+    }
+
+    [Fact]
+    public void A_url_preview_update_sets_the_sub_document_or_null_and_nothing_else()
+    {
+        Assert.Equal("""{ "$set" : { "urlPreview" : { "url" : "https://x.test", "title" : "X", "description" : null, "imageUrl" : "https://x.test/i.png", "siteName" : "X site" } } }""",
+            Json(MongoMessageQueries.UrlPreviewUpdate(new UrlPreview("https://x.test", "X", null, "https://x.test/i.png", "X site"))));
+        Assert.Equal("""{ "$set" : { "urlPreview" : null } }""", Json(MongoMessageQueries.UrlPreviewUpdate(null)));
+    }
+
+    [Fact]
     public void Unread_is_a_seq_range_not_the_readers_own_and_not_deleted()
     {
         Assert.Equal($$"""{{Room7}}, "seq" : { "$gt" : { "$numberLong" : "3" }, "$lte" : { "$numberLong" : "9" } }, "senderId" : { "$ne" : { "$numberLong" : "5" } }, "isDeleted" : false }""",
