@@ -13,6 +13,7 @@ using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.RateLimiting;
 using Shoot.Infrastructure.Redis;
+using Shoot.Infrastructure.Scheduling;
 using Shoot.Infrastructure.Stomp.Server;
 using Shoot.Infrastructure.Web;
 
@@ -49,6 +50,7 @@ public static class InfrastructureRegistration
         services.AddPersistencePipeline(connections);
         services.AddRedisOrInProcess(connections);
         services.AddCache(connections);
+        services.AddScheduling(connections);
         services.AddShootAuthentication();
         services.AddStomp(configuration);
         services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();
