@@ -39,7 +39,10 @@ public static class SchedulingRegistration
             var directory = sp.GetRequiredService<IOptions<ShootOptions>>().Value.ResolveDataDirectory();
             return new SQLiteStorage(Path.Combine(directory, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = poll });
         });
-        services.AddHangfire(configuration => configuration
+        // Jobs are created in a scope of this container: Hangfire's default activator is process-wide too.
+        services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire((sp, configuration) => configuration
+            .UseLogProvider(new HostLogProvider(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());

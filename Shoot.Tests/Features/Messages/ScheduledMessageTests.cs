@@ -1,5 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Dapper;
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+using Shoot.Features.Messages;
+using Shoot.Infrastructure.Persistence;
 using Shoot.Tests.Fixtures;
 using Shoot.Tests.Support;
 
@@ -93,14 +98,16 @@ public abstract class ScheduledMessageTests : IAsyncLifetime
     [Fact]
     public async Task A_cancelled_message_is_never_sent()
     {
-        var cancelled = Id((await CreateAsync(_alice, new { roomId = _room, text = "never", scheduledAt = Soon(1) })).Data);
+        var cancelled = Id((await CreateAsync(_alice, new { roomId = _room, text = "never", scheduledAt = Soon(3600) })).Data);
         (await _api.DeleteAsync($"{Path}/{cancelled}", _alice.AccessToken)).AssertStatus(HttpStatusCode.OK);
         Assert.Equal("CANCELLED", Str(await FindAsync(cancelled), "status"));
+        // Its job is deleted; should Hangfire run it anyway (or a copy of it), it finds its version stale and does nothing.
+        _factory.Services.GetRequiredService<ScheduleJobs>().Enqueue(cancelled, 0);
 
-        // A later schedule in the same room goes out after the cancelled one's time and takes seq 1: nothing came before it.
+        // A later schedule in the same room goes out after that job and takes seq 1: nothing came before it.
         await using var bob = await ChatClient.ConnectAsync(_factory.StompUri, _bob.AccessToken);
         await bob.SubscribeAsync($"/topic/messages/{_room}");
-        var later = Id((await CreateAsync(_alice, new { roomId = _room, text = "later", scheduledAt = Soon(2) })).Data);
+        var later = Id((await CreateAsync(_alice, new { roomId = _room, text = "later", scheduledAt = Soon(1) })).Data);
         var message = Assert.Single(await bob.WaitForAsync($"/topic/messages/{_room}", 1));
         Assert.Equal("later", message["content"]!["text"]!.GetValue<string>());
         Assert.Equal(1, message["seq"]!.GetValue<long>());
@@ -158,8 +165,10 @@ public abstract class ScheduledMessageTests : IAsyncLifetime
     [Fact]
     public async Task A_sender_who_left_the_room_sends_nothing_and_the_schedule_FAILS()
     {
-        var id = Id((await CreateAsync(_alice, new { roomId = _room, text = "from a leaver", scheduledAt = Soon(1) })).Data);
+        var id = Id((await CreateAsync(_alice, new { roomId = _room, text = "from a leaver", scheduledAt = Soon(3600) })).Data);
         (await _api.DeleteAsync($"/api/v1/chatrooms/{_room}", _alice.AccessToken)).AssertStatus(HttpStatusCode.OK);
+        // Changing it needs no membership (it is the caller's own schedule); it is now due at once.
+        (await _api.PutAsync($"{Path}/{id}", new { scheduledAt = Soon(0) }, _alice.AccessToken)).AssertStatus(HttpStatusCode.OK);
 
         await WaitForStatusAsync(id, "FAILED");
 
@@ -249,6 +258,27 @@ public abstract class ScheduledMessageTests : IAsyncLifetime
         var message = Assert.Single(await bob.WaitForAsync($"/topic/messages/{_room}", 1));
         Assert.Equal("after the restart", message["content"]!["text"]!.GetValue<string>());
         Assert.Equal(_alice.Id, message["senderId"]!.GetValue<long>());
+        await WaitForStatusAsync(id, "SENT");
+    }
+
+    [Fact]
+    public async Task The_sweep_fires_a_schedule_whose_job_was_lost()
+    {
+        // As if the instance had died between saving the schedule and scheduling its job: the row is overdue, and its
+        // only job is an hour away.
+        var id = Id((await CreateAsync(_alice, new { roomId = _room, text = "found by the sweep", scheduledAt = Soon(3600) })).Data);
+        var database = _factory.Services.GetRequiredService<ISqlDatabase>();
+        await using (var connection = await database.OpenAsync())
+            await connection.ExecuteAsync("UPDATE scheduled_messages SET scheduled_at = @at WHERE id = @id",
+                new { id, at = DateTimeOffset.UtcNow.AddMinutes(-3).ToUnixTimeMilliseconds() });
+        await using var bob = await ChatClient.ConnectAsync(_factory.StompUri, _bob.AccessToken);
+        await bob.SubscribeAsync($"/topic/messages/{_room}");
+
+        // The sweep runs every minute; the test does not wait for the minute.
+        _factory.Services.GetRequiredService<IRecurringJobManager>().Trigger("scheduled-messages-sweep");
+
+        var message = Assert.Single(await bob.WaitForAsync($"/topic/messages/{_room}", 1));
+        Assert.Equal("found by the sweep", message["content"]!["text"]!.GetValue<string>());
         await WaitForStatusAsync(id, "SENT");
     }
 
