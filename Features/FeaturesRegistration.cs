@@ -68,6 +68,11 @@ public static class FeaturesRegistration
         services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), RealtimeTopics.TypingPrefix));
         services.AddSingleton<IStompDestinationAuthorizer>(sp => new RoomTopicAuthorizer(sp.GetRequiredService<IServiceScopeFactory>(), RealtimeTopics.ActivePrefix));
         services.AddHostedService<RealtimeTimers>();
+
+        // Scheduled messages: the jobs run in a scope of their own (Hangfire's activator), so these can be singletons.
+        services.AddSingleton<ScheduleStore>();
+        services.AddSingleton<ScheduleJobs>();
+        services.AddHostedService<ScheduleSweepRegistration>();
         return services;
     }
 }

@@ -13,6 +13,7 @@ using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.RateLimiting;
 using Shoot.Infrastructure.Redis;
+using Shoot.Infrastructure.Scheduling;
 using Shoot.Infrastructure.Stomp.Server;
 using Shoot.Infrastructure.UrlPreviews;
 using Shoot.Infrastructure.Web;
@@ -51,6 +52,7 @@ public static class InfrastructureRegistration
         services.AddRedisOrInProcess(connections);
         services.AddCache(connections);
         services.AddUrlPreviews();
+        services.AddScheduling(connections);
         services.AddShootAuthentication();
         services.AddStomp(configuration);
         services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();

@@ -17,6 +17,7 @@ public sealed partial class AdapterReport(IOptions<ConnectionStringsOptions> con
         LogPort(logger, "fan-out bus", c.HasRedis ? "Redis Streams" : "in-process");
         LogPort(logger, "persistence pipeline", c.HasKafka ? "Kafka topic chat-messages" : "outbox table in messages.db under Shoot:DataDirectory");
         LogPort(logger, "locks, rate limits, presence, caches", c.HasRedis ? "Redis" : "in-process");
+        LogPort(logger, "scheduled jobs", c.HasPostgres ? "Hangfire on PostgreSQL (schema hangfire)" : "Hangfire on hangfire.db under Shoot:DataDirectory");
         // Resolving the key here creates it at start (embedded mode), so an unwritable data directory fails now, not at the first login.
         LogSigningKey(logger, signingKey.Source);
         return Task.CompletedTask;
