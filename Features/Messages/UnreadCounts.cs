@@ -12,14 +12,13 @@ namespace Shoot.Features.Messages;
 /// </summary>
 public sealed class UnreadCounts(IUnreadLedger ledger, ISqlDatabase database)
 {
-    private const string RoomSql = "SELECT user_id AS UserId, last_read_seq AS ReadSeq FROM room_participants WHERE room_id = @roomId";
+    private const string RoomSql = "SELECT user_id AS UserId, last_read_seq AS ReadSeq, id AS MemberId FROM room_participants WHERE room_id = @roomId";
 
     /// <summary>
     /// The counts of a room's participants (or only of <paramref name="userIds"/>), each with their total over all their
-    /// rooms. <paramref name="rejoined"/>: the users were just added, possibly back into a room they had left.
+    /// rooms. Each membership is a participants row, so the ledger can tell a list read before a leave or a rejoin.
     /// </summary>
-    public async Task<IReadOnlyList<UnreadCount>> ForRoomAsync(long roomId, IReadOnlyCollection<long>? userIds = null, bool rejoined = false,
-        CancellationToken ct = default)
+    public async Task<IReadOnlyList<UnreadCount>> ForRoomAsync(long roomId, IReadOnlyCollection<long>? userIds = null, CancellationToken ct = default)
     {
         IEnumerable<ReaderSeq> readers;
         await using (var connection = await database.OpenAsync(ct))
@@ -28,7 +27,7 @@ public sealed class UnreadCounts(IUnreadLedger ledger, ISqlDatabase database)
                 userIds is null ? RoomSql : RoomSql + database.Sql(sqlite: " AND user_id IN @userIds", postgres: " AND user_id = ANY(@userIds)"),
                 new { roomId, userIds = userIds?.ToArray() }, cancellationToken: ct));
         }
-        var counts = await ledger.RefreshRoomAsync(roomId, readers.ToList(), rejoined, ct);
+        var counts = await ledger.RefreshRoomAsync(roomId, readers.ToList(), ct);
         if (counts.All(c => c.Total is not null))
             return counts;
         // Users whose totals the ledger does not hold yet (first count since a start, or idle for a week): count all their rooms once.
@@ -45,7 +44,7 @@ public sealed class UnreadCounts(IUnreadLedger ledger, ISqlDatabase database)
         await using (var connection = await database.OpenAsync(ct))
         {
             rooms = await connection.QueryAsync<RoomReadSeq>(new CommandDefinition(
-                "SELECT room_id AS RoomId, last_read_seq AS ReadSeq FROM room_participants WHERE user_id = @userId", new { userId }, cancellationToken: ct));
+                "SELECT room_id AS RoomId, last_read_seq AS ReadSeq, id AS MemberId FROM room_participants WHERE user_id = @userId", new { userId }, cancellationToken: ct));
         }
         return await ledger.RefreshUserAsync(userId, rooms.ToList(), ct);
     }

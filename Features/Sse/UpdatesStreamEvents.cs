@@ -53,8 +53,8 @@ public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database,
             row = await connection.QuerySingleOrDefaultAsync<RoomRow>(SummarySql, new { caller = userId, roomId });
         if (row is null)
             return;
-        // Counted as a (re)joined participant: a room the user had left counts again from here.
-        var count = (await unread.ForRoomAsync(roomId, [userId], rejoined: true, ct)).FirstOrDefault();
+        // A user added back into a room they had left is a new membership: it counts again from here.
+        var count = (await unread.ForRoomAsync(roomId, [userId], ct)).FirstOrDefault();
         await sse.PublishAsync(SseStreams.Updates(userId), "room-created", row.ToSummary(count?.Count ?? 0), ct);
         if (count is { Count: > 0 })
             await sse.PublishAsync(SseStreams.Unread(userId), "unread", new { roomId, unreadCount = count.Count, totalUnread = count.Total ?? count.Count }, ct);

@@ -24,12 +24,14 @@ namespace Shoot.Infrastructure.Messaging.Unread;
 public interface IUnreadLedger
 {
     /// <summary>
-    /// Recounts the given readers of one room from their positions (the highest of the one given and the one the
-    /// ledger last saw: positions only move forward) and keeps the counts. A reader who left the room
-    /// (<see cref="ForgetAsync"/>) is skipped, and missing from the answer, unless <paramref name="rejoined"/> says they are back.
+    /// Recounts the given readers of one room from their positions and keeps the counts. Within one membership
+    /// (<see cref="ReaderSeq.MemberId"/>) the position counted is the highest of the one given and the one the ledger
+    /// last saw (positions only move forward, and a caller's read of them may be stale); a newer membership starts from
+    /// the position given. A reader given with an older membership than the ledger's, or with the membership they left
+    /// (<see cref="ForgetAsync"/>), is skipped and missing from the answer: that caller read the participants before a
+    /// leave or a rejoin.
     /// </summary>
-    Task<IReadOnlyList<UnreadCount>> RefreshRoomAsync(long roomId, IReadOnlyList<ReaderSeq> readers, bool rejoined = false,
-        CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<UnreadCount>> RefreshRoomAsync(long roomId, IReadOnlyList<ReaderSeq> readers, CancellationToken cancellationToken = default);
 
     /// <summary>Recounts every room of a user (the complete list) and holds their totals from now on.</summary>
     Task<IReadOnlyList<UnreadCount>> RefreshUserAsync(long userId, IReadOnlyList<RoomReadSeq> rooms, CancellationToken cancellationToken = default);
@@ -41,11 +43,14 @@ public interface IUnreadLedger
     Task<long?> ForgetAsync(long userId, long roomId, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A reader's position in a room as a seq (0: nothing read yet).</summary>
-public readonly record struct ReaderSeq(long UserId, long ReadSeq);
+/// <summary>
+/// A reader's position in a room as a seq (0: nothing read yet), and which membership it belongs to
+/// (<c>room_participants.id</c>: a user who leaves and is added again is a new, higher one).
+/// </summary>
+public readonly record struct ReaderSeq(long UserId, long ReadSeq, long MemberId);
 
-/// <summary>One of a user's rooms with their position in it as a seq.</summary>
-public readonly record struct RoomReadSeq(long RoomId, long ReadSeq);
+/// <summary>One of a user's rooms with their position in it as a seq, and their membership (see <see cref="ReaderSeq"/>).</summary>
+public readonly record struct RoomReadSeq(long RoomId, long ReadSeq, long MemberId);
 
 /// <summary>A reader's unread count in a room, and their total over all their rooms when held.</summary>
 public sealed record UnreadCount(long UserId, long RoomId, long Count, long? Total);

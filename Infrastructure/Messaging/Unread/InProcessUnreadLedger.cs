@@ -12,15 +12,14 @@ public sealed class InProcessUnreadLedger(InProcessMessageSequencer sequencer, I
 {
     private readonly ConcurrentDictionary<long, UserCounts> _users = new();
 
-    public async Task<IReadOnlyList<UnreadCount>> RefreshRoomAsync(long roomId, IReadOnlyList<ReaderSeq> readers, bool rejoined = false,
-        CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<UnreadCount>> RefreshRoomAsync(long roomId, IReadOnlyList<ReaderSeq> readers, CancellationToken cancellationToken = default)
     {
         var room = await sequencer.RoomAsync(roomId, cancellationToken);
         var counts = new List<UnreadCount>(readers.Count);
         foreach (var reader in readers)
         {
             var user = User(reader.UserId);
-            if (await CountAsync(reader.UserId, user, roomId, room, reader.ReadSeq, rejoined, cancellationToken) is { } count)
+            if (await CountAsync(reader.UserId, user, roomId, room, reader.ReadSeq, reader.MemberId, cancellationToken) is { } count)
             {
                 lock (user.Gate)
                     counts.Add(new UnreadCount(reader.UserId, roomId, count, user.Primed ? user.Total : null));
@@ -36,7 +35,9 @@ public sealed class InProcessUnreadLedger(InProcessMessageSequencer sequencer, I
         foreach (var position in rooms)
         {
             var room = await sequencer.RoomAsync(position.RoomId, cancellationToken);
-            counts[position.RoomId] = (await CountAsync(userId, user, position.RoomId, room, position.ReadSeq, rejoined: true, cancellationToken))!.Value;
+            // The list comes from the participants table, so these are the current memberships: never stale.
+            if (await CountAsync(userId, user, position.RoomId, room, position.ReadSeq, position.MemberId, cancellationToken) is { } count)
+                counts[position.RoomId] = count;
         }
         lock (user.Gate)
         {
@@ -70,8 +71,9 @@ public sealed class InProcessUnreadLedger(InProcessMessageSequencer sequencer, I
         var user = User(userId);
         lock (user.Gate)
         {
-            user.Left.Add(roomId);
-            if (user.Rooms.Remove(roomId, out var held))
+            var left = user.Rooms.Remove(roomId, out var held) ? held.MemberId : 0;
+            user.Left[roomId] = Math.Max(left, user.Left.GetValueOrDefault(roomId));
+            if (held is not null)
                 user.Total -= held.Count;
             return Task.FromResult(user.Primed ? user.Total : (long?)null);
         }
@@ -79,18 +81,18 @@ public sealed class InProcessUnreadLedger(InProcessMessageSequencer sequencer, I
 
     private UserCounts User(long userId) => _users.GetOrAdd(userId, _ => new UserCounts());
 
-    /// <summary>One reader's count in one room, kept in their counts; null when they left the room and have not rejoined.</summary>
+    /// <summary>One reader's count in one room, kept in their counts; null when the membership given is stale (see the interface).</summary>
     private async Task<long?> CountAsync(long userId, UserCounts user, long roomId, InProcessMessageSequencer.RoomState room, long givenReadSeq,
-        bool rejoined, CancellationToken cancellationToken)
+        long memberId, CancellationToken cancellationToken)
     {
         while (true)
         {
             long readSeq;
             lock (user.Gate)
             {
-                if (!rejoined && user.Left.Contains(roomId))
+                if (IsStale(user, roomId, memberId))
                     return null;
-                readSeq = PositionOf(user, roomId, givenReadSeq);
+                readSeq = PositionOf(user, roomId, givenReadSeq, memberId);
             }
             BelowKey below;
             lock (room.Gate)
@@ -98,7 +100,7 @@ public sealed class InProcessUnreadLedger(InProcessMessageSequencer sequencer, I
             long? storedBelowBase = null;
             lock (user.Gate)
             {
-                if (user.Rooms.TryGetValue(roomId, out var held) && held.Below == below)
+                if (user.Rooms.TryGetValue(roomId, out var held) && held.MemberId == memberId && held.Below == below)
                     storedBelowBase = held.StoredBelowBase;
             }
             if (readSeq < below.Base)
@@ -107,11 +109,10 @@ public sealed class InProcessUnreadLedger(InProcessMessageSequencer sequencer, I
             lock (room.Gate)
             lock (user.Gate)
             {
-                if (rejoined)
-                    user.Left.Remove(roomId);
-                else if (user.Left.Contains(roomId))
+                if (IsStale(user, roomId, memberId))
                     return null;
-                var now = PositionOf(user, roomId, givenReadSeq);
+                user.Left.Remove(roomId);
+                var now = PositionOf(user, roomId, givenReadSeq, memberId);
                 if (now < room.Base && below != new BelowKey(now, room.Base, room.BelowVersion))
                     continue; // a read, or a delete under the base, while the store counted: count again
                 var from = UnreadArithmetic.From(now, room.Base);
@@ -124,21 +125,27 @@ public sealed class InProcessUnreadLedger(InProcessMessageSequencer sequencer, I
                 var gone = room.Gone.GetViewBetween(from + 1, long.MaxValue).Count;
                 var count = UnreadArithmetic.Count(room.Seq, from, now < room.Base ? storedBelowBase!.Value : 0, own, gone);
                 var before = user.Rooms.TryGetValue(roomId, out var held) ? held.Count : 0;
-                user.Rooms[roomId] = new Held(now, count, below, storedBelowBase ?? 0);
+                user.Rooms[roomId] = new Held(memberId, now, count, below, storedBelowBase ?? 0);
                 user.Total += count - before;
                 return count;
             }
         }
     }
 
-    private static long PositionOf(UserCounts user, long roomId, long givenReadSeq) =>
-        user.Rooms.TryGetValue(roomId, out var held) ? Math.Max(held.ReadSeq, givenReadSeq) : givenReadSeq;
+    /// <summary>Within one membership positions only move forward; a newer membership starts from the position given.</summary>
+    private static long PositionOf(UserCounts user, long roomId, long givenReadSeq, long memberId) =>
+        user.Rooms.TryGetValue(roomId, out var held) && held.MemberId == memberId ? Math.Max(held.ReadSeq, givenReadSeq) : givenReadSeq;
+
+    /// <summary>Read before a leave (the membership left, or an older one) or before a rejoin (older than the one held).</summary>
+    private static bool IsStale(UserCounts user, long roomId, long memberId) =>
+        (user.Left.TryGetValue(roomId, out var left) && memberId <= left)
+        || (user.Rooms.TryGetValue(roomId, out var held) && memberId < held.MemberId);
 
     /// <summary>What a store count under the base was counted for: it holds while none of these change.</summary>
     private readonly record struct BelowKey(long ReadSeq, long Base, long Version);
 
-    /// <summary>A reader's position and count in a room, and the store's part of it under the base (when the position is older).</summary>
-    private sealed record Held(long ReadSeq, long Count, BelowKey Below, long StoredBelowBase);
+    /// <summary>A reader's membership, position and count in a room, and the store's part of it under the base (when the position is older).</summary>
+    private sealed record Held(long MemberId, long ReadSeq, long Count, BelowKey Below, long StoredBelowBase);
 
     private sealed class UserCounts
     {
@@ -147,8 +154,11 @@ public sealed class InProcessUnreadLedger(InProcessMessageSequencer sequencer, I
         /// <summary>Per room: the furthest position seen and the count from it.</summary>
         public readonly Dictionary<long, Held> Rooms = [];
 
-        /// <summary>Rooms the user left: a delivery counted from a participant list read just before they left must not bring the room back.</summary>
-        public readonly HashSet<long> Left = [];
+        /// <summary>
+        /// Rooms the user left, with the membership they left: a delivery counted from a participant list read just
+        /// before they left must not bring the room back; a newer membership (added again) does.
+        /// </summary>
+        public readonly Dictionary<long, long> Left = [];
 
         public bool Primed;
 

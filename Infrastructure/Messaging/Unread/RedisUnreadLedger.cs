@@ -7,7 +7,8 @@ namespace Shoot.Infrastructure.Messaging.Unread;
 /// <summary>
 /// The shared ledger. A room's side (<c>shoot:room:{id}:seq</c>, <c>:base</c>, <c>:own</c>, <c>:gone</c>) is written by
 /// the accept script of <see cref="RedisMessageSequencer"/> and by <see cref="MarkGoneAsync"/>; a user's side is one hash
-/// (<c>shoot:user:{id}:unread</c>: <c>r:{room}</c> position, <c>c:{room}</c> count, <c>x:{room}</c> left, <c>t</c> total,
+/// (<c>shoot:user:{id}:unread</c>: <c>r:{room}</c> position, <c>c:{room}</c> count, <c>m:{room}</c> membership, <c>x:{room}</c>
+/// the membership left, <c>t</c> total,
 /// <c>p</c> primed). Every count is computed and kept inside one script, so deliveries, reads and deletes on any
 /// instance never interleave half-way. The part of a position older than the room's base is counted by the store first
 /// and handed to the script, which takes it only if the position is still the one it was counted for.
@@ -23,13 +24,13 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
     // store's count under the base, and the position, base and version it was counted for (-1: not counted). That part is kept in the user's hash (b:{room} = "position:base:version:count")
     // until the reader moves or a message under the base is deleted (which bumps the room's `version`).
     private const string CountFunction = """
-        local function count_reader(h, room, prefix, given, below, belowFor, belowBase, belowVersion, rejoined, last, base, version, own, gone, life)
-          if rejoined then
-            redis.call('HDEL', h, 'x:' .. room)
-          elseif redis.call('HEXISTS', h, 'x:' .. room) == 1 then
-            return {1, 0, -1, 0}
-          end
-          local r = math.max(given, tonumber(redis.call('HGET', h, 'r:' .. room) or '0'))
+        local function count_reader(h, room, prefix, given, member, below, belowFor, belowBase, belowVersion, last, base, version, own, gone, life)
+          local left = tonumber(redis.call('HGET', h, 'x:' .. room) or '-1')
+          local held = tonumber(redis.call('HGET', h, 'm:' .. room) or '-1')
+          if member <= left or member < held then return {1, 0, -1, 0} end
+          redis.call('HDEL', h, 'x:' .. room)
+          local r = given
+          if member == held then r = math.max(given, tonumber(redis.call('HGET', h, 'r:' .. room) or '0')) end
           local stored = 0
           if r < base then
             local key = string.format('%d:%d:%d:', r, base, version)
@@ -49,7 +50,7 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
           local count = stored + (last - from) - owned - gones
           if count < 0 then count = 0 end
           local before = tonumber(redis.call('HGET', h, 'c:' .. room) or '0')
-          redis.call('HSET', h, 'r:' .. room, r, 'c:' .. room, count)
+          redis.call('HSET', h, 'r:' .. room, r, 'c:' .. room, count, 'm:' .. room, member)
           local total = -1
           if redis.call('HEXISTS', h, 'p') == 1 then total = redis.call('HINCRBY', h, 't', count - before) end
           redis.call('PEXPIRE', h, life)
@@ -57,8 +58,8 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
         end
         """;
 
-    // KEYS: seq, base, own, gone, version, then one user hash per reader. ARGV: room, lifetime, rejoined, then per reader
-    // prefix, position, below, belowFor, belowBase, belowVersion. Answers 'init' when the room has no counter yet, else 4 values per reader.
+    // KEYS: seq, base, own, gone, version, then one user hash per reader. ARGV: room, lifetime, then per reader prefix,
+    // position, membership, below, belowFor, belowBase, belowVersion. Answers 'init' when the room has no counter yet, else 4 values per reader.
     private const string RefreshRoomScript = CountFunction + "\n" + """
         local last = redis.call('GET', KEYS[1])
         local base = redis.call('GET', KEYS[2])
@@ -68,16 +69,16 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
         local version = tonumber(redis.call('GET', KEYS[5]) or '0')
         local out = {}
         for i = 1, #KEYS - 5 do
-          local a = 4 + (i - 1) * 6
+          local a = 3 + (i - 1) * 7
           local one = count_reader(KEYS[5 + i], ARGV[1], ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]),
-            tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), ARGV[3] == '1', last, base, version, KEYS[3], KEYS[4], ARGV[2])
+            tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]), last, base, version, KEYS[3], KEYS[4], ARGV[2])
           for _, v in ipairs(one) do table.insert(out, v) end
         end
         return out
         """;
 
     // KEYS: the user hash, then seq, base, own, gone, version per room. ARGV: prefix, lifetime, then per room: room, position,
-    // below, belowFor, belowBase, belowVersion. Counts every room (status 3: the room has no counter yet); when all are counted, drops the rooms
+    // membership, below, belowFor, belowBase, belowVersion. Counts every room (status 3: the room has no counter yet); when all are counted, drops the rooms
     // the user is no longer in and holds the total.
     private const string RefreshUserScript = CountFunction + "\n" + """
         local h = KEYS[1]
@@ -86,7 +87,7 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
         local complete = true
         for i = 1, (#KEYS - 1) / 5 do
           local k = 1 + (i - 1) * 5
-          local a = 3 + (i - 1) * 6
+          local a = 3 + (i - 1) * 7
           listed[ARGV[a]] = true
           local last = redis.call('GET', KEYS[k + 1])
           local base = redis.call('GET', KEYS[k + 2])
@@ -95,8 +96,8 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
             one = {3, 0, -1, 0}
           else
             one = count_reader(h, ARGV[a], ARGV[1], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]),
-              tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), true, tonumber(last), tonumber(base), tonumber(redis.call('GET', KEYS[k + 5]) or '0'),
-              KEYS[k + 3], KEYS[k + 4], ARGV[2])
+              tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]), tonumber(last), tonumber(base),
+              tonumber(redis.call('GET', KEYS[k + 5]) or '0'), KEYS[k + 3], KEYS[k + 4], ARGV[2])
           end
           if one[1] ~= 0 then complete = false end
           for _, v in ipairs(one) do table.insert(out, v) end
@@ -105,7 +106,7 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
         local fields = redis.call('HKEYS', h)
         local total = 0
         for _, f in ipairs(fields) do
-          local kind, room = string.match(f, '^([rcb]):(.+)$')
+          local kind, room = string.match(f, '^([rcbm]):(.+)$')
           if kind and not listed[room] then
             redis.call('HDEL', h, f)
           elseif kind == 'c' then
@@ -133,11 +134,13 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
         return 1
         """;
 
-    // KEYS: the user hash. ARGV: room.
+    // KEYS: the user hash. ARGV: room. Remembers the membership left (x:{room}), so a count from before the leave is refused.
     private const string ForgetScript = """
         local count = tonumber(redis.call('HGET', KEYS[1], 'c:' .. ARGV[1]) or '0')
-        redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1], 'c:' .. ARGV[1], 'b:' .. ARGV[1])
-        redis.call('HSET', KEYS[1], 'x:' .. ARGV[1], 1)
+        local member = tonumber(redis.call('HGET', KEYS[1], 'm:' .. ARGV[1]) or '0')
+        local left = tonumber(redis.call('HGET', KEYS[1], 'x:' .. ARGV[1]) or '0')
+        redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1], 'c:' .. ARGV[1], 'b:' .. ARGV[1], 'm:' .. ARGV[1])
+        redis.call('HSET', KEYS[1], 'x:' .. ARGV[1], math.max(member, left))
         if redis.call('HEXISTS', KEYS[1], 'p') == 0 then return -1 end
         -- Not HINCRBY by -count: Lua's -0 reaches Redis as "-0", which is not an integer to it.
         return redis.call('HINCRBY', KEYS[1], 't', 0 - count)
@@ -145,19 +148,18 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
 
     private static long Lifetime => (long)RedisBusKeys.RoomKeysLifetime.TotalMilliseconds;
 
-    public async Task<IReadOnlyList<UnreadCount>> RefreshRoomAsync(long roomId, IReadOnlyList<ReaderSeq> readers, bool rejoined = false,
-        CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<UnreadCount>> RefreshRoomAsync(long roomId, IReadOnlyList<ReaderSeq> readers, CancellationToken cancellationToken = default)
     {
         var database = redis.GetDatabase();
-        var pending = readers.Select(r => new Pending(r.UserId, roomId, r.ReadSeq)).ToList();
+        var pending = readers.Select(r => new Pending(r.UserId, roomId, r.ReadSeq, r.MemberId)).ToList();
         var counted = new List<UnreadCount>(readers.Count);
         for (var attempt = 0; pending.Count > 0; attempt++)
         {
             ThrowIfStuck(attempt, roomId);
             RedisKey[] keys = [RedisBusKeys.RoomSeq(roomId), RedisBusKeys.RoomBase(roomId), RedisBusKeys.RoomOwn(roomId), RedisBusKeys.RoomGone(roomId),
                 RedisBusKeys.RoomBelowVersion(roomId), .. pending.Select(p => (RedisKey)RedisBusKeys.UserUnread(p.UserId))];
-            RedisValue[] values = [roomId, Lifetime, rejoined ? "1" : "0",
-                .. pending.SelectMany(p => new RedisValue[] { RedisBusKeys.OwnPrefix(p.UserId), p.ReadSeq, p.Below, p.BelowFor, p.BelowBase, p.BelowVersion })];
+            RedisValue[] values = [roomId, Lifetime,
+                .. pending.SelectMany(p => new RedisValue[] { RedisBusKeys.OwnPrefix(p.UserId), p.ReadSeq, p.MemberId, p.Below, p.BelowFor, p.BelowBase, p.BelowVersion })];
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(RefreshRoomScript, keys, values))!;
             if (result.Length == 1 && (string?)result[0] == "init")
             {
@@ -172,7 +174,7 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
     public async Task<IReadOnlyList<UnreadCount>> RefreshUserAsync(long userId, IReadOnlyList<RoomReadSeq> rooms, CancellationToken cancellationToken = default)
     {
         var database = redis.GetDatabase();
-        var pending = rooms.Select(r => new Pending(userId, r.RoomId, r.ReadSeq)).ToList();
+        var pending = rooms.Select(r => new Pending(userId, r.RoomId, r.ReadSeq, r.MemberId)).ToList();
         for (var attempt = 0; ; attempt++)
         {
             ThrowIfStuck(attempt, null);
@@ -182,7 +184,7 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
                 RedisBusKeys.RoomBelowVersion(p.RoomId),
             })];
             RedisValue[] values = [RedisBusKeys.OwnPrefix(userId), Lifetime,
-                .. pending.SelectMany(p => new RedisValue[] { p.RoomId, p.ReadSeq, p.Below, p.BelowFor, p.BelowBase, p.BelowVersion })];
+                .. pending.SelectMany(p => new RedisValue[] { p.RoomId, p.ReadSeq, p.MemberId, p.Below, p.BelowFor, p.BelowBase, p.BelowVersion })];
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(RefreshUserScript, keys, values))!;
             var counted = new List<UnreadCount>(pending.Count);
             var unsettled = await SettleAsync(pending, result, counted, database, cancellationToken);
@@ -247,5 +249,6 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
     /// A reader still to count: the position to count from, and the store's part under the base (-1: not counted yet)
     /// with the position, base and version it was counted for.
     /// </summary>
-    private sealed record Pending(long UserId, long RoomId, long ReadSeq, long Below = -1, long BelowFor = -1, long BelowBase = -1, long BelowVersion = -1);
+    private sealed record Pending(long UserId, long RoomId, long ReadSeq, long MemberId, long Below = -1, long BelowFor = -1, long BelowBase = -1,
+        long BelowVersion = -1);
 }

@@ -50,7 +50,7 @@ public abstract class UnreadLedgerSuite : IAsyncLifetime
     }
 
     protected async Task<long> CountAsync(long roomId, long userId, long readSeq) =>
-        (await Ledger.RefreshRoomAsync(roomId, [new ReaderSeq(userId, readSeq)])).Single().Count;
+        (await Ledger.RefreshRoomAsync(roomId, [new ReaderSeq(userId, readSeq, MemberId: 1)])).Single().Count;
 
     [Fact]
     public async Task Messages_count_for_everyone_but_their_sender_the_moment_they_are_accepted()
@@ -62,7 +62,7 @@ public abstract class UnreadLedgerSuite : IAsyncLifetime
 
         // Nothing is stored: the counts come from the seqs alone.
         Assert.Equal(0, await Store.MaxSeqAsync(room));
-        var counts = await Ledger.RefreshRoomAsync(room, [new ReaderSeq(Alice, 0), new ReaderSeq(Bob, 0), new ReaderSeq(Carol, 0)]);
+        var counts = await Ledger.RefreshRoomAsync(room, [new ReaderSeq(Alice, 0, MemberId: 1), new ReaderSeq(Bob, 0, MemberId: 1), new ReaderSeq(Carol, 0, MemberId: 1)]);
         Assert.Equal([1L, 3L, 4L], counts.OrderBy(c => c.UserId).Select(c => c.Count));
         Assert.All(counts, c => Assert.Equal(room, c.RoomId));
     }
@@ -137,21 +137,37 @@ public abstract class UnreadLedgerSuite : IAsyncLifetime
         await AcceptAsync(two, Alice);
 
         // Not primed: no total yet.
-        Assert.Null((await Ledger.RefreshRoomAsync(one, [new ReaderSeq(Bob, 0)])).Single().Total);
+        Assert.Null((await Ledger.RefreshRoomAsync(one, [new ReaderSeq(Bob, 0, MemberId: 1)])).Single().Total);
 
-        var primed = await Ledger.RefreshUserAsync(Bob, [new RoomReadSeq(one, 0), new RoomReadSeq(two, 0)]);
+        var primed = await Ledger.RefreshUserAsync(Bob, [new RoomReadSeq(one, 0, MemberId: 1), new RoomReadSeq(two, 0, MemberId: 1)]);
         Assert.Equal([1L, 2L], primed.OrderBy(c => c.RoomId).Select(c => c.Count));
         Assert.All(primed, c => Assert.Equal(3, c.Total));
 
         await AcceptAsync(one, Alice);
-        Assert.Equal(new UnreadCount(Bob, one, 2, 4), (await Ledger.RefreshRoomAsync(one, [new ReaderSeq(Bob, 0)])).Single());
-        Assert.Equal(new UnreadCount(Bob, two, 0, 2), (await Ledger.RefreshRoomAsync(two, [new ReaderSeq(Bob, 2)])).Single());
+        Assert.Equal(new UnreadCount(Bob, one, 2, 4), (await Ledger.RefreshRoomAsync(one, [new ReaderSeq(Bob, 0, MemberId: 1)])).Single());
+        Assert.Equal(new UnreadCount(Bob, two, 0, 2), (await Ledger.RefreshRoomAsync(two, [new ReaderSeq(Bob, 2, MemberId: 1)])).Single());
 
         Assert.Equal(0, await Ledger.ForgetAsync(Bob, one));
         // A delivery counted from a participant list read just before Bob left does not bring the room back.
-        Assert.Empty(await Ledger.RefreshRoomAsync(one, [new ReaderSeq(Bob, 0)]));
-        // Rejoining does (from no position: both of Alice's messages).
-        Assert.Equal(new UnreadCount(Bob, one, 2, 2), (await Ledger.RefreshRoomAsync(one, [new ReaderSeq(Bob, 0)], rejoined: true)).Single());
+        Assert.Empty(await Ledger.RefreshRoomAsync(one, [new ReaderSeq(Bob, 0, MemberId: 1)]));
+        // Being added again (a new membership) does, from no position: both of Alice's messages.
+        Assert.Equal(new UnreadCount(Bob, one, 2, 2), (await Ledger.RefreshRoomAsync(one, [new ReaderSeq(Bob, 0, MemberId: 2)])).Single());
+    }
+
+    [Fact]
+    public async Task A_position_from_before_a_leave_and_rejoin_does_not_carry_over()
+    {
+        var room = NewRoom();
+        await AcceptAsync(room, Alice);
+        await AcceptAsync(room, Alice);
+        Assert.Equal(0, await CountAsync(room, Bob, 2)); // membership 1 read both
+
+        await Ledger.ForgetAsync(Bob, room);
+        var rejoined = (await Ledger.RefreshRoomAsync(room, [new ReaderSeq(Bob, 0, MemberId: 5)])).Single();
+        Assert.Equal(2, rejoined.Count);
+        // A count started before the leave (membership 1, position 2) lands late: it is stale and changes nothing.
+        Assert.Empty(await Ledger.RefreshRoomAsync(room, [new ReaderSeq(Bob, 2, MemberId: 1)]));
+        Assert.Equal(2, (await Ledger.RefreshRoomAsync(room, [new ReaderSeq(Bob, 0, MemberId: 5)])).Single().Count);
     }
 
     [Fact]
@@ -160,9 +176,9 @@ public abstract class UnreadLedgerSuite : IAsyncLifetime
         var (one, two) = (NewRoom(), NewRoom());
         await AcceptAsync(one, Alice);
         await AcceptAsync(two, Alice);
-        await Ledger.RefreshUserAsync(Carol, [new RoomReadSeq(one, 0), new RoomReadSeq(two, 0)]);
+        await Ledger.RefreshUserAsync(Carol, [new RoomReadSeq(one, 0, MemberId: 1), new RoomReadSeq(two, 0, MemberId: 1)]);
 
-        var again = await Ledger.RefreshUserAsync(Carol, [new RoomReadSeq(two, 0)]);
+        var again = await Ledger.RefreshUserAsync(Carol, [new RoomReadSeq(two, 0, MemberId: 1)]);
 
         Assert.Equal(new UnreadCount(Carol, two, 1, 1), again.Single());
         Assert.Null(await Ledger.ForgetAsync(Alice, one)); // never primed: no total to tell

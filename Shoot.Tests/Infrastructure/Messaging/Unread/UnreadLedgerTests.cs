@@ -66,7 +66,7 @@ public sealed class RedisUnreadLedgerTests(RedisServerFixture redis) : UnreadLed
         await otherSequencer.AcceptAsync(new AcceptRequest(new SendKey(room, Alice, null), Shoot.Infrastructure.Messaging.MessageId.New(DateTimeOffset.UtcNow),
             "/topic/x", "{\"seq\":", "}"));
 
-        Assert.Equal(2, (await other.RefreshRoomAsync(room, [new ReaderSeq(Bob, 0)])).Single().Count);
+        Assert.Equal(2, (await other.RefreshRoomAsync(room, [new ReaderSeq(Bob, 0, MemberId: 1)])).Single().Count);
         await other.MarkGoneAsync(room, 1, Alice);
         Assert.Equal(1, await CountAsync(room, Bob, 0));
     }
