@@ -66,8 +66,10 @@ public static class MarkRead
             {
                 // The whole room is everything delivered, including messages accepted after the newest stored one.
                 var newestStored = (await store.PageAsync(new MessagePage(roomId, 1), ct)).FirstOrDefault();
-                var newestAccepted = (await sequencer.RecentAsync(roomId, afterSeq: newestStored?.Seq ?? 0, ct)).LastOrDefault();
-                return newestAccepted is null ? newestStored : AcceptedMessage.From(roomId, newestAccepted).ToReadTarget();
+                var newestAccepted = await sequencer.LatestAsync(roomId, ct);
+                return newestAccepted is not null && newestAccepted.Seq > (newestStored?.Seq ?? 0)
+                    ? AcceptedMessage.From(roomId, newestAccepted).ToReadTarget()
+                    : newestStored;
             }
             var message = await store.FindAsync(messageId, ct) ?? await AcceptedAsync(roomId, messageId, ct);
             return message is not null && message.RoomId == roomId ? message : throw ShootException.NotFound("The message");

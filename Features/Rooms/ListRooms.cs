@@ -27,8 +27,7 @@ public static class ListRooms
 
     // The join on the caller's own participant row is what keeps every list to the caller's rooms.
     internal const string FromMyRooms = $"""
-        SELECT {RoomRow.Columns}, CASE WHEN f.user_id IS NULL THEN 0 ELSE 1 END AS favorite,
-               me.last_read_message_id
+        SELECT {RoomRow.Columns}, CASE WHEN f.user_id IS NULL THEN 0 ELSE 1 END AS favorite
         FROM rooms r
         JOIN room_participants me ON me.room_id = r.id AND me.user_id = @caller
         LEFT JOIN room_favorites f ON f.room_id = r.id AND f.user_id = @caller

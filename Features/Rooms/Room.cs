@@ -82,9 +82,6 @@ public sealed class RoomRow
     public long CreatedAt { get; set; }
     public bool Favorite { get; set; }
 
-    /// <summary>For lists: the caller's own read position (their unread count starts after it).</summary>
-    public string? LastReadMessageId { get; set; }
-
     /// <summary>
     /// An INDIVIDUAL room has no title of its own: each side sees the other's nickname. @caller names the viewer. The
     /// other side is read from the pair's key ("lowId:highId"), so the one who stays still sees the nickname of the one

@@ -62,7 +62,7 @@ public abstract class ForwardMessageTests : IAsyncLifetime
         var live = await carol.WaitForAsync($"/topic/messages/{_first}", 2);
         Assert.Equal(items.Take(2).Select(m => m["id"]!.GetValue<string>()), live.Select(m => m["id"]!.GetValue<string>()));
         var forwarded = items[1]["id"]!.GetValue<string>();
-        await EventuallyAsync(async () => (await _api.GetAsync($"/api/v1/messages/{forwarded}", _carol.AccessToken)).Status == HttpStatusCode.OK);
+        await Eventually.HoldsAsync(async () => (await _api.GetAsync($"/api/v1/messages/{forwarded}", _carol.AccessToken)).Status == HttpStatusCode.OK);
         var stored = (await _api.GetAsync($"/api/v1/messages/{forwarded}", _carol.AccessToken)).Data;
         Assert.Equal(_original, stored["forwardedFrom"]!["messageId"]!.GetValue<string>());
         Assert.Equal("the original", Text(stored));
@@ -135,16 +135,6 @@ public abstract class ForwardMessageTests : IAsyncLifetime
         (await _api.PostAsync("/api/v1/chatrooms", new { type = "GROUP", title, participantIds = new[] { other.Id } }, owner.AccessToken))
             .AssertStatus(HttpStatusCode.Created).Data["id"]!.GetValue<long>();
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new Xunit.Sdk.XunitException("Timed out waiting for the condition");
-            await Task.Delay(20);
-        }
-    }
 }
 
 public sealed class ForwardMessageOnSqlite : ForwardMessageTests

@@ -71,7 +71,7 @@ public abstract class ReadReceiptTests : IAsyncLifetime
         var m4 = await SendSavedAsync(_chat, "m4");
         Assert.Equal(1, await UnreadAsync(_bob));
         await bobChat.SendAsync("/app/read", JsonSerializer.Serialize(new { roomId = _roomId, messageId = m4 }));
-        await EventuallyAsync(async () => await UnreadAsync(_bob) == 0);
+        await Eventually.HoldsAsync(async () => await UnreadAsync(_bob) == 0);
         Assert.Equal(m4, await PositionAsync(_bob));
         Assert.Empty(bobChat.Errors);
 
@@ -241,16 +241,6 @@ public abstract class ReadReceiptTests : IAsyncLifetime
         return participants.Single(p => p!["userId"]!.GetValue<long>() == user.Id)!["lastReadMessageId"]?.GetValue<string>();
     }
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new Xunit.Sdk.XunitException("Timed out waiting for the condition");
-            await Task.Delay(20);
-        }
-    }
 }
 
 public sealed class ReadReceiptsOnSqlite : ReadReceiptTests
