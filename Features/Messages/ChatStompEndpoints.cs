@@ -109,5 +109,9 @@ public static class StompRefusals
             var details = e.Errors is null ? "" : " " + string.Join(" ", e.Errors.SelectMany(f => f.Value.Select(v => $"{f.Key}: {v}")));
             return new StompRefusal(ErrorCodes.WireName(e.Code), e.Message + details, tempId);
         }
+        catch (Exception e) when (BackendOutage.Is(e))
+        {
+            return new StompRefusal(ErrorCodes.WireName(ErrorCode.Unavailable), BackendOutage.ToRefusal().Message, tempId);
+        }
     }
 }

@@ -55,7 +55,7 @@ public sealed partial class ScheduledMessageJob(
         }
         if (sent.Record.Status == "FAILED")
         {
-            // Accepted and broadcast, but the pipeline refused it: the message ended FAILED, and so does the schedule.
+            // A repeat of an earlier attempt whose message ended FAILED (never storable): so does the schedule.
             await FailAsync(row, "the message could not be stored", now, ct);
             return;
         }

@@ -19,6 +19,9 @@ public sealed class PersistenceStatusObserver(SendStatusReporter statuses, ISqlD
         WHERE id = @RoomId AND (last_message_id IS NULL OR last_message_id < @Id)
         """;
 
+    public async ValueTask OnHandedOverAsync(StoredMessage message, CancellationToken ct) =>
+        await statuses.ReportAsync(message, "SENT_TO_KAFKA", ct: ct);
+
     public async ValueTask OnProcessingAsync(IReadOnlyList<StoredMessage> messages, CancellationToken ct)
     {
         foreach (var message in messages)

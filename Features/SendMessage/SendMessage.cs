@@ -14,8 +14,9 @@ namespace Shoot.Features.Messages;
 
 /// <summary>
 /// A new message (STOMP <c>/app/chat</c>; scheduled and forwarded messages use the same command): checked, given its
-/// room's next seq and broadcast in one atomic step, then handed to the persistence pipeline. The statuses that follow
-/// are contract §8's: SENDING, SENT_TO_KAFKA, then PROCESSING and SAVED (or FAILED) from the pipeline's consumer.
+/// room's next seq and broadcast in one atomic step; that is all the sender's session waits for. The hand-off to the
+/// persistence pipeline goes on without it (<see cref="PersistenceHandOff"/>). The statuses that follow are contract
+/// §8's: SENDING here, SENT_TO_KAFKA from the hand-off, then PROCESSING and SAVED (or FAILED) from the pipeline.
 /// </summary>
 public static partial class SendMessage
 {
@@ -50,7 +51,7 @@ public static partial class SendMessage
     }
 
     public sealed partial class Handler(
-        RoomMembership membership, ISqlDatabase database, IMessageStore store, IMessageSequencer sequencer, IPersistencePipeline pipeline,
+        RoomMembership membership, ISqlDatabase database, IMessageStore store, IMessageSequencer sequencer, PersistenceHandOff handOff,
         SendStatusReporter statuses, Sse.RoomActivityAnnouncer activity, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits,
         TimeProvider clock)
         : ICommandHandler<Command, Sent>
@@ -59,6 +60,8 @@ public static partial class SendMessage
         {
             var roomId = command.RoomId!.Value;
             await membership.EnsureParticipantAsync(roomId, command.SenderId, ct);
+            // Refused before the rate limit counts it and before anything is broadcast: the retry is not a new send.
+            handOff.EnsureAdmitting();
             await EnforceRateLimitAsync(command.SenderId, ct);
             await EnsureInRoomAsync(command.ThreadId, roomId, "threadId", ct);
             await EnsureInRoomAsync(command.ReplyToMessageId, roomId, "replyToMessageId", ct);
@@ -82,20 +85,10 @@ public static partial class SendMessage
 
             message = message with { Seq = outcome.Record.Seq };
             activity.Accepted(message);
-            await statuses.ReportAsync(message, "SENDING", ct: ct);
-            try
-            {
-                await pipeline.EnqueueAsync(message, ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Broadcast but never persisted: its seq stays a gap in the history, as the contract says of FAILED sends.
-                await statuses.ReportAsync(message, "FAILED", "The message could not be handed to the persistence pipeline.", CancellationToken.None);
-                await activity.GoneAsync(message, CancellationToken.None);
-                return new Sent(outcome.Record with { Status = "FAILED" }, message);
-            }
-            await statuses.ReportAsync(message, "SENT_TO_KAFKA", ct: ct);
-            return new Sent(outcome.Record with { Status = "SENT_TO_KAFKA" }, message);
+            // The session may be gone by now; the message is broadcast, so its SENDING is told regardless.
+            await statuses.ReportAsync(message, "SENDING", ct: CancellationToken.None);
+            handOff.Start(message);
+            return new Sent(outcome.Record, message);
         }
 
         private async Task EnforceRateLimitAsync(long userId, CancellationToken ct)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MongoDB.Bson;
 using MongoDB.Driver;
 using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Persistence;
 using StackExchange.Redis;
 
@@ -29,7 +30,13 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
     }
 }
 
-public sealed class KafkaHealthCheck(IOptions<ConnectionStringsOptions> connections) : IHealthCheck, IDisposable
+/// <summary>
+/// Kafka and the spill in front of it. While the spill holds messages (or the brokers do not answer and the spill has
+/// room), sends are still kept, so the instance reports Degraded, with the spill's depth, and stays in rotation; it is
+/// Unhealthy only when the spill is full too, since sends are then refused.
+/// </summary>
+public sealed class KafkaHealthCheck(IOptions<ConnectionStringsOptions> connections, PipelineSpill spill, IOptions<HandOffOptions> handOff)
+    : IHealthCheck, IDisposable
 {
     private readonly Lazy<IAdminClient> _admin = new(() =>
         new AdminClientBuilder(new AdminClientConfig { BootstrapServers = connections.Value.Kafka }).Build());
@@ -38,11 +45,29 @@ public sealed class KafkaHealthCheck(IOptions<ConnectionStringsOptions> connecti
         // GetMetadata is synchronous and blocks up to its timeout; keep it off the request thread.
         Task.Run(() =>
         {
-            var metadata = _admin.Value.GetMetadata(TimeSpan.FromSeconds(3));
-            return metadata.Brokers.Count > 0
-                ? HealthCheckResult.Healthy($"Kafka: {metadata.Brokers.Count} broker(s)")
-                : HealthCheckResult.Unhealthy("Kafka: no broker answered");
+            var brokers = Brokers();
+            var spilled = $"{spill.Depth} message(s) spilled, oldest {spill.OldestAge.TotalSeconds:F0} s";
+            var data = new Dictionary<string, object> { ["spillDepth"] = spill.Depth, ["spillOldestAgeSeconds"] = spill.OldestAge.TotalSeconds };
+            if (spill.Depth >= handOff.Value.MaxSpilled)
+                return HealthCheckResult.Unhealthy($"Kafka: spill full ({spilled})", data: data);
+            if (brokers == 0)
+                return HealthCheckResult.Degraded($"Kafka: no broker answered; {spilled}", data: data);
+            return spill.Depth > 0
+                ? HealthCheckResult.Degraded($"Kafka: {brokers} broker(s); {spilled}", data: data)
+                : HealthCheckResult.Healthy($"Kafka: {brokers} broker(s)", data);
         }, cancellationToken);
+
+    private int Brokers()
+    {
+        try
+        {
+            return _admin.Value.GetMetadata(TimeSpan.FromSeconds(3)).Brokers.Count;
+        }
+        catch (KafkaException)
+        {
+            return 0;
+        }
+    }
 
     public void Dispose()
     {

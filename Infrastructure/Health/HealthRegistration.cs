@@ -44,13 +44,15 @@ public static class HealthRegistration
 
     private static Task WriteEnvelope(HttpContext context, HealthReport report)
     {
+        // A degraded backend says how (the Kafka spill's depth); an unreachable one only that it is, the rest is logged.
         var checks = report.Entries.ToDictionary(
             e => e.Key,
-            e => new { status = e.Value.Status.ToString(), description = e.Value.Status == HealthStatus.Healthy ? e.Value.Description : "not reachable" });
-        if (report.Status == HealthStatus.Healthy)
+            e => new { status = e.Value.Status.ToString(), description = e.Value.Status == HealthStatus.Unhealthy ? "not reachable" : e.Value.Description });
+        // Degraded keeps the instance in rotation: it still takes and keeps sends.
+        if (report.Status != HealthStatus.Unhealthy)
             return EnvelopeWriter.WriteSuccessAsync(context, StatusCodes.Status200OK, new { status = report.Status.ToString(), checks });
         // Which backend failed is useful to an operator; the exception text stays in the log.
-        var failing = string.Join(", ", checks.Where(c => c.Value.status != nameof(HealthStatus.Healthy)).Select(c => c.Key));
+        var failing = string.Join(", ", checks.Where(c => c.Value.status == nameof(HealthStatus.Unhealthy)).Select(c => c.Key));
         return EnvelopeWriter.WriteErrorAsync(context, ErrorCode.ServiceUnavailable, $"Not ready: {failing} not reachable.");
     }
 }

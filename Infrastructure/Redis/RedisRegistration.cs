@@ -19,6 +19,9 @@ public static class RedisRegistration
                 var options = ConfigurationOptions.Parse(connections.Redis!);
                 // Keep retrying in the background rather than failing the first caller while Redis restarts.
                 options.AbortOnConnectFail = false;
+                // While Redis is unreachable a command fails at once (a send is refused with UNAVAILABLE) instead of
+                // waiting in a backlog for up to the timeout and perhaps running long after its caller gave up.
+                options.BacklogPolicy = BacklogPolicy.FailFast;
                 return ConnectionMultiplexer.Connect(options);
             });
             services.AddSingleton<ICounterStore, RedisCounterStore>();

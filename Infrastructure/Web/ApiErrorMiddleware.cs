@@ -28,6 +28,11 @@ public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<Api
             else
                 await EnvelopeWriter.WriteErrorAsync(context, ErrorCode.ValidationFailed, "The request could not be read: malformed JSON or a parameter of the wrong type.");
         }
+        catch (Exception e) when (BackendOutage.Is(e))
+        {
+            var refusal = BackendOutage.ToRefusal();
+            await EnvelopeWriter.WriteErrorAsync(context, refusal.Code, refusal.Message, retryAfter: refusal.RetryAfter);
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; there is no one to answer.

@@ -13,6 +13,8 @@ public enum ErrorCode
     Internal,
     /// <summary>Readiness only: a backend the instance depends on does not answer.</summary>
     ServiceUnavailable,
+    /// <summary>A request the server cannot take now (a backend down, its bounded buffers full); retry after Retry-After.</summary>
+    Unavailable,
 }
 
 public static class ErrorCodes
@@ -26,7 +28,7 @@ public static class ErrorCodes
         ErrorCode.Conflict => StatusCodes.Status409Conflict,
         ErrorCode.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCode.RateLimited => StatusCodes.Status429TooManyRequests,
-        ErrorCode.ServiceUnavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCode.ServiceUnavailable or ErrorCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -41,6 +43,7 @@ public static class ErrorCodes
         ErrorCode.PayloadTooLarge => "PAYLOAD_TOO_LARGE",
         ErrorCode.RateLimited => "RATE_LIMITED",
         ErrorCode.ServiceUnavailable => "SERVICE_UNAVAILABLE",
+        ErrorCode.Unavailable => "UNAVAILABLE",
         _ => "INTERNAL",
     };
 }

@@ -22,6 +22,9 @@ public sealed class ShootException(
     public static ShootException Invalid(string field, string why) =>
         new(ErrorCode.ValidationFailed, "The request is not valid.", new Dictionary<string, string[]> { [field] = [why] });
 
+    /// <summary>Contract §1/§8: the server cannot take this now; the client may retry (on STOMP with the same tempId).</summary>
+    public static ShootException Unavailable(TimeSpan retryAfter, string why) => new(ErrorCode.Unavailable, why, retryAfter: retryAfter);
+
     public static ShootException RateLimited(TimeSpan retryAfter, string why = "Too many requests; try again later.") =>
         new(ErrorCode.RateLimited, why, retryAfter: retryAfter);
 }

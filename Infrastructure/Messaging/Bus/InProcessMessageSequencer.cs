@@ -5,11 +5,14 @@ namespace Shoot.Infrastructure.Messaging.Bus;
 
 /// <summary>
 /// The embedded sequencer: one lock per room makes dedupe, seq and publish one step, and publishing under that lock
-/// makes dispatch order equal seq order. A room's counter starts from the store's highest seq the first time the room
-/// is used after a start.
+/// makes dispatch order equal seq order. A room's counter starts from the highest seq the store or the outbox holds the
+/// first time the room is used after a start.
 /// </summary>
-public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageStore store, TimeProvider clock) : IMessageSequencer
+public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageStore store, TimeProvider clock, IEnumerable<ISeqFloorSource>? floors = null)
+    : IMessageSequencer
 {
+    private readonly ISeqFloorSource[] _floors = floors?.ToArray() ?? [];
+
     private const int SweepThreshold = 100_000;
     private readonly ConcurrentDictionary<long, RoomState> _rooms = new();
     private readonly ConcurrentDictionary<SendKey, (SendRecord Record, DateTimeOffset Expires)> _sends = new();
@@ -65,7 +68,7 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
         var room = _rooms.GetOrAdd(roomId, _ => new RoomState());
         if (!room.Initialized)
         {
-            var floor = await store.MaxSeqAsync(roomId, cancellationToken);
+            var floor = await SeqFloors.HighestAsync(store, _floors, roomId, cancellationToken);
             lock (room.Gate)
             {
                 if (!room.Initialized)

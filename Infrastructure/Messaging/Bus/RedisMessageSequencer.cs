@@ -12,8 +12,11 @@ namespace Shoot.Infrastructure.Messaging.Bus;
 /// store's highest seq — and never goes below the ring's newest seq either, so seqs are not reused. The same script
 /// records the sender's own seq for the unread ledger (<see cref="Unread.RedisUnreadLedger"/>).
 /// </summary>
-public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessageStore store) : IMessageSequencer
+public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessageStore store, IEnumerable<ISeqFloorSource>? floors = null)
+    : IMessageSequencer
 {
+    private readonly ISeqFloorSource[] _floors = floors?.ToArray() ?? [];
+
     private const string NoSendKey = "shoot:send:none";
 
     // KEYS: seq, ring, send record, bus stream, notify channel, base, own, gone.
@@ -75,7 +78,7 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
         var result = await RunAcceptAsync(request);
         if ((string?)result[0] == "floor")
         {
-            await InitializeRoomAsync(redis.GetDatabase(), store, request.Key.RoomId, cancellationToken);
+            await InitializeRoomAsync(redis.GetDatabase(), store, _floors, request.Key.RoomId, cancellationToken);
             result = await RunAcceptAsync(request);
         }
         return (string?)result[0] switch
@@ -90,10 +93,13 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
     /// <summary>
     /// Creates a room's counter (and its unread ledger's base) when Redis has none: the first message, a room quiet for
     /// longer than <see cref="RedisBusKeys.RoomKeysLifetime"/>, or a Redis that lost its data. Safe to run concurrently.
+    /// The floor is the highest seq the store or any <paramref name="floors"/> source (messages still on their way:
+    /// in flight, spilled) knows, so a Redis restarted empty never hands out a seq again.
     /// </summary>
-    internal static async Task InitializeRoomAsync(IDatabase database, IMessageStore store, long roomId, CancellationToken cancellationToken)
+    internal static async Task InitializeRoomAsync(IDatabase database, IMessageStore store, IReadOnlyList<ISeqFloorSource> floors, long roomId,
+        CancellationToken cancellationToken)
     {
-        var floor = await store.MaxSeqAsync(roomId, cancellationToken);
+        var floor = await SeqFloors.HighestAsync(store, floors, roomId, cancellationToken);
         await database.ScriptEvaluateAsync(InitializeRoomScript,
             [RedisBusKeys.RoomSeq(roomId), RedisBusKeys.RoomRing(roomId), RedisBusKeys.RoomBase(roomId)],
             [floor, (long)RedisBusKeys.RoomKeysLifetime.TotalMilliseconds]);

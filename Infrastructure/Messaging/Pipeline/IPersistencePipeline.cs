@@ -9,6 +9,16 @@ public interface IPersistencePipeline
 {
     /// <summary>Completes once the message is durably handed over (Kafka: acknowledged by all in-sync replicas). Throws when it cannot be.</summary>
     Task EnqueueAsync(StoredMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether <see cref="EnqueueAsync"/> failed for good (the record can never be taken, say it is too large), as
+    /// opposed to an outage that waiting fixes. A permanent failure is dead-lettered and reported FAILED; anything else
+    /// is kept and tried again.
+    /// </summary>
+    bool IsPermanent(Exception exception);
+
+    /// <summary>Keeps a record that can never be handed over where an operator finds it (the dead-letter topic or table).</summary>
+    Task DeadLetterAsync(StoredMessage message, string reason, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -18,6 +28,13 @@ public interface IPersistencePipeline
 /// </summary>
 public interface IPersistenceObserver
 {
+    /// <summary>
+    /// The message is durably handed over (status SENT_TO_KAFKA): the broker acknowledged it, or the outbox row is
+    /// committed. Reported by the hand-off, off the sender's session; a message that waited in the spill is reported
+    /// when it is forwarded.
+    /// </summary>
+    ValueTask OnHandedOverAsync(StoredMessage message, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     /// <summary>The consumer has taken these messages and is about to store them (status PROCESSING).</summary>
     ValueTask OnProcessingAsync(IReadOnlyList<StoredMessage> messages, CancellationToken cancellationToken);
 

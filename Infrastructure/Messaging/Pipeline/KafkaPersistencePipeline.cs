@@ -13,12 +13,24 @@ namespace Shoot.Infrastructure.Messaging.Pipeline;
 /// </summary>
 public sealed partial class KafkaPersistencePipeline : IPersistencePipeline, IDisposable
 {
+    // Errors of the record itself: retrying the same bytes can only fail the same way.
+    private static readonly HashSet<ErrorCode> RecordErrors =
+    [
+        ErrorCode.MsgSizeTooLarge, ErrorCode.InvalidMsg, ErrorCode.InvalidMsgSize,
+        ErrorCode.RecordListTooLarge, ErrorCode.InvalidRecord, ErrorCode.Local_BadMsg, ErrorCode.InvalidRequiredAcks,
+    ];
+
     private readonly IProducer<string, byte[]> _producer;
     private readonly string _topic;
+    private readonly string _deadLetterTopic;
+    private readonly TimeProvider _time;
 
-    public KafkaPersistencePipeline(IOptions<ConnectionStringsOptions> connections, IOptions<KafkaOptions> options, ILogger<KafkaPersistencePipeline> logger)
+    public KafkaPersistencePipeline(IOptions<ConnectionStringsOptions> connections, IOptions<KafkaOptions> options, TimeProvider time,
+        ILogger<KafkaPersistencePipeline> logger)
     {
         _topic = options.Value.Topic;
+        _deadLetterTopic = options.Value.DeadLetterTopic;
+        _time = time;
         _producer = KafkaClientFactory.Producer(connections.Value.Kafka!, options.Value, logger);
     }
 
@@ -30,6 +42,22 @@ public sealed partial class KafkaPersistencePipeline : IPersistencePipeline, IDi
         {
             Key = KafkaClientFactory.RoomKey(message.RoomId),
             Value = PipelineRecord.Encode(message),
+        }, cancellationToken);
+    }
+
+    public bool IsPermanent(Exception exception) => exception is KafkaException { Error.Code: var code } && RecordErrors.Contains(code);
+
+    public async Task DeadLetterAsync(StoredMessage message, string reason, CancellationToken cancellationToken = default)
+    {
+        var headers = new Headers
+        {
+            { KafkaPersistenceWorker.ReasonHeader, System.Text.Encoding.UTF8.GetBytes(reason) },
+            { KafkaPersistenceWorker.SourceHeader, "hand-off"u8.ToArray() },
+            { KafkaPersistenceWorker.FailedAtHeader, System.Text.Encoding.UTF8.GetBytes(_time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture)) },
+        };
+        await _producer.ProduceAsync(_deadLetterTopic, new Message<string, byte[]>
+        {
+            Key = KafkaClientFactory.RoomKey(message.RoomId), Value = PipelineRecord.Encode(message), Headers = headers,
         }, cancellationToken);
     }
 

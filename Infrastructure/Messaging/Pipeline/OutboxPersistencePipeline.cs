@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
 using Dapper;
+using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Persistence;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
@@ -11,7 +12,7 @@ namespace Shoot.Infrastructure.Messaging.Pipeline;
 /// committed (what SENT_TO_KAFKA means without Kafka), so a crash loses nothing that was accepted.
 /// </summary>
 public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxSignal signal, OutboxWriteGate gate, TimeProvider time)
-    : IPersistencePipeline
+    : IPersistencePipeline, ISeqFloorSource
 {
     private const int MaxGroup = 1000;
 
@@ -30,6 +31,28 @@ public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxS
         await gate.RunAsync(() => row.Written.Task.IsCompleted ? Task.CompletedTask : WriteWaitingAsync(), cancellationToken);
         await row.Written.Task;
         signal.Wake();
+    }
+
+    /// <summary>A local write fails only with the disk or the file, which waiting may fix; no outbox error is the record's own.</summary>
+    public bool IsPermanent(Exception exception) => false;
+
+    public Task DeadLetterAsync(StoredMessage message, string reason, CancellationToken cancellationToken = default) =>
+        gate.RunAsync(async () =>
+        {
+            await using var connection = await messages.Sqlite.OpenAsync(cancellationToken);
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            // position NULL: SQLite gives the dead letter a fresh one (it never was an outbox row).
+            await connection.ExecuteAsync(
+                "INSERT INTO outbox_dead (position, message_id, room_id, payload, enqueued_at, reason, failed_at) VALUES (NULL, @Id, @RoomId, @payload, @now, @reason, @now)",
+                new { message.Id, message.RoomId, payload = Encoding.UTF8.GetString(PipelineRecord.Encode(message)), now, reason });
+        }, cancellationToken);
+
+    /// <summary>Rows not drained yet hold seqs the store does not have; after a restart, a room's counter starts above them.</summary>
+    public async Task<long> HighestSeqAsync(long roomId, CancellationToken cancellationToken)
+    {
+        await using var connection = await messages.Sqlite.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT MAX(json_extract(payload, '$.seq')) FROM outbox WHERE room_id = @roomId", new { roomId }, cancellationToken: cancellationToken)) ?? 0;
     }
 
     private async Task WriteWaitingAsync()

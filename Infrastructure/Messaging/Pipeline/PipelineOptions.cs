@@ -75,3 +75,36 @@ public sealed class OutboxOptions : PipelineWorkerOptions
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
+
+/// <summary>
+/// The hand-off between accepting a message and the pipeline (<c>Shoot:Pipeline</c>): its bounds are what a send is
+/// refused with <c>UNAVAILABLE</c> at, before it is broadcast, instead of a session stalling or memory growing without end.
+/// </summary>
+public sealed class HandOffOptions
+{
+    public const string Section = "Shoot:Pipeline";
+
+    /// <summary>
+    /// Accepted messages whose hand-off has not finished (no delivery report yet, not spilled yet). Each is held in
+    /// memory until then, so this bounds memory and what a crash of the process could take with it.
+    /// </summary>
+    [Range(1, 10_000_000)] public int MaxInFlight { get; set; } = 10_000;
+
+    /// <summary>Messages the local spill may hold while Kafka cannot take them; past it the disk would fill without end.</summary>
+    [Range(1, 1_000_000_000)] public int MaxSpilled { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// How long a hand-off waits for Kafka's delivery report before writing the message to the durable spill. Short:
+    /// until then the message lives only in this process's memory.
+    /// </summary>
+    public TimeSpan SpillAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The pause between attempts to forward spilled messages while Kafka still refuses them.</summary>
+    public TimeSpan ForwardRetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Spilled messages forwarded to Kafka per round.</summary>
+    [Range(1, 100_000)] public int ForwardBatchSize { get; set; } = 500;
+
+    /// <summary>What a refused client is told to wait (the Retry-After of an UNAVAILABLE refusal).</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
+}

@@ -1,4 +1,5 @@
 using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Persistence;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
@@ -12,6 +13,14 @@ public static class PipelineRegistration
     /// </summary>
     public static IServiceCollection AddPersistencePipeline(this IServiceCollection services, ConnectionStringsOptions connections)
     {
+        services.AddMetrics();
+        services.AddOptions<HandOffOptions>().BindConfiguration(HandOffOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.SpillAfter > TimeSpan.Zero && o.ForwardRetryInterval > TimeSpan.Zero, "Shoot:Pipeline:SpillAfter and ForwardRetryInterval must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<PipelineMetrics>();
+        services.AddSingleton<PersistenceHandOff>();
+        services.AddSingleton(sp => new MessagesOnTheirWay(sp.GetService<PipelineSpill>()));
+        services.AddSingleton<ISeqFloorSource>(sp => sp.GetRequiredService<MessagesOnTheirWay>());
         if (connections.HasKafka)
         {
             services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -19,6 +28,8 @@ public static class PipelineRegistration
             // Hosted services start in order: the topics exist before the consumer subscribes.
             services.AddHostedService<KafkaTopicInitializer>();
             services.AddHostedService<KafkaPersistenceWorker>();
+            services.AddSingleton<PipelineSpill>();
+            services.AddHostedService<SpillForwarder>();
         }
         else
         {
@@ -27,9 +38,13 @@ public static class PipelineRegistration
             services.AddMessagesDatabase();
             services.AddSingleton<OutboxSignal>();
             services.AddSingleton<OutboxWriteGate>();
-            services.AddSingleton<IPersistencePipeline, OutboxPersistencePipeline>();
+            services.AddSingleton<OutboxPersistencePipeline>();
+            services.AddSingleton<IPersistencePipeline>(sp => sp.GetRequiredService<OutboxPersistencePipeline>());
+            services.AddSingleton<ISeqFloorSource>(sp => sp.GetRequiredService<OutboxPersistencePipeline>());
             services.AddHostedService<OutboxPersistenceWorker>();
         }
+        // Registered last, so it stops first: hand-offs still waiting on shutdown are spilled while the spill is up.
+        services.AddHostedService(sp => sp.GetRequiredService<PersistenceHandOff>());
         return services;
     }
 }

@@ -14,8 +14,10 @@ namespace Shoot.Infrastructure.Messaging.Unread;
 /// and handed to the script, which takes it only if the position is still the one it was counted for.
 /// All keys of a call are used by one script, so this needs a single Redis (not Redis Cluster), like the bus.
 /// </summary>
-public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStore store) : IUnreadLedger
+public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStore store, IEnumerable<ISeqFloorSource>? floors = null) : IUnreadLedger
 {
+    private readonly ISeqFloorSource[] _floors = floors?.ToArray() ?? [];
+
     private const int Attempts = 5;
 
     // One reader's count, shared by both refresh scripts as a Lua function. Answers {status, count, total, position}:
@@ -163,7 +165,7 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
             var result = (RedisResult[])(await database.ScriptEvaluateAsync(RefreshRoomScript, keys, values))!;
             if (result.Length == 1 && (string?)result[0] == "init")
             {
-                await RedisMessageSequencer.InitializeRoomAsync(database, store, roomId, cancellationToken);
+                await RedisMessageSequencer.InitializeRoomAsync(database, store, _floors, roomId, cancellationToken);
                 continue;
             }
             pending = await SettleAsync(pending, result, counted, database, cancellationToken);
@@ -230,7 +232,7 @@ public sealed class RedisUnreadLedger(IConnectionMultiplexer redis, IMessageStor
                     next.Add(p with { ReadSeq = position, Below = below, BelowFor = position, BelowBase = baseSeq, BelowVersion = version });
                     break;
                 case 3:
-                    await RedisMessageSequencer.InitializeRoomAsync(database, store, p.RoomId, cancellationToken);
+                    await RedisMessageSequencer.InitializeRoomAsync(database, store, _floors, p.RoomId, cancellationToken);
                     next.Add(p);
                     break;
             }
