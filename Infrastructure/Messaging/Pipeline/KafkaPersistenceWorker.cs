@@ -80,10 +80,10 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
             }
             catch (Exception e)
             {
-                // Nothing of the batch was committed; go back to its start and try again after a pause.
+                // Nothing of the batch was committed (a store outage, say); go back to its start and try again after a pause.
                 LogBatchFailed(_logger, _pending.Count, e);
                 Rewind(consumer);
-                if (ct.WaitHandle.WaitOne(_options.BackoffFor(failures++)))
+                if (!PauseFor(consumer, _options.BackoffFor(failures++), ct))
                     break;
             }
         }
@@ -168,6 +168,38 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
             LogBatchFailed(_logger, _pending.Count, e);
         }
         _pending.Clear();
+    }
+
+    /// <summary>
+    /// Waits with every partition paused: the consumer keeps polling, so the group does not drop it however long the
+    /// store stays down, yet fetches nothing. A partition newly assigned meanwhile is not paused; its records are kept.
+    /// </summary>
+    /// <returns>False when stopping.</returns>
+    private bool PauseFor(IConsumer<string, byte[]> consumer, TimeSpan delay, CancellationToken ct)
+    {
+        var paused = consumer.Assignment.ToList();
+        consumer.Pause(paused);
+        try
+        {
+            var started = _time.GetTimestamp();
+            for (var left = delay; left > TimeSpan.Zero && !ct.IsCancellationRequested; left = delay - _time.GetElapsedTime(started))
+            {
+                if (consumer.Consume(left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250)) is { } record)
+                    _pending.Add(record);
+            }
+        }
+        finally
+        {
+            try
+            {
+                consumer.Resume(paused.Intersect(consumer.Assignment).ToList());
+            }
+            catch (KafkaException e)
+            {
+                LogCommitFailed(_logger, e.Error.Code, e.Error.Reason);
+            }
+        }
+        return !ct.IsCancellationRequested;
     }
 
     private void Rewind(IConsumer<string, byte[]> consumer)

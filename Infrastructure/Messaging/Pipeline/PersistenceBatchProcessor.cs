@@ -35,6 +35,12 @@ internal sealed partial class PersistenceBatchProcessor(
         var messages = readable.Select(i => batch[i].Message).ToList();
         await NotifyAsync(static (o, m, c) => o.OnProcessingAsync(m, c), (IReadOnlyList<StoredMessage>)messages, ct);
         var error = await SaveWithRetriesAsync(messages, ct);
+        if (error is not null && StoreOutage.Is(error))
+        {
+            // The store is down, not refusing these records: nothing is dead-lettered or reported; the worker pauses and
+            // delivers the same batch again (PROCESSING may be heard twice, which observers tolerate).
+            throw new StoreUnavailableException(error);
+        }
         var saved = new List<StoredMessage>(messages.Count);
         if (error is null)
         {
@@ -62,6 +68,10 @@ internal sealed partial class PersistenceBatchProcessor(
                 {
                     await save([batch[index].Message], ct);
                     saved.Add(batch[index].Message);
+                }
+                catch (Exception e) when (StoreOutage.Is(e))
+                {
+                    throw new StoreUnavailableException(e);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {

@@ -1,5 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
 using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Tests.Fixtures;
 
@@ -18,8 +19,8 @@ public sealed class KafkaPersistencePipelineTests : PersistencePipelineContract,
         CreateTopics(kafka, _topic);
     }
 
-    internal override Task<PipelineTestHost> StartHostAsync(RecordingObserver? observer = null) =>
-        PipelineTestHost.StartAsync(DataDirectory, KafkaSettings(_kafka, _topic), observer);
+    internal override Task<PipelineTestHost> StartHostAsync(RecordingObserver? observer = null, Action<IServiceCollection>? configure = null) =>
+        PipelineTestHost.StartAsync(DataDirectory, KafkaSettings(_kafka, _topic), observer, configure);
 
     /// <summary>
     /// The mock cluster has no controller, so it cannot serve CreateTopics: the topics are made through the mock's own

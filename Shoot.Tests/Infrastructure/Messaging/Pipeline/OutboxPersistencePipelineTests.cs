@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using Shoot.Infrastructure.Persistence;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
@@ -13,8 +14,8 @@ public sealed class OutboxPersistencePipelineTests : PersistencePipelineContract
         ["Shoot:Outbox:BatchSize"] = "50",
     };
 
-    internal override Task<PipelineTestHost> StartHostAsync(RecordingObserver? observer = null) =>
-        PipelineTestHost.StartAsync(DataDirectory, Settings, observer);
+    internal override Task<PipelineTestHost> StartHostAsync(RecordingObserver? observer = null, Action<IServiceCollection>? configure = null) =>
+        PipelineTestHost.StartAsync(DataDirectory, Settings, observer, configure);
 
     internal override async Task InjectRawAsync(PipelineTestHost host, long roomId, string payload)
     {

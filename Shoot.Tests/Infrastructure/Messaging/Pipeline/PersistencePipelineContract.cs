@@ -1,6 +1,8 @@
 using System.Text;
 using Shoot.Infrastructure.Messaging;
+using Microsoft.Extensions.DependencyInjection;
 using Shoot.Infrastructure.Messaging.Pipeline;
+using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Tests.Fixtures;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
@@ -20,7 +22,7 @@ public abstract class PersistencePipelineContract : IDisposable
     protected string DataDirectory => _data.Path;
 
     /// <summary>Starts a host on this test's data directory (and, for Kafka, this test's topics and group).</summary>
-    internal abstract Task<PipelineTestHost> StartHostAsync(RecordingObserver? observer = null);
+    internal abstract Task<PipelineTestHost> StartHostAsync(RecordingObserver? observer = null, Action<IServiceCollection>? configure = null);
 
     /// <summary>Puts raw bytes where the worker reads records, keyed by room, bypassing EnqueueAsync.</summary>
     internal abstract Task InjectRawAsync(PipelineTestHost host, long roomId, string payload);
@@ -123,6 +125,31 @@ public abstract class PersistencePipelineContract : IDisposable
         var deadLetter = Assert.Single(await DeadLettersAsync(host, 1));
         Assert.Contains(sameSeq.Id, deadLetter.Payload, StringComparison.Ordinal);
         Assert.Contains("seq", deadLetter.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_store_down_for_thirty_seconds_under_the_worker_dead_letters_nothing_and_everything_is_stored_after()
+    {
+        FaultyMessageStore faulty = null!;
+        await using var host = await StartHostAsync(configure: services => services.AddSingleton<IMessageStore>(sp =>
+            faulty = new FaultyMessageStore(sp.GetRequiredService<SqliteMessageStore>())));
+        _ = host.Store;
+        faulty.Down = true;
+        var messages = TestMessages.Stream(120, rooms: 4, firstRoom: 130);
+        foreach (var message in messages)
+            await host.Pipeline.EnqueueAsync(message);
+
+        await Task.Delay(TimeSpan.FromSeconds(30));
+        // The worker kept trying through the outage, well past its retry budget (RetryCount 2: three tries a round).
+        Assert.True(faulty.Refused > 6, $"Only {faulty.Refused} writes were tried during the outage.");
+        Assert.Empty(await host.StoredIdsAsync());
+        faulty.Down = false;
+
+        Assert.True(await PipelineTestHost.EventuallyAsync(async () => (await host.StoredIdsAsync()).Count == messages.Count
+            && host.Observer.Count(PipelineEvent.Saved) >= messages.Count, Patience), "Not everything was stored after the store came back.");
+        Assert.Equal(messages.Select(m => m.Id).Order(), (await host.StoredIdsAsync()).Order());
+        Assert.Equal(0, host.Observer.Count(PipelineEvent.Failed));
+        Assert.Empty(await DeadLettersAsync(host, 0));
     }
 
     public void Dispose()

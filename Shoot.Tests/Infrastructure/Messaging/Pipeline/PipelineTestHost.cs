@@ -30,8 +30,12 @@ internal sealed class PipelineTestHost : IAsyncDisposable
     public IPersistencePipeline Pipeline => _host.Services.GetRequiredService<IPersistencePipeline>();
     public IMessageStore Store => _host.Services.GetRequiredService<IMessageStore>();
     public MessagesDatabase Messages => _host.Services.GetRequiredService<MessagesDatabase>();
+    public PersistenceHandOff HandOff => _host.Services.GetRequiredService<PersistenceHandOff>();
+    public PipelineSpill Spill => _host.Services.GetRequiredService<PipelineSpill>();
 
-    public static async Task<PipelineTestHost> StartAsync(string dataDirectory, IDictionary<string, string?> settings, RecordingObserver? observer = null)
+    /// <param name="configure">Runs after the app's registrations: a test puts a fault-injecting decorator in place here.</param>
+    public static async Task<PipelineTestHost> StartAsync(string dataDirectory, IDictionary<string, string?> settings, RecordingObserver? observer = null,
+        Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings) { ["Shoot:DataDirectory"] = dataDirectory });
@@ -45,6 +49,7 @@ internal sealed class PipelineTestHost : IAsyncDisposable
         services.AddPersistencePipeline(connections);
         observer ??= new RecordingObserver();
         services.AddSingleton<IPersistenceObserver>(observer);
+        configure?.Invoke(services);
         var host = builder.Build();
         await host.StartAsync();
         return new PipelineTestHost(host, observer);
@@ -80,6 +85,7 @@ internal sealed class PipelineTestHost : IAsyncDisposable
 
 internal enum PipelineEvent
 {
+    HandedOver,
     Processing,
     Saved,
     Failed,
@@ -96,6 +102,12 @@ internal sealed class RecordingObserver : IPersistenceObserver
     public IReadOnlyList<(PipelineEvent Event, StoredMessage Message, string? Reason)> Events => _events.ToArray();
 
     public int Count(PipelineEvent kind) => _events.Count(e => e.Event == kind);
+
+    public ValueTask OnHandedOverAsync(StoredMessage message, CancellationToken cancellationToken)
+    {
+        _events.Enqueue((PipelineEvent.HandedOver, message, null));
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask OnProcessingAsync(IReadOnlyList<StoredMessage> messages, CancellationToken cancellationToken)
     {
