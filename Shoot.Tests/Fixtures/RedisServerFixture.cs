@@ -21,15 +21,28 @@ public sealed class RedisServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _directory = await TempDirectory.CreateAsync("shoot-redis-");
-        (_server, Port) = await FreePort.StartOnFreePortAsync(async port => (await ServerProcess.StartReadyAsync(
-            "redis-server",
-            [
-                "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", _directory.Path, "--protected-mode", "no",
-            ],
-            () => PingAsync(port),
-            TimeSpan.FromSeconds(30)), port));
+        (_server, Port) = await FreePort.StartOnFreePortAsync(async port => (await StartServerAsync(port), port));
     }
+
+    /// <summary>Kills the server (SIGKILL: no shutdown, no save); <see cref="StartAgainAsync"/> brings up an empty one on the same port.</summary>
+    public async Task KillAsync()
+    {
+        if (_server is not null)
+            await _server.DisposeAsync();
+        _server = null;
+    }
+
+    /// <summary>A fresh server on the same port: without persistence it starts empty, as after a crash.</summary>
+    public async Task StartAgainAsync() => _server = await StartServerAsync(Port);
+
+    private Task<ServerProcess> StartServerAsync(int port) => ServerProcess.StartReadyAsync(
+        "redis-server",
+        [
+            "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", _directory!.Path, "--protected-mode", "no",
+        ],
+        () => PingAsync(port),
+        TimeSpan.FromSeconds(30));
 
     public async Task DisposeAsync()
     {
