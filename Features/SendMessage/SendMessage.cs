@@ -53,10 +53,51 @@ public static partial class SendMessage
     public sealed partial class Handler(
         RoomMembership membership, ISqlDatabase database, IMessageStore store, IMessageSequencer sequencer, PersistenceHandOff handOff,
         SendStatusReporter statuses, Sse.RoomActivityAnnouncer activity, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits,
-        TimeProvider clock)
+        PipelineMetrics metrics, TimeProvider clock)
         : ICommandHandler<Command, Sent>
     {
         public async ValueTask<Sent> Handle(Command command, CancellationToken ct)
+        {
+            var (message, outcome) = await AcceptAsync(command, ct);
+            if (outcome.IsDuplicate)
+            {
+                await statuses.RepeatAsync(message.RoomId, command.TempId!, outcome.Record, ct);
+                return new Sent(outcome.Record, null);
+            }
+
+            message = message with { Seq = outcome.Record.Seq };
+            activity.Accepted(message);
+            try
+            {
+                // The session may be gone by now; the message is broadcast, so its SENDING is told regardless.
+                await statuses.ReportAsync(message, "SENDING", ct: CancellationToken.None);
+            }
+            finally
+            {
+                // Broadcast means kept: the hand-off starts even if telling SENDING failed.
+                handOff.Start(message);
+            }
+            return new Sent(outcome.Record, message);
+        }
+
+        /// <summary>
+        /// Everything up to the broadcast. A backend down on this path (Redis, a transient database error) refuses the
+        /// send with UNAVAILABLE before it is broadcast, so the client's retry with the same tempId is the only copy.
+        /// </summary>
+        private async Task<(StoredMessage Message, AcceptOutcome Outcome)> AcceptAsync(Command command, CancellationToken ct)
+        {
+            try
+            {
+                return await AcceptOrThrowAsync(command, ct);
+            }
+            catch (Exception e) when (BackendOutage.Is(e))
+            {
+                metrics.Refused("backend_down");
+                throw BackendOutage.ToRefusal();
+            }
+        }
+
+        private async Task<(StoredMessage Message, AcceptOutcome Outcome)> AcceptOrThrowAsync(Command command, CancellationToken ct)
         {
             var roomId = command.RoomId!.Value;
             await membership.EnsureParticipantAsync(roomId, command.SenderId, ct);
@@ -77,18 +118,7 @@ public static partial class SendMessage
             var (before, after) = Message.SplitAroundSeq(message, "SENDING");
             var outcome = await sequencer.AcceptAsync(new AcceptRequest(
                 new SendKey(roomId, command.SenderId, command.TempId), message.Id, MessageTopics.Messages(roomId), before, after), ct);
-            if (outcome.IsDuplicate)
-            {
-                await statuses.RepeatAsync(roomId, command.TempId!, outcome.Record, ct);
-                return new Sent(outcome.Record, null);
-            }
-
-            message = message with { Seq = outcome.Record.Seq };
-            activity.Accepted(message);
-            // The session may be gone by now; the message is broadcast, so its SENDING is told regardless.
-            await statuses.ReportAsync(message, "SENDING", ct: CancellationToken.None);
-            handOff.Start(message);
-            return new Sent(outcome.Record, message);
+            return (message, outcome);
         }
 
         private async Task EnforceRateLimitAsync(long userId, CancellationToken ct)

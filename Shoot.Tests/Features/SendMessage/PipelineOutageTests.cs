@@ -182,6 +182,22 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
 
     private sealed record OutageRun(int Sent, int SentDuringOutage, bool TypingArrivedBeforeBrokersUp, Dictionary<ChatClient, int> ReceivedDuringOutage);
 
+    /// <summary>Waits until every send made during the outage is SAVED (clients[0] hears the whole room's statuses); returns how long that took.</summary>
+    private static async Task<TimeSpan> DrainTimeAsync(ChatClient observer, long roomId, IReadOnlyCollection<string> sentDuringOutage)
+    {
+        var since = Stopwatch.StartNew();
+        var pending = sentDuringOutage.ToHashSet();
+        while (since.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            pending.ExceptWith(observer.Received($"/topic/message/status/{roomId}")
+                .Where(s => s["status"]!.GetValue<string>() == "SAVED").Select(s => s["tempId"]!.GetValue<string>()));
+            if (pending.Count == 0)
+                return since.Elapsed;
+            await Task.Delay(10);
+        }
+        throw new Xunit.Sdk.XunitException($"{pending.Count} messages sent during the outage were not SAVED after it.");
+    }
+
     /// <summary>
     /// Each client sends <paramref name="perSecond"/> messages a second, paced, for before + outage + after; the brokers
     /// go down after <paramref name="before"/>. Returns how many were sent, and what each client received during the outage.
@@ -191,7 +207,7 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
     {
         var length = outage ?? Outage;
         var total = (int)((before + length + after).TotalSeconds * perSecond);
-        var sentDuringOutage = 0;
+        var sentDuringOutage = new System.Collections.Concurrent.ConcurrentBag<string>();
         var brokersDown = false;
         var senders = clients.Select((client, c) => Task.Run(async () =>
         {
@@ -200,7 +216,7 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
             {
                 await client.SendChatAsync(roomId, $"c{c}-{i}", $"client {c} message {i}");
                 if (Volatile.Read(ref brokersDown))
-                    Interlocked.Increment(ref sentDuringOutage);
+                    sentDuringOutage.Add($"c{c}-{i}");
                 var next = TimeSpan.FromSeconds((i + 1) / (double)perSecond) - pace.Elapsed;
                 if (next > TimeSpan.Zero)
                     await Task.Delay(next);
@@ -215,22 +231,21 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
         await Task.Delay(length);
         var typingArrived = during.IsCompletedSuccessfully;
         var receivedDuringOutage = clients.ToDictionary(c => c, c => c.Received($"/topic/messages/{roomId}").Count - receivedAtDown[c]);
-        var sentDuring = Volatile.Read(ref sentDuringOutage);
         Volatile.Write(ref brokersDown, false);
+        var sentDuring = sentDuringOutage.ToList();
         BrokersUp();
+        var drain = await DrainTimeAsync(clients[0], roomId, sentDuring);
         await during;
         await Task.WhenAll(senders);
-        output.WriteLine($"{clients.Count * total} sent, {sentDuring} during the {length.TotalSeconds:F0} s outage");
-        return new OutageRun(clients.Count * total, sentDuring, typingArrived, receivedDuringOutage);
+        output.WriteLine($"{clients.Count * total} sent, {sentDuring.Count} during the {length.TotalSeconds:F0} s outage, all of those SAVED {drain.TotalMilliseconds:F0} ms after the brokers came back");
+        return new OutageRun(clients.Count * total, sentDuring.Count, typingArrived, receivedDuringOutage);
     }
 
     /// <summary>Every send reached SAVED exactly once and nothing FAILED or was refused; each sender's statuses came in order; the history is whole.</summary>
     private async Task AssertEverySendSavedOnceAsync(IReadOnlyList<ChatClient> clients, IReadOnlyList<TestUser> users, long roomId, int total)
     {
-        var drain = Stopwatch.StartNew();
         var statuses = $"/topic/message/status/{roomId}";
         await clients[0].WaitForAsync(statuses, total, s => s["status"]!.GetValue<string>() is "SAVED" or "FAILED");
-        output.WriteLine($"all {total} SAVED {drain.ElapsedMilliseconds} ms after the brokers came back");
         var seen = clients[0].Received(statuses);
         Assert.DoesNotContain(seen, s => s["status"]!.GetValue<string>() == "FAILED");
         foreach (var send in seen.GroupBy(s => s["tempId"]!.GetValue<string>()))
