@@ -29,6 +29,8 @@ public static class Operations
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
             .AddMeter("Shoot.*")
+            // The meter named exactly "Shoot" (the pipeline's instruments) is not matched by the wildcard.
+            .AddMeter(Shoot.Infrastructure.Messaging.Pipeline.PipelineMetrics.MeterName)
             .AddPrometheusExporter());
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {

@@ -52,6 +52,19 @@ public sealed unsafe class KafkaMockClusterFixture : IAsyncLifetime
     public void BrokerUp(int brokerId) =>
         LibrdkafkaMock.ThrowIfError(LibrdkafkaMock.Native.MockBrokerSetUp(Cluster(), brokerId), $"Bringing broker {brokerId} up");
 
+    /// <summary>Every broker down: the whole cluster is unreachable, as in a Kafka outage.</summary>
+    public void AllBrokersDown()
+    {
+        foreach (var id in BrokerIds)
+            BrokerDown(id);
+    }
+
+    public void AllBrokersUp()
+    {
+        foreach (var id in BrokerIds)
+            BrokerUp(id);
+    }
+
     public Task DisposeAsync()
     {
         lock (_gate)

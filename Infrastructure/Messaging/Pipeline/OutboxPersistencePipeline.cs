@@ -111,7 +111,10 @@ public sealed class OutboxWriteGate
 }
 
 /// <summary>Wakes the outbox worker when a row is enqueued, so it neither polls tightly nor waits for its slow poll.</summary>
-public sealed class OutboxSignal
+public sealed class OutboxSignal : WakeSignal;
+
+/// <summary>Wakes a worker that drains a queue (the outbox, the spill) when a row was added.</summary>
+public class WakeSignal
 {
     // Capacity one, extra wakes dropped: a wake only means "look again", and one look drains everything there.
     private readonly Channel<bool> _wakes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });

@@ -36,7 +36,7 @@ public sealed partial class PipelineSpill : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<PipelineSpill> _logger;
     private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Channel<bool> _wakes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly WakeSignal _appended = new();
     private readonly Task _writer;
     private long _depth;
     private long _oldestSpilledAt;
@@ -116,20 +116,7 @@ public sealed partial class PipelineSpill : IAsyncDisposable
     }
 
     /// <summary>Returns when a row was appended or after <paramref name="timeout"/>.</summary>
-    public async Task WaitForRowsAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _wakes.Reader.WaitToReadAsync(timer.Token);
-            _wakes.Reader.TryRead(out _);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // Timed out: the caller counts again.
-        }
-    }
+    public Task WaitForRowsAsync(TimeSpan timeout, CancellationToken ct) => _appended.WaitAsync(timeout, ct);
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
@@ -167,7 +154,7 @@ public sealed partial class PipelineSpill : IAsyncDisposable
                 Interlocked.CompareExchange(ref _oldestSpilledAt, now, 0);
                 foreach (var append in group)
                     append.Written.TrySetResult();
-                _wakes.Writer.TryWrite(true);
+                _appended.Wake();
             }
             catch (Exception e)
             {

@@ -31,6 +31,8 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
             settings["Shoot:Kafka:DeliveryTimeout"] = "00:00:03";
             settings["Shoot:Pipeline:SpillAfter"] = "00:00:01";
             settings["Shoot:Pipeline:ForwardRetryInterval"] = "00:00:00.250";
+            // What the hand-off and the workers did is in the test log when a run fails.
+            settings["Logging:LogLevel:Shoot.Infrastructure.Messaging.Pipeline"] = "Information";
             _settings = settings;
         });
         _instances.AddRange([first, second]);
@@ -38,7 +40,7 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
 
     public async Task DisposeAsync()
     {
-        BrokersUp();
+        kafka.AllBrokersUp();
         foreach (var instance in _instances)
             await instance.DisposeAsync();
     }
@@ -84,7 +86,7 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
         ChatClient? bob = await ConnectAsync(_instances[1], users[1], roomId);
         try
         {
-            BrokersDown();
+            kafka.AllBrokersDown();
             for (var i = 0; i < 20; i++)
             {
                 await alice.SendChatAsync(roomId, $"a-{i}", $"alice {i}");
@@ -92,12 +94,17 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
                 await Task.Delay(100);
             }
             await bob.WaitForAsync($"/topic/message/status/{roomId}", 20, s => s["tempId"]!.GetValue<string>().StartsWith("b-", StringComparison.Ordinal));
+            // Readiness says the spill holds messages, and keeps the instance in rotation (200, Degraded).
+            var kafkaCheck = await KafkaReadinessAsync(_instances[0], c => c["status"]!.GetValue<string>() == "Degraded"
+                && System.Text.RegularExpressions.Regex.Match(c["description"]!.GetValue<string>(), @"(\d+) message\(s\) spilled") is { Success: true } m
+                && long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0);
+            output.WriteLine($"readiness mid-outage: {kafkaCheck}");
             // Bob's instance stops while the brokers are down: its messages are in flight or spilled, none in Kafka.
             await bob.DisposeAsync();
             bob = null;
             await _instances[1].DisposeAsync();
             _instances[1] = new ShootAppFactory(_settings, kestrel: true);
-            BrokersUp();
+            kafka.AllBrokersUp();
             _ = _instances[1].ServerAddress;
 
             var history = await MessageExchange.ReadWholeHistoryAsync(_instances[1].CreateShootClient(), roomId, users[1].AccessToken);
@@ -195,7 +202,10 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
                 return since.Elapsed;
             await Task.Delay(10);
         }
-        throw new Xunit.Sdk.XunitException($"{pending.Count} messages sent during the outage were not SAVED after it.");
+        var seen = observer.Received($"/topic/message/status/{roomId}").Where(s => pending.Contains(s["tempId"]!.GetValue<string>()))
+            .Select(s => $"{s["tempId"]}:{s["status"]}");
+        throw new Xunit.Sdk.XunitException($"{pending.Count} messages sent during the outage were not SAVED after it (connection closed: {observer.Closed}); "
+            + $"pending {string.Join(", ", pending.Order())}; their statuses: {string.Join(", ", seen)}");
     }
 
     /// <summary>
@@ -225,7 +235,7 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
 
         await Task.Delay(before);
         var receivedAtDown = clients.ToDictionary(c => c, c => c.Received($"/topic/messages/{roomId}").Count);
-        BrokersDown();
+        kafka.AllBrokersDown();
         Volatile.Write(ref brokersDown, true);
         var during = duringOutage is null ? Task.CompletedTask : Task.Run(duringOutage);
         await Task.Delay(length);
@@ -233,7 +243,7 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
         var receivedDuringOutage = clients.ToDictionary(c => c, c => c.Received($"/topic/messages/{roomId}").Count - receivedAtDown[c]);
         Volatile.Write(ref brokersDown, false);
         var sentDuring = sentDuringOutage.ToList();
-        BrokersUp();
+        kafka.AllBrokersUp();
         var drain = await DrainTimeAsync(clients[0], roomId, sentDuring);
         await during;
         await Task.WhenAll(senders);
@@ -288,6 +298,20 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
         throw new Xunit.Sdk.XunitException($"{tempId} was never accepted after Redis came back.");
     }
 
+    /// <summary>Polls /health/ready until its kafka check matches; the answer must be 200 throughout (Degraded stays in rotation).</summary>
+    private static async Task<JsonNode> KafkaReadinessAsync(ShootAppFactory instance, Func<JsonNode, bool> matches)
+    {
+        var api = instance.CreateShootClient();
+        JsonNode check = null!;
+        for (var patience = Stopwatch.StartNew(); patience.Elapsed < TimeSpan.FromSeconds(60); await Task.Delay(250))
+        {
+            check = (await api.GetAsync("/health/ready")).AssertStatus(HttpStatusCode.OK).Data["checks"]!["kafka"]!;
+            if (matches(check))
+                return check;
+        }
+        throw new Xunit.Sdk.XunitException($"Readiness never showed the spill: last kafka check {check}");
+    }
+
     private async Task<(List<TestUser> Users, long RoomId)> GroupAsync(int members)
     {
         var api = _instances[0].CreateShootClient();
@@ -307,17 +331,5 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
         await client.SubscribeAsync($"/topic/message/status/{roomId}");
         await client.SubscribeAsync($"/topic/typing/{roomId}");
         return client;
-    }
-
-    private void BrokersDown()
-    {
-        foreach (var id in kafka.BrokerIds)
-            kafka.BrokerDown(id);
-    }
-
-    private void BrokersUp()
-    {
-        foreach (var id in kafka.BrokerIds)
-            kafka.BrokerUp(id);
     }
 }

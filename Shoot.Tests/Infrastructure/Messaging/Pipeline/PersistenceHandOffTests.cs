@@ -36,7 +36,7 @@ public sealed class PersistenceHandOffTests(KafkaMockClusterFixture kafka) : ICl
             host.HandOff.Start(message);
         Assert.True(await PipelineTestHost.EventuallyAsync(() => Task.FromResult(host.Observer.Count(PipelineEvent.HandedOver) == before.Count), Patience));
 
-        BrokersDown();
+        kafka.AllBrokersDown();
         var during = TestMessages.Stream(200, rooms: 3, firstRoom: 500).Select(m => m with { Seq = m.Seq + 10 }).ToList();
         foreach (var message in during)
             host.HandOff.Start(message);
@@ -45,7 +45,7 @@ public sealed class PersistenceHandOffTests(KafkaMockClusterFixture kafka) : ICl
         Assert.Equal(during.Count, host.Spill.Depth);
         Assert.Equal(0, host.HandOff.InFlight);
         Assert.Equal(before.Count, host.Observer.Count(PipelineEvent.HandedOver));
-        BrokersUp();
+        kafka.AllBrokersUp();
 
         var all = before.Concat(during).Select(m => m.Id).Order().ToList();
         Assert.True(await PipelineTestHost.EventuallyAsync(async () => (await host.StoredIdsAsync()).Count >= all.Count, Patience),
@@ -72,14 +72,14 @@ public sealed class PersistenceHandOffTests(KafkaMockClusterFixture kafka) : ICl
         var messages = TestMessages.Stream(120, rooms: 4, firstRoom: 600);
         await using (var first = await PipelineTestHost.StartAsync(_data.Path, settings))
         {
-            BrokersDown();
+            kafka.AllBrokersDown();
             foreach (var message in messages)
                 first.HandOff.Start(message);
             Assert.Equal(messages.Count, first.HandOff.InFlight);
             Assert.Equal(0, first.Spill.Depth);
         }
         // Stopped with the brokers down: nothing could be produced, so everything must be in the spill file now.
-        BrokersUp();
+        kafka.AllBrokersUp();
         await using var second = await PipelineTestHost.StartAsync(_data.Path, settings);
         Assert.True(await PipelineTestHost.EventuallyAsync(async () => (await second.StoredIdsAsync()).Count >= messages.Count, Patience),
             "The restarted instance did not forward its spill.");
@@ -97,7 +97,8 @@ public sealed class PersistenceHandOffTests(KafkaMockClusterFixture kafka) : ICl
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == "shoot.pipeline.refusals")
+            // This host's meter only: other tests' hosts running meanwhile have "Shoot" meters of their own.
+            if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == "shoot.pipeline.refusals" && instrument.Meter.Scope == host.Meters)
                 l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
@@ -107,7 +108,7 @@ public sealed class PersistenceHandOffTests(KafkaMockClusterFixture kafka) : ICl
         });
         listener.Start();
 
-        BrokersDown();
+        kafka.AllBrokersDown();
         foreach (var message in TestMessages.Stream(5, rooms: 1, firstRoom: 700))
         {
             host.HandOff.EnsureAdmitting();
@@ -118,24 +119,12 @@ public sealed class PersistenceHandOffTests(KafkaMockClusterFixture kafka) : ICl
         Assert.Equal("UNAVAILABLE", ErrorCodes.WireName(refused.Code));
         Assert.NotNull(refused.RetryAfter);
         Assert.Equal(["in_flight_full"], refusals);
-        BrokersUp();
-    }
-
-    private void BrokersDown()
-    {
-        foreach (var id in kafka.BrokerIds)
-            kafka.BrokerDown(id);
-    }
-
-    private void BrokersUp()
-    {
-        foreach (var id in kafka.BrokerIds)
-            kafka.BrokerUp(id);
+        kafka.AllBrokersUp();
     }
 
     public void Dispose()
     {
-        BrokersUp();
+        kafka.AllBrokersUp();
         _data.Dispose();
     }
 }

@@ -32,6 +32,7 @@ internal sealed class PipelineTestHost : IAsyncDisposable
     public MessagesDatabase Messages => _host.Services.GetRequiredService<MessagesDatabase>();
     public PersistenceHandOff HandOff => _host.Services.GetRequiredService<PersistenceHandOff>();
     public PipelineSpill Spill => _host.Services.GetRequiredService<PipelineSpill>();
+    public System.Diagnostics.Metrics.IMeterFactory Meters => _host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
 
     /// <param name="configure">Runs after the app's registrations: a test puts a fault-injecting decorator in place here.</param>
     public static async Task<PipelineTestHost> StartAsync(string dataDirectory, IDictionary<string, string?> settings, RecordingObserver? observer = null,
