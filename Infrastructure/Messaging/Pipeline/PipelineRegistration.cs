@@ -38,9 +38,8 @@ public static class PipelineRegistration
             services.AddMessagesDatabase();
             services.AddSingleton<OutboxSignal>();
             services.AddSingleton<OutboxWriteGate>();
-            services.AddSingleton<OutboxPersistencePipeline>();
-            services.AddSingleton<IPersistencePipeline>(sp => sp.GetRequiredService<OutboxPersistencePipeline>());
-            services.AddSingleton<ISeqFloorSource>(sp => sp.GetRequiredService<OutboxPersistencePipeline>());
+            services.AddSingleton<IPersistencePipeline, OutboxPersistencePipeline>();
+            services.AddSingleton<ISeqFloorSource>(sp => (OutboxPersistencePipeline)sp.GetRequiredService<IPersistencePipeline>());
             services.AddHostedService<OutboxPersistenceWorker>();
         }
         // Registered last, so it stops first: hand-offs still waiting on shutdown are spilled while the spill is up.
