@@ -6,7 +6,7 @@ namespace Shoot.Tests.Api;
 /// <summary>
 /// The web client at / in Debian's chromium, driven by playwright-core (js/test/web-chat.cjs): two people sign up in
 /// their own browser contexts, find each other, and chat — typing, the message with its SAVED tick, the read receipt,
-/// a reaction, a reply — with no console or page error on either side. It also saves the screenshots shown in the
+/// a reaction, a reply, a scheduled message that the Hangfire dashboard lists — with no console or page error on either side. It also saves the screenshots shown in the
 /// README (TestResults/web-client.png and hangfire-dashboard.png; docs/ holds copies).
 /// </summary>
 public sealed class WebClientBrowserTests : IAsyncLifetime
@@ -32,7 +32,7 @@ public sealed class WebClientBrowserTests : IAsyncLifetime
             _factory.ServerAddress.ToString().TrimEnd('/'), screenshot, dashboard);
 
         var steps = result["steps"]!.AsObject();
-        foreach (var step in new[] { "signedUp", "roomOpened", "typingSeen", "messageReceived", "savedTick", "readReceipt", "reactionSeen", "replyReceived" })
+        foreach (var step in new[] { "signedUp", "roomOpened", "typingSeen", "messageReceived", "savedTick", "readReceipt", "reactionSeen", "replyReceived", "scheduled" })
             Assert.True(steps[step]?.GetValue<bool>() == true, $"step {step} not reached: {result}");
         Assert.Empty(result["problems"]!.AsArray().Select(p => p!.GetValue<string>()));
         Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot of the chat was not written");

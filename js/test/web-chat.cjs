@@ -74,10 +74,20 @@ async function main() {
     await alice.screenshot({ path: screenshotPath });
     steps.screenshot = screenshotPath;
 
-    // The Hangfire dashboard, as this machine (loopback) sees it.
+    // A message scheduled for tomorrow is listed, and shows up as a job on the Hangfire dashboard (which this
+    // machine, loopback, may open).
+    await alice.getByText('Scheduled messages').click();
+    const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
+    const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    await alice.getByLabel('Scheduled text').fill('See you tomorrow');
+    await alice.getByLabel('Send at').fill(local);
+    await alice.getByRole('button', { name: 'Schedule', exact: true }).click();
+    await alice.locator('#scheduled li', { hasText: 'See you tomorrow' }).waitFor();
+    steps.scheduled = true;
     const dashboard = await alice.context().newPage();
-    await dashboard.goto(baseUrl + '/hangfire');
+    await dashboard.goto(baseUrl + '/hangfire/jobs/scheduled');
     await dashboard.getByText('Shoot — scheduled messages').first().waitFor();
+    await dashboard.getByText('ScheduledMessageJob.FireAsync').first().waitFor();
     await dashboard.screenshot({ path: dashboardScreenshotPath });
     steps.dashboard = dashboardScreenshotPath;
   } finally {

@@ -33,13 +33,13 @@ internal sealed class SockJsSessions(
     public SockJsSession? FindOrOpen(string id, HttpRequest request)
     {
         var remoteAddress = request.HttpContext.Connection.RemoteIpAddress;
-        var created = false;
-        var session = _sessions.GetOrAdd(id, _ =>
+        if (!_sessions.TryGetValue(id, out var session))
         {
-            created = true;
-            return new SockJsSession(id, remoteAddress, options.Value, stompOptions.Value, forget: s => _sessions.TryRemove(new(s.Id, s)));
-        });
-        if (created) Run(session, StompEndpoint.HandshakeToken(request));
+            var candidate = new SockJsSession(id, remoteAddress, options.Value, stompOptions.Value, forget: s => _sessions.TryRemove(new(s.Id, s)));
+            session = _sessions.GetOrAdd(id, candidate);
+            // Two first requests racing for one id: only the one whose session was stored starts it.
+            if (ReferenceEquals(session, candidate)) Run(session, StompEndpoint.HandshakeToken(request));
+        }
         return SameClient(session, remoteAddress) ? session : null;
     }
 
