@@ -33,7 +33,9 @@ public static class SockJsHttp
     /// <summary>Maps the SockJS service under <paramref name="prefix"/>; the STOMP server must be mapped too (MapStomp).</summary>
     public static RouteGroupBuilder MapSockJs(this IEndpointRouteBuilder endpoints, string prefix)
     {
+        // A transport protocol, not part of the REST API: kept out of the OpenAPI document.
         var group = endpoints.MapGroup(prefix);
+        group.ExcludeFromDescription();
         group.Map("/info", InfoAsync);
         // SockJS's raw WebSocket URL: plain STOMP over WebSocket, the same as the base URL itself.
         group.Map("/websocket", StompEndpoint.HandleAsync);
