@@ -15,6 +15,7 @@ using Shoot.Infrastructure.RateLimiting;
 using Shoot.Infrastructure.Redis;
 using Shoot.Infrastructure.Scheduling;
 using Shoot.Infrastructure.Stomp.Server;
+using Shoot.Infrastructure.Stomp.SockJs;
 using Shoot.Infrastructure.UrlPreviews;
 using Shoot.Infrastructure.Web;
 
@@ -55,6 +56,7 @@ public static class InfrastructureRegistration
         services.AddScheduling(connections);
         services.AddShootAuthentication();
         services.AddStomp(configuration);
+        services.AddSockJs();
         services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();
         services.AddShootHealthChecks(connections);
         services.AddHostedService<AdapterReport>();
@@ -106,12 +108,13 @@ public static class InfrastructureRegistration
     }
 
     /// <summary>
-    /// STOMP over WebSocket at <c>/ws/chat</c>. The handshake is anonymous at the HTTP level: the STOMP server itself
+    /// STOMP over WebSocket at <c>/ws/chat</c>, and over SockJS under the same base URL. The handshake is anonymous at the HTTP level: the STOMP server itself
     /// authenticates (CONNECT's Authorization header, or the handshake's <c>?token=</c>) and answers ERROR frames.
     /// </summary>
     public static WebApplication MapShootStomp(this WebApplication app)
     {
         app.MapStomp("/ws/chat").AllowAnonymous();
+        app.MapSockJs("/ws/chat").AllowAnonymous();
         return app;
     }
 }

@@ -3,6 +3,7 @@ using Shoot.Api;
 using Shoot.Features;
 using Shoot.Infrastructure;
 using Shoot.Infrastructure.Health;
+using Shoot.Infrastructure.Scheduling;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddShootInfrastructure(builder.Configuration);
@@ -10,9 +11,11 @@ builder.Services.AddShootFeatures();
 builder.AddShootOperations();
 
 var app = builder.Build();
+app.UseShootWebClient();
 app.UseShootInfrastructure();
 app.MapCarter();
 app.MapShootStomp();
+app.MapShootHangfireDashboard();
 app.MapShootHealthChecks();
 app.MapShootOperations();
 app.Run();

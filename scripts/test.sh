@@ -5,8 +5,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the test fixtures and suites run: redis-server and PostgreSQL (started by the fixtures),
-# docker-compose (checks docker-compose.yml offline), python3-stomp (a third-party STOMP client).
-packages=(redis-server postgresql docker-compose python3-stomp python3-websocket)
+# docker-compose (checks docker-compose.yml offline), python3-stomp (a third-party STOMP client), chromium and an emoji
+# font (the web client's browser tests and their screenshots), nginx-light (deploy/nginx.conf's SockJS routing is
+# run for real), Node.js where the machine has none (sockjs-client and the browser driver run on it).
+packages=(redis-server postgresql docker-compose python3-stomp python3-websocket chromium fonts-noto-color-emoji nginx-light)
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
@@ -26,6 +29,13 @@ if ((${#missing[@]})); then
     echo "0 passed, 0 failed"
     exit 1
   fi
+fi
+
+# The pinned npm packages of js/ (package-lock.json): sockjs-client, @stomp/stompjs, playwright-core.
+if ! (cd js && npm ci --no-audit --no-fund --loglevel=error); then
+  echo "npm ci in js/ failed"
+  echo "0 passed, 0 failed"
+  exit 1
 fi
 
 results=TestResults/test-sh

@@ -34,7 +34,7 @@ internal static class StompEndpoint
     }
 
     /// <summary>Browsers cannot set headers on a WebSocket handshake, hence <c>?token=</c>; other clients may use Authorization.</summary>
-    private static string? HandshakeToken(HttpRequest request)
+    internal static string? HandshakeToken(HttpRequest request)
     {
         if (request.Query.TryGetValue("token", out var token) && !string.IsNullOrEmpty(token)) return token.ToString();
         return StompBearerToken.From(request.Headers.Authorization.ToString());
