@@ -13,7 +13,7 @@ public enum ParticipantRole
     Member,
 }
 
-/// <summary>The contract's Room: what one participant sees of a room, with everyone in it.</summary>
+/// <summary>The API's Room (docs/api.md): what one participant sees of a room, with everyone in it.</summary>
 public sealed record Room(
     long Id,
     RoomType Type,
@@ -47,7 +47,7 @@ public static class RoomNames
     public const string Admin = "ADMIN";
     public const string Member = "MEMBER";
 
-    /// <summary>A GROUP room holds at most this many participants, creator included (contract §4).</summary>
+    /// <summary>A GROUP room holds at most this many participants, creator included (docs/api.md §4).</summary>
     public const int MaxGroupSize = 100;
 
     public static RoomType ParseType(string value) => value == Group ? RoomType.Group : RoomType.Individual;

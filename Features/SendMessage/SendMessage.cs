@@ -15,7 +15,7 @@ namespace Shoot.Features.Messages;
 /// <summary>
 /// A new message (STOMP <c>/app/chat</c>; scheduled and forwarded messages use the same command): checked, given its
 /// room's next seq and broadcast in one atomic step, then handed to the persistence pipeline. The statuses that follow
-/// are contract §8's: SENDING, SENT_TO_KAFKA, then PROCESSING and SAVED (or FAILED) from the pipeline's consumer.
+/// are docs/api.md §8's: SENDING, SENT_TO_KAFKA, then PROCESSING and SAVED (or FAILED) from the pipeline's consumer.
 /// </summary>
 public static partial class SendMessage
 {
@@ -89,7 +89,7 @@ public static partial class SendMessage
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Broadcast but never persisted: its seq stays a gap in the history, as the contract says of FAILED sends.
+                // Broadcast but never persisted: its seq stays a gap in the history, as docs/api.md §5 says of FAILED sends.
                 await statuses.ReportAsync(message, "FAILED", "The message could not be handed to the persistence pipeline.", CancellationToken.None);
                 await activity.GoneAsync(message, CancellationToken.None);
                 return new Sent(outcome.Record with { Status = "FAILED" }, message);

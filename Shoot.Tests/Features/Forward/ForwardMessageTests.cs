@@ -6,7 +6,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Messages;
 
 /// <summary>
-/// Forwarding (contract §5): Bob's message in the room of Alice and Bob goes to rooms Alice shares with Carol. Run on
+/// Forwarding (docs/api.md §5): Bob's message in the room of Alice and Bob goes to rooms Alice shares with Carol. Run on
 /// SQLite and on PostgreSQL; messages go through the real send (STOMP broadcast, pipeline, SAVED).
 /// </summary>
 public abstract class ForwardMessageTests : IAsyncLifetime

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Shoot.Tests.Features.Friends;
 
 /// <summary>
-/// Contract §3 through the real HTTP API. The tests live here once; each derived class runs them on one backend.
+/// docs/api.md §3 through the real HTTP API. The tests live here once; each derived class runs them on one backend.
 /// Every test signs up fresh users, so tests share a host without seeing each other's data.
 /// </summary>
 public abstract partial class FriendsTests(ApiHost host) : IAsyncLifetime

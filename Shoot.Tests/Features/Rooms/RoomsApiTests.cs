@@ -6,7 +6,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Rooms;
 
 /// <summary>
-/// Contract §4 through the real HTTP API, run once per relational backend (<see cref="RoomsOnSqlite"/>,
+/// docs/api.md §4 through the real HTTP API, run once per relational backend (<see cref="RoomsOnSqlite"/>,
 /// <see cref="RoomsOnPostgres"/>). Each test signs up its own users, so tests never see each other's rooms.
 /// </summary>
 public abstract partial class RoomsApiTests

@@ -11,7 +11,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Messages;
 
 /// <summary>
-/// Scheduled messages (contract §5) on a real server with its Hangfire server polling every 200 ms: Alice schedules
+/// Scheduled messages (docs/api.md §5) on a real server with its Hangfire server polling every 200 ms: Alice schedules
 /// messages to the GROUP room of Alice, Bob and Carol, and Bob watches the room over STOMP. Run on SQLite and on
 /// PostgreSQL. Times are waited for with a timeout, never asserted.
 /// </summary>
