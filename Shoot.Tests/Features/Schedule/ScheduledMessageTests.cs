@@ -319,13 +319,14 @@ public abstract class ScheduledMessageTests : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Integration")]
 public sealed class ScheduledMessagesOnSqlite : ScheduledMessageTests
 {
     protected override Task<Dictionary<string, string?>> SettingsAsync() => Task.FromResult(MessageExchange.UnlimitedSending());
 }
 
-[Collection(PostgresCollection.Name)]
-public sealed class ScheduledMessagesOnPostgres(PostgresServerFixture postgres) : ScheduledMessageTests
+[Trait("Category", "Integration")]
+public sealed class ScheduledMessagesOnPostgres(SharedPostgres postgres) : ScheduledMessageTests, IClassFixture<SharedPostgres>
 {
     protected override Task<Dictionary<string, string?>> SettingsAsync() => MessageExchange.PostgresSettingsAsync(postgres);
 }
