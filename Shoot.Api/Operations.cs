@@ -7,7 +7,7 @@ namespace Shoot.Api;
 /// <summary>What operators get besides the API: structured logs, Prometheus metrics, the OpenAPI document and its page.</summary>
 public static class Operations
 {
-    /// <summary>Where Shoot listens when nothing says otherwise (contract §10); ASPNETCORE_URLS or --urls win.</summary>
+    /// <summary>Where Shoot listens when nothing says otherwise (docs/api.md §10); ASPNETCORE_URLS or --urls win.</summary>
     public const string DefaultUrl = "http://localhost:8080";
 
     public static WebApplicationBuilder AddShootOperations(this WebApplicationBuilder builder)
@@ -35,7 +35,7 @@ public static class Operations
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Shoot chat API";
-            document.Info.Description = "REST part of the Shoot contract. Every body is the envelope {success, data | errorCode, message, code, timestamp}.";
+            document.Info.Description = "REST part of the Shoot API (docs/api.md in the repository). Every body is the envelope {success, data | errorCode, message, code, timestamp}.";
             return Task.CompletedTask;
         }));
         return builder;

@@ -52,7 +52,7 @@ public sealed record Report(string Text, bool Clean)
         var perClientCounts = clients.ToDictionary(c => c, c => c.Deliveries.GroupBy(d => d.Seq).ToDictionary(g => g.Key, g => g.Count()));
         foreach (var client in clients)
         {
-            // Every subscriber must see a room's messages in seq order (contract §8).
+            // Every subscriber must see a room's messages in seq order (docs/api.md §8).
             for (var i = 1; i < client.Deliveries.Count; i++)
                 if (client.Deliveries[i].Seq <= client.Deliveries[i - 1].Seq) outOfOrder++;
         }

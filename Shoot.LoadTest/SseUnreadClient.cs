@@ -7,7 +7,7 @@ using System.Text.Json;
 namespace Shoot.LoadTest;
 
 /// <summary>
-/// One user's unread stream (<c>GET /api/v1/sse/unread/{userId}</c>, contract §7), opened on the instance the user's
+/// One user's unread stream (<c>GET /api/v1/sse/unread/{userId}</c>, docs/api.md §7), opened on the instance the user's
 /// STOMP session uses and read for the whole run. Every <c>unread</c> event of the client's room is kept with its
 /// arrival time; the read loop is the only writer of <see cref="Events"/>, which is read after <see cref="StopAsync"/>.
 /// </summary>

@@ -7,7 +7,7 @@ using Shoot.Infrastructure.RateLimiting;
 namespace Shoot.Features.Auth;
 
 /// <summary>
-/// <c>POST /api/v1/auth/login</c>. Failed attempts are counted per username (contract §9): the Nth failure within the
+/// <c>POST /api/v1/auth/login</c>. Failed attempts are counted per username (docs/api.md §9): the Nth failure within the
 /// window locks the username, and until the lock ends every attempt — right password or not — gets 429 with Retry-After.
 /// </summary>
 public static class Login

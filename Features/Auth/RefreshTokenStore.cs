@@ -110,5 +110,5 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
     }
 }
 
-/// <summary>What login and refresh answer (contract §2); <c>expiresIn</c> is the access token's lifetime in seconds.</summary>
+/// <summary>What login and refresh answer (docs/api.md §2); <c>expiresIn</c> is the access token's lifetime in seconds.</summary>
 public sealed record TokenPair(long UserId, string AccessToken, string RefreshToken, long ExpiresIn);

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Shoot.Features.Common;
 
-/// <summary>Wraps handler results in the contract's success envelope with the matching status.</summary>
+/// <summary>Wraps handler results in the success envelope (docs/api.md §1) with the matching status.</summary>
 public static class ApiResults
 {
     public static Ok<SuccessEnvelope<T>> Ok<T>(T data) =>

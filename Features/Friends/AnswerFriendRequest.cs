@@ -6,7 +6,7 @@ namespace Shoot.Features.Friends;
 
 /// <summary>
 /// <c>POST …/requests/{requestId}/accept</c> and <c>/reject</c> (the addressee only) and <c>DELETE …/requests/{requestId}</c>
-/// (the requester only). A request the caller is not part of is 404, as if it did not exist (contract §1: do not reveal
+/// (the requester only). A request the caller is not part of is 404, as if it did not exist (docs/api.md §1: do not reveal
 /// what the caller cannot see); the other party of a request may see it in their own list, so for them a wrong action is
 /// 403. A request that is no longer pending is 409.
 /// </summary>

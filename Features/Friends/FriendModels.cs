@@ -8,7 +8,7 @@ public enum FriendRequestStatus
     Cancelled,
 }
 
-/// <summary>The contract's FriendRequest (§3).</summary>
+/// <summary>The API's FriendRequest (§3).</summary>
 public sealed record FriendRequest(long Id, long FromUserId, long ToUserId, FriendRequestStatus Status, DateTimeOffset CreatedAt);
 
 /// <summary>Two users became friends (a request was accepted, or two requests crossed). Published after the commit.</summary>

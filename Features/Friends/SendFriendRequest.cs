@@ -10,7 +10,7 @@ namespace Shoot.Features.Friends;
 /// <summary>
 /// <c>POST /api/v1/users/friends/requests</c> with <c>{targetUserId}</c> or <c>{userCode}</c>. A request that crosses an
 /// opposite pending one accepts that one instead (both users asked, so they are friends): the answer is then that
-/// request, <c>status: ACCEPTED</c> — still 201, as contract §3 gives this endpoint one answer, so a client never has to
+/// request, <c>status: ACCEPTED</c> — still 201, as docs/api.md §3 gives this endpoint one answer, so a client never has to
 /// tell two success codes apart; the status field says what happened.
 /// </summary>
 public static class SendFriendRequest

@@ -8,7 +8,7 @@ using Shoot.Infrastructure.Messaging.Store;
 namespace Shoot.Features.Messages;
 
 /// <summary>
-/// Reading messages (contract §5): a room's history, one message, one thread. Only participants of the message's room
+/// Reading messages (docs/api.md §5): a room's history, one message, one thread. Only participants of the message's room
 /// may read; anyone else gets 404, as if it did not exist. Messages appear here once stored (status SAVED).
 /// </summary>
 public static class MessageHistory

@@ -83,12 +83,10 @@ public static class MarkRead
         /// </summary>
         private async Task<StoredMessage?> AcceptedAsync(long roomId, string messageId, CancellationToken ct)
         {
-            var quoted = $"\"id\":\"{messageId}\"";
             var afterSeq = Math.Max(0, await store.MaxSeqAsync(roomId, ct) - InFlightMargin);
-            return (await sequencer.RecentAsync(roomId, afterSeq, ct))
-                .Where(recent => recent.Payload.Contains(quoted, StringComparison.Ordinal))
-                .Select(recent => AcceptedMessage.From(roomId, recent))
-                .LastOrDefault(message => message.Id == messageId)?.ToReadTarget();
+            var entry = (await sequencer.RecentAsync(roomId, afterSeq, ct))
+                .LastOrDefault(recent => AcceptedMessage.IdOf(recent.Payload) == messageId);
+            return entry is null ? null : AcceptedMessage.From(roomId, entry).ToReadTarget();
         }
     }
 

@@ -11,7 +11,7 @@ using Shoot.Infrastructure.Sse;
 namespace Shoot.Features.Messages;
 
 /// <summary>
-/// Re-broadcasts messages whose readCount changed (contract §6: the whole message again on /topic/messages/{roomId}),
+/// Re-broadcasts messages whose readCount changed (docs/api.md §6: the whole message again on /topic/messages/{roomId}),
 /// coalesced per room: the read moves of one window (<see cref="LimitsOptions.ReadCountWindow"/>, 200 ms) produce one
 /// update per affected message, not one per read — a room of 50 people opening it at once would otherwise send 50
 /// copies of the same messages. The window is shared by all instances (<see cref="IReadSpanWindow"/>): whichever

@@ -9,7 +9,7 @@ public sealed record ReaderPosition(long UserId, string? LastReadMessageId);
 
 /// <summary>
 /// Read positions (<c>room_participants.last_read_message_id</c>) and what follows from them: a message's readCount is
-/// the number of participants other than its sender whose position is at or past it (contract §5). Message ids sort by
+/// the number of participants other than its sender whose position is at or past it (docs/api.md §5). Message ids sort by
 /// time as text, so positions are compared as ids, ordinally — never by the time a read arrived.
 /// </summary>
 public sealed class ReadPositions(ISqlDatabase database)

@@ -6,7 +6,7 @@ namespace Shoot.Features.Messages;
 
 /// <summary>
 /// Sends a message again, whole and with its readCount, on /topic/messages/{roomId} after it changed (an edit, a delete,
-/// a reaction, a pin, a URL preview): clients upsert it by id (contract §6). Answers the same view, for the REST response.
+/// a reaction, a pin, a URL preview): clients upsert it by id (docs/api.md §6). Answers the same view, for the REST response.
 /// </summary>
 public sealed class ChangedMessageBroadcaster(ReadPositions reads, IEventBus bus)
 {

@@ -9,7 +9,7 @@ namespace Shoot.Features.Messages;
 
 /// <summary>
 /// A STOMP SEND whose JSON payload becomes one Mediator command, run as the session's user. Any refusal goes back on
-/// /user/queue/errors only (contract §6) — never on the room's topics, which a non-member would otherwise be able to write to.
+/// /user/queue/errors only (docs/api.md §6) — never on the room's topics, which a non-member would otherwise be able to write to.
 /// </summary>
 public abstract class JsonCommandSendHandler<TPayload>(IServiceScopeFactory scopes, string destination) : IStompSendHandler
     where TPayload : class

@@ -3,7 +3,7 @@ using Shoot.Infrastructure.Messaging;
 
 namespace Shoot.Features.Messages;
 
-/// <summary>The contract's Message (§5). Clients upsert by <see cref="Id"/>: the whole message is sent again after every change.</summary>
+/// <summary>The API's Message (docs/api.md) (§5). Clients upsert by <see cref="Id"/>: the whole message is sent again after every change.</summary>
 public sealed record Message(
     string Id,
     long RoomId,
@@ -52,7 +52,7 @@ public sealed record Message(
 
 public sealed record MessageContent(string Text, string Type, bool IsEdited, bool IsDeleted, UrlPreview? UrlPreview);
 
-/// <summary>What /topic/message/status/{roomId} carries (contract §6): where one send got to.</summary>
+/// <summary>What /topic/message/status/{roomId} carries (docs/api.md §6): where one send got to.</summary>
 public sealed record MessageStatusUpdate(string? TempId, string Status, string? PersistedId, long? Seq, string? ErrorMessage, DateTimeOffset CreatedAt);
 
 public static class MessageTopics

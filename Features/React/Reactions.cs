@@ -8,14 +8,14 @@ namespace Shoot.Features.Messages;
 
 /// <summary>
 /// Reactions (<c>POST /api/v1/messages/reaction {messageId, reaction}</c>, <c>DELETE /api/v1/messages/reaction?messageId=&amp;reaction=</c>):
-/// any participant of the message's room adds or takes back one of the contract's reactions, by name or by its emoji.
+/// any participant of the message's room adds or takes back one of the reactions of docs/api.md §5, by name or by its emoji.
 /// A user holds each reaction at most once, so adding it twice or taking back one not held answers the message
 /// unchanged. A deleted message takes no reactions (409). A change is broadcast whole on /topic/messages/{roomId}.
 /// </summary>
 public static class Reactions
 {
     /// <summary>
-    /// The contract's reactions and the one emoji each also goes by; the name is what is stored and shown (the keys of
+    /// The reactions of docs/api.md §5 and the one emoji each also goes by; the name is what is stored and shown (the keys of
     /// <c>reactions</c>). No emoji serves two names: thumbsup has 👍, so like, which might have had it, is 👌.
     /// </summary>
     public static readonly IReadOnlyList<(string Name, string Emoji)> Known =

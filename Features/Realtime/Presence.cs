@@ -28,7 +28,7 @@ public sealed class Presence(IExpiringSetStore sets, ISqlDatabase database, Time
         var userId = long.Parse(session.Principal.UserId, CultureInfo.InvariantCulture);
         _localSessions[session.SessionId] = userId;
         await sets.AddAsync(Key(userId), session.SessionId, Ttl);
-        // A chosen BUSY/AWAY stays as it is (contract: kept while online); anything else becomes ONLINE.
+        // A chosen BUSY/AWAY stays as it is (docs/api.md §2: kept while online); anything else becomes ONLINE.
         await ExecuteAsync("""
             UPDATE users SET status = 'ONLINE', last_seen_at = @now, updated_at = @now
             WHERE id = @userId AND status NOT IN ('BUSY', 'AWAY')

@@ -7,7 +7,7 @@ using Shoot.Infrastructure.Persistence;
 namespace Shoot.Features.Rooms;
 
 /// <summary>
-/// <c>GET/POST /api/v1/chatrooms/{roomId}/participants</c> and, beyond the contract,
+/// <c>GET/POST /api/v1/chatrooms/{roomId}/participants</c> and, beyond the original design,
 /// <c>PUT /api/v1/chatrooms/{roomId}/participants/{userId}/role {role}</c>: the OWNER makes someone ADMIN or MEMBER,
 /// or hands ownership over with OWNER (the old owner becomes ADMIN). Adding is for GROUP rooms, by OWNER or ADMIN, up
 /// to 100 participants (409 beyond); users already in are skipped. Every answer is the whole list, in join order.
@@ -108,7 +108,7 @@ public static class Participants
                 .WithSummary("Add users to a GROUP room (owner or admin)");
             group.MapPut("/{userId:long}/role", async (long roomId, long userId, RoleBody body, ClaimsPrincipal user, ISender sender, CancellationToken ct) =>
                 ApiResults.Ok(await sender.Send(new SetRole(user.UserId(), roomId, userId, body.Role), ct)))
-                .WithSummary("Make a participant ADMIN or MEMBER, or hand ownership over (owner only; not in the contract)");
+                .WithSummary("Make a participant ADMIN or MEMBER, or hand ownership over (owner only)");
         }
     }
 }

@@ -1,6 +1,6 @@
 namespace Shoot.Features.Rooms;
 
-// Published through IPublisher after the change is committed, for the SSE updates stream (contract §7) and any other
+// Published through IPublisher after the change is committed, for the SSE updates stream (docs/api.md §7) and any other
 // listener. Nobody handles them yet; Mediator's generated Publish is a no-op for a notification without handlers, and
 // its build warning for that (MSG0005) is silenced here only, where having no handler yet is intended.
 #pragma warning disable MSG0005

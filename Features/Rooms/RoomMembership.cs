@@ -19,7 +19,7 @@ public sealed record Membership(long RoomId, RoomType Type, ParticipantRole Role
 
 /// <summary>
 /// The one membership check every room and message slice uses. A room the caller is not in is reported as not found,
-/// never as forbidden, so nobody can probe which room ids exist (contract §1).
+/// never as forbidden, so nobody can probe which room ids exist (docs/api.md §1).
 /// </summary>
 public sealed class RoomMembership(ISqlDatabase database)
 {

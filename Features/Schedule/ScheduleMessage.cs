@@ -9,7 +9,7 @@ using Shoot.Infrastructure.Scheduling;
 namespace Shoot.Features.Messages;
 
 /// <summary>
-/// Scheduled messages (contract §5): <c>POST /api/v1/messages/schedule</c> creates one for a room the caller is in, and
+/// Scheduled messages (docs/api.md §5): <c>POST /api/v1/messages/schedule</c> creates one for a room the caller is in, and
 /// <c>GET</c> lists the caller's own. Each is fired by <see cref="ScheduledMessageJob"/> through the same send as
 /// <c>/app/chat</c>; update and cancel are in <see cref="ChangeSchedule"/>.
 /// </summary>

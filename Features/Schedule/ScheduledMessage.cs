@@ -1,6 +1,6 @@
 namespace Shoot.Features.Messages;
 
-/// <summary>The contract's ScheduledMessage (§5). <c>scheduledAt</c> is the next (or, once finished, the last) time it is due.</summary>
+/// <summary>The API's ScheduledMessage (docs/api.md) (§5). <c>scheduledAt</c> is the next (or, once finished, the last) time it is due.</summary>
 public sealed record ScheduledMessage(
     long Id, long RoomId, string Text, DateTimeOffset ScheduledAt, string Recurrence, string Status, DateTimeOffset? LastSentAt,
     DateTimeOffset CreatedAt);

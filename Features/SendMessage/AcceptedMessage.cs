@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Bus;
@@ -15,6 +17,26 @@ public sealed record AcceptedMessage(string Id, long RoomId, long Seq, long Send
         var payload = JsonNode.Parse(entry.Payload)!;
         return new AcceptedMessage(payload["id"]!.GetValue<string>(), roomId, entry.Seq, payload["senderId"]!.GetValue<long>(),
             payload["content"]?["text"]?.GetValue<string>() ?? "", payload["createdAt"]!.GetValue<DateTimeOffset>());
+    }
+
+    /// <summary>
+    /// The message id of a ring entry: its top-level <c>id</c>, read without building the whole message. Only the
+    /// top level counts, so a quoted id in the text or in <c>forwardedFrom</c> is never taken for the message's own.
+    /// </summary>
+    public static string? IdOf(string payload)
+    {
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(payload));
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            return null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isId = reader.ValueTextEquals("id"u8);
+            reader.Read();
+            if (isId)
+                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            reader.Skip();
+        }
+        return null;
     }
 
     /// <summary>What a read position needs of it (id, room, seq); the text is left out.</summary>

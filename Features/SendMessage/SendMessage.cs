@@ -15,7 +15,7 @@ namespace Shoot.Features.Messages;
 /// <summary>
 /// A new message (STOMP <c>/app/chat</c>; scheduled and forwarded messages use the same command): checked, given its
 /// room's next seq and broadcast in one atomic step; that is all the sender's session waits for. The hand-off to the
-/// persistence pipeline goes on without it (<see cref="PersistenceHandOff"/>). The statuses that follow are contract
+/// persistence pipeline goes on without it (<see cref="PersistenceHandOff"/>). The statuses that follow are docs/api.md
 /// §8's: SENDING here, SENT_TO_KAFKA from the hand-off, then PROCESSING and SAVED (or FAILED) from the pipeline.
 /// </summary>
 public static partial class SendMessage

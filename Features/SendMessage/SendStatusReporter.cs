@@ -5,7 +5,7 @@ using Shoot.Infrastructure.Messaging.Bus;
 namespace Shoot.Features.Messages;
 
 /// <summary>
-/// Tells a room where a send got to (contract §8) and remembers it for retries. Statuses travel on the bus like the
+/// Tells a room where a send got to (docs/api.md §8) and remembers it for retries. Statuses travel on the bus like the
 /// messages themselves, so they reach subscribers on every instance, after the message they describe; the sequencer
 /// publishes each only if it moves the send forward, so the producer and the consumer racing to report never show a
 /// client SENT_TO_KAFKA after PROCESSING.

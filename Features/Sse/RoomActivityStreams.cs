@@ -9,7 +9,7 @@ using Shoot.Infrastructure.Sse;
 namespace Shoot.Features.Sse;
 
 /// <summary>
-/// The unread-driven events of contract §7: <c>room-update</c> on the updates stream and <c>unread</c> on the unread
+/// The unread-driven events of docs/api.md §7: <c>room-update</c> on the updates stream and <c>unread</c> on the unread
 /// stream, announced by <see cref="RoomActivityAnnouncer"/> (one room at a time across instances, so a client never
 /// sees an older count after a newer one), and <c>unread</c> with the new total when a user leaves a room. Counts come
 /// from <see cref="UnreadCounts"/>: no message-store query per event.

@@ -9,7 +9,7 @@ using Shoot.Infrastructure.Sse;
 namespace Shoot.Features.Sse;
 
 /// <summary>
-/// The three Server-Sent Event streams of contract §7. The token comes from the Authorization header or, for
+/// The three Server-Sent Event streams of docs/api.md §7. The token comes from the Authorization header or, for
 /// EventSource, <c>?token=</c>. A user's streams are the user's alone (403 for another's); a message's read-count
 /// stream is for the participants of its room (404 otherwise, as for a message that does not exist).
 /// </summary>

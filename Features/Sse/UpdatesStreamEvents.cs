@@ -8,7 +8,7 @@ using Shoot.Infrastructure.Sse;
 namespace Shoot.Features.Sse;
 
 /// <summary>
-/// What the updates stream announces (contract §7) from the room and friend events: room-created (each participant's
+/// What the updates stream announces (docs/api.md §7) from the room and friend events: room-created (each participant's
 /// own RoomSummary), room-removed, friend-added and friend-removed to both sides.
 /// </summary>
 public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database, UnreadCounts unread)

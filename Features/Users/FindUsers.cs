@@ -42,7 +42,7 @@ public static class FindUsers
     {
         public async ValueTask<User> Handle(GetUser query, CancellationToken ct)
         {
-            // Status comes from live sessions (contract §2, issue 5), not only the stored column.
+            // Status comes from live sessions (docs/api.md §2, issue 5), not only the stored column.
             var row = await presence.ApplyAsync(await users.GetByIdAsync(query.UserId, ct), ct);
             return query.UserId == query.CallerId ? row.ToOwnView() : row.ToPublicView();
         }

@@ -9,7 +9,7 @@ public enum UserStatus
 }
 
 /// <summary>
-/// The contract's User. <see cref="UserCode"/> is the caller's own friend code: it is shown in the caller's own view
+/// The API's User (docs/api.md). <see cref="UserCode"/> is the caller's own friend code: it is shown in the caller's own view
 /// only (null in everyone else's), since knowing it is what lets a stranger send a friend request by code.
 /// </summary>
 public sealed record User(

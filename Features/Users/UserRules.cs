@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Shoot.Features.Users;
 
-/// <summary>The field rules of contract §2, shared by signup and profile edits so they cannot drift apart.</summary>
+/// <summary>The field rules of docs/api.md §2, shared by signup and profile edits so they cannot drift apart.</summary>
 public static class UserRules
 {
     public const int MaxUrlLength = 2048;

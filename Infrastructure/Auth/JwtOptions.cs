@@ -3,7 +3,7 @@ using Shoot.Infrastructure.Configuration;
 
 namespace Shoot.Infrastructure.Auth;
 
-/// <summary>Token settings (contract §2: HS256, access 1 hour, refresh 30 days).</summary>
+/// <summary>Token settings (docs/api.md §2: HS256, access 1 hour, refresh 30 days).</summary>
 public sealed class JwtOptions
 {
     public const string Section = "Jwt";

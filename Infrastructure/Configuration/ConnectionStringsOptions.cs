@@ -5,7 +5,7 @@ using Npgsql;
 namespace Shoot.Infrastructure.Configuration;
 
 /// <summary>
-/// The server connection strings (contract §10). Each one present switches its port from the embedded adapter to the
+/// The server connection strings (docs/api.md §10). Each one present switches its port from the embedded adapter to the
 /// server adapter; absent, the embedded adapter serves.
 /// </summary>
 public sealed class ConnectionStringsOptions

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Shoot.Infrastructure.Configuration;
 
 /// <summary>
-/// Every abuse limit of contract §9 in one place, so operators (and load tests) can change them without a rebuild.
+/// Every abuse limit of docs/api.md §9 in one place, so operators (and load tests) can change them without a rebuild.
 /// </summary>
 public sealed class LimitsOptions
 {

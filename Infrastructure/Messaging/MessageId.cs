@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace Shoot.Infrastructure.Messaging;
 
 /// <summary>
-/// Message ids in MongoDB's ObjectId layout (contract §1): 4 bytes of creation second, 5 random bytes fixed per
+/// Message ids in MongoDB's ObjectId layout (docs/api.md §1): 4 bytes of creation second, 5 random bytes fixed per
 /// process, 3 bytes of counter, as 24 lowercase hex characters. They sort by time in every store, and two instances
 /// never collide (different random part).
 /// </summary>

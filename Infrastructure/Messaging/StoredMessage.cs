@@ -1,7 +1,7 @@
 namespace Shoot.Infrastructure.Messaging;
 
 /// <summary>
-/// A message as the stores keep it and the persistence pipeline carries it: the contract's Message without the
+/// A message as the stores keep it and the persistence pipeline carries it: the API's Message (docs/api.md §5) without the
 /// values computed per reader (readCount). One shape for SQLite, MongoDB and the Kafka record, so a record can be
 /// replayed into any store unchanged.
 /// </summary>

@@ -4,7 +4,7 @@ using Shoot.Infrastructure.Web;
 namespace Shoot.Infrastructure.RateLimiting;
 
 /// <summary>
-/// Contract §9: the auth endpoints together take at most N requests per minute per client IP, counted across instances
+/// docs/api.md §9: the auth endpoints together take at most N requests per minute per client IP, counted across instances
 /// when Redis is configured. Slows password guessing and signup floods before any bcrypt work is done.
 /// </summary>
 public sealed class AuthRateLimitMiddleware(RequestDelegate next, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits)

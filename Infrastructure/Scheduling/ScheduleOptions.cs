@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Shoot.Infrastructure.Scheduling;
 
-/// <summary>Scheduled messages (contract §5) and the Hangfire server that fires them.</summary>
+/// <summary>Scheduled messages (docs/api.md §5) and the Hangfire server that fires them.</summary>
 public sealed class ScheduleOptions
 {
     public const string Section = "Shoot:Schedule";

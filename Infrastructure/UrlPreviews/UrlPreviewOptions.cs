@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Shoot.Infrastructure.UrlPreviews;
 
 /// <summary>
-/// Limits of URL previews (contract §9: public http/https addresses only, ≤ 3 redirects re-checked each, ≤ 1 MiB, 5 s,
+/// Limits of URL previews (docs/api.md §9: public http/https addresses only, ≤ 3 redirects re-checked each, ≤ 1 MiB, 5 s,
 /// cached). A preview fetch is a request our server makes on a user's behalf, so every limit here is an SSRF guard.
 /// </summary>
 public sealed class UrlPreviewOptions

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Shoot.Infrastructure.Web;
 
 /// <summary>
-/// Turns every failure into the contract's envelope. Client errors keep their code; anything unexpected becomes
+/// Turns every failure into the envelope of docs/api.md §1. Client errors keep their code; anything unexpected becomes
 /// 500 INTERNAL with a fixed message — exception text never reaches the client, only the log.
 /// </summary>
 public sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<ApiErrorMiddleware> logger)

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Shoot.Infrastructure.Web;
 
-/// <summary>The success body of every REST response (contract §1); <c>code</c> always equals the HTTP status.</summary>
+/// <summary>The success body of every REST response (docs/api.md §1); <c>code</c> always equals the HTTP status.</summary>
 public sealed record SuccessEnvelope<T>(
     T Data,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message,

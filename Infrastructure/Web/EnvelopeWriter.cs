@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Shoot.Infrastructure.Web;
 
-/// <summary>Writes the contract's envelope for code paths outside endpoints (middleware, auth challenges, health).</summary>
+/// <summary>Writes the envelope of docs/api.md §1 for code paths outside endpoints (middleware, auth challenges, health).</summary>
 public static class EnvelopeWriter
 {
     public static Task WriteErrorAsync(HttpContext context, ErrorCode code, string message,
@@ -34,11 +34,11 @@ public static class EnvelopeWriter
 
     /// <summary>
     /// A status with no body of its own (unknown route, wrong method, …) gets the envelope too; the error code is the
-    /// contract's where one exists, else the reason phrase in UPPER_SNAKE (e.g. 405 METHOD_NOT_ALLOWED).
+    /// one of docs/api.md §1 where one exists, else the reason phrase in UPPER_SNAKE (e.g. 405 METHOD_NOT_ALLOWED).
     /// </summary>
     public static Task WriteStatusAsync(HttpContext context, int status)
     {
-        // A body that is not JSON is, to a JSON API, malformed JSON: the contract's 400 VALIDATION_FAILED.
+        // A body that is not JSON is, to a JSON API, malformed JSON: 400 VALIDATION_FAILED (docs/api.md §1).
         if (status == StatusCodes.Status415UnsupportedMediaType)
             return WriteErrorAsync(context, ErrorCode.ValidationFailed, "The request body must be JSON (Content-Type: application/json).");
         var known = Enum.GetValues<ErrorCode>().Where(c => ErrorCodes.StatusOf(c) == status).Cast<ErrorCode?>().FirstOrDefault();

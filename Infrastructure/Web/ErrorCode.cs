@@ -1,6 +1,6 @@
 namespace Shoot.Infrastructure.Web;
 
-/// <summary>The error codes of contract §1. Each has exactly one HTTP status.</summary>
+/// <summary>The error codes of docs/api.md §1. Each has exactly one HTTP status.</summary>
 public enum ErrorCode
 {
     ValidationFailed,

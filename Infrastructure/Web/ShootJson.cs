@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace Shoot.Infrastructure.Web;
 
 /// <summary>
-/// The one JSON shape of the contract, used by REST, STOMP payloads and SSE alike: camelCase names,
+/// The one JSON shape of the API (docs/api.md §1), used by REST, STOMP payloads and SSE alike: camelCase names,
 /// enums as UPPER_SNAKE strings, times as UTC ISO-8601 with milliseconds.
 /// </summary>
 public static class ShootJson

@@ -4,6 +4,7 @@ using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Api;
 
+[Trait("Category", "Integration")]
 public sealed class OperationsTests(SqliteApp app) : IClassFixture<SqliteApp>
 {
     private readonly ShootClient _client = app.Factory.CreateShootClient();

@@ -6,6 +6,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Api;
 
 /// <summary>The STOMP server inside the real host: /ws/chat with the same JWT validation as REST.</summary>
+[Trait("Category", "Integration")]
 public sealed class StompEndpointTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(kestrel: true);

@@ -9,6 +9,7 @@ namespace Shoot.Tests.Deployment;
 /// docker-compose.yml is checked offline with Debian's docker-compose (no Docker engine here): it must be
 /// valid, wire every service up with health checks, and pass the Shoot instances only settings Shoot reads.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ComposeFileTests
 {
     private static readonly string[] ShootServices = ["shoot-1", "shoot-2"];

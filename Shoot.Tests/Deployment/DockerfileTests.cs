@@ -4,6 +4,7 @@ using System.Xml.Linq;
 namespace Shoot.Tests.Deployment;
 
 /// <summary>No Docker engine here, so the Dockerfile is checked as text against the projects it must build.</summary>
+[Trait("Category", "Integration")]
 public sealed partial class DockerfileTests
 {
     private static readonly string Root = RepositoryPaths.Root();

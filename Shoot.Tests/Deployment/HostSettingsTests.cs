@@ -6,6 +6,7 @@ namespace Shoot.Tests.Deployment;
 /// The built Shoot.Api, run as its own process the way the container runs it (working directory = the app's
 /// folder, so its appsettings.json applies): the host settings docker-compose.yml relies on must take effect.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class HostSettingsTests
 {
     [Fact]

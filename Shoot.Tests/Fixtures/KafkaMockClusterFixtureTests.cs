@@ -2,6 +2,7 @@ using Confluent.Kafka;
 
 namespace Shoot.Tests.Fixtures;
 
+[Trait("Category", "Integration")]
 public sealed class KafkaMockClusterFixtureTests(KafkaMockClusterFixture kafka) : IClassFixture<KafkaMockClusterFixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -39,6 +40,7 @@ public sealed class KafkaMockClusterFixtureTests(KafkaMockClusterFixture kafka) 
 }
 
 /// <summary>Owns its cluster: it takes every broker down.</summary>
+[Trait("Category", "Integration")]
 public sealed class KafkaMockClusterFaultTests(KafkaMockClusterFixture kafka) : IClassFixture<KafkaMockClusterFixture>, IDisposable
 {
     private const string Topic = "fixture-faults";

@@ -3,6 +3,7 @@ using MongoDB.Driver;
 
 namespace Shoot.Tests.Fixtures;
 
+[Trait("Category", "Integration")]
 public sealed class MongoFixtureTests(MongoFixture mongo) : IClassFixture<MongoFixture>
 {
     [SkippableFact]

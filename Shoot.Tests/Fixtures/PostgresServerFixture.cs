@@ -6,9 +6,10 @@ namespace Shoot.Tests.Fixtures;
 /// A throwaway PostgreSQL cluster (Debian's <c>initdb</c> + <c>postgres</c>) on a free loopback port.
 /// PostgreSQL refuses to run as root, so when the tests run as root the server runs as the <c>postgres</c>
 /// OS user in a temp directory handed to that user. Durability is off (fsync, synchronous_commit): the data
-/// is thrown away anyway. Each test class should take its own database from <see cref="CreateDatabaseAsync"/>.
+/// is thrown away anyway. Each test class should take its own database from <see cref="CreateDatabaseAsync"/>. Classes that
+/// only need databases share one server through <see cref="SharedPostgres"/>.
 /// </summary>
-public sealed class PostgresServerFixture : IAsyncLifetime
+public sealed class PostgresServerFixture : IAsyncLifetime, IPostgresDatabases
 {
     private const string OsUser = "postgres";
     private const string SuperUser = "postgres";
@@ -101,11 +102,4 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         return candidates.FirstOrDefault() ?? throw new InvalidOperationException(
             "No PostgreSQL server found under /usr/lib/postgresql/*/bin. scripts/test.sh installs it (apt-get install postgresql).");
     }
-}
-
-/// <summary>Test classes marked <c>[Collection(PostgresCollection.Name)]</c> share one PostgreSQL server (and run one after another).</summary>
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServerFixture>
-{
-    public const string Name = "PostgreSQL server";
 }

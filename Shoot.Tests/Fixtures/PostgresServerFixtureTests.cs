@@ -2,6 +2,7 @@ using Npgsql;
 
 namespace Shoot.Tests.Fixtures;
 
+[Trait("Category", "Integration")]
 public sealed class PostgresServerFixtureTests(PostgresServerFixture postgres) : IClassFixture<PostgresServerFixture>
 {
     [Fact]

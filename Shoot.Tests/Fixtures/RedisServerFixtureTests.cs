@@ -2,6 +2,7 @@ using StackExchange.Redis;
 
 namespace Shoot.Tests.Fixtures;
 
+[Trait("Category", "Integration")]
 public sealed class RedisServerFixtureTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     [Fact]

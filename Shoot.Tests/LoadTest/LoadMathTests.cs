@@ -4,6 +4,7 @@ using Shoot.LoadTest;
 namespace Shoot.Tests.LoadTest;
 
 /// <summary>The load tool's pure helpers: the latency stamp in tempId, the send schedule and the spread of clients.</summary>
+[Trait("Category", "Unit")]
 public sealed class LoadMathTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Shoot.LoadTest;
 namespace Shoot.Tests.LoadTest;
 
 /// <summary>The load tool's reading of /proc/&lt;pid&gt;/stat and its per-1,000-events arithmetic.</summary>
+[Trait("Category", "Unit")]
 public sealed class ServerCpuTests
 {
     [Fact]

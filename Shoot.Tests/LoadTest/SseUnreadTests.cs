@@ -6,6 +6,7 @@ using Shoot.LoadTest;
 namespace Shoot.Tests.LoadTest;
 
 /// <summary>The load tool's unread stream: parsing text/event-stream, refusing a stream that does not open, and the send → unread coverage rule.</summary>
+[Trait("Category", "Integration")]
 public sealed class SseUnreadTests
 {
     [Fact]

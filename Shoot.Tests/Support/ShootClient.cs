@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 namespace Shoot.Tests.Support;
 
 /// <summary>
-/// An HTTP client that speaks the contract: JSON bodies, the envelope, bearer tokens. Every response is checked to be
+/// An HTTP client that speaks the API of docs/api.md: JSON bodies, the envelope, bearer tokens. Every response is checked to be
 /// an envelope whose <c>code</c> equals the HTTP status, so no test can pass on a body of the wrong shape.
 /// </summary>
 public sealed class ShootClient(HttpClient http)

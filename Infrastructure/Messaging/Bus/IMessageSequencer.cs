@@ -68,7 +68,7 @@ public static class MessageSequencerDefaults
         _ => 0,
     };
 
-    /// <summary>Contract §8: a retry within 24 hours gets the first attempt's answer.</summary>
+    /// <summary>docs/api.md §8: a retry within 24 hours gets the first attempt's answer.</summary>
     public static readonly TimeSpan DedupeWindow = TimeSpan.FromHours(24);
 
     /// <summary>Recent messages kept per room for resumes of messages not yet stored.</summary>

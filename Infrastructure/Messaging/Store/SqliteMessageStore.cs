@@ -7,7 +7,7 @@ namespace Shoot.Infrastructure.Messaging.Store;
 
 /// <summary>
 /// Messages in the embedded messages.db (<see cref="MessagesDatabase"/>; schema in Migrations/MessagesSqlite/0001).
-/// Times are kept to the millisecond, like the contract's timestamps and BSON dates.
+/// Times are kept to the millisecond, like the API's timestamps (docs/api.md §1) and BSON dates.
 /// </summary>
 public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStore
 {

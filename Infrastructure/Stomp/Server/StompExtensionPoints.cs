@@ -14,7 +14,7 @@ public interface IStompSession
 
 /// <summary>
 /// A refusal of a SUBSCRIBE or SEND. It reaches the client as a MESSAGE on <c>/user/queue/errors</c> with the JSON body
-/// <c>{code, message, destination, tempId}</c>, and the connection stays open (contract §6).
+/// <c>{code, message, destination, tempId}</c>, and the connection stays open (docs/api.md §6).
 /// </summary>
 public sealed record StompRefusal(string Code, string Message, string? TempId = null);
 

@@ -11,7 +11,7 @@ public sealed class StompOptions
     public const string Section = "Shoot:Stomp";
 
     /// <summary>
-    /// Largest frame accepted, headers and body together. 64 KiB is the contract's limit (§9): a 4000-character
+    /// Largest frame accepted, headers and body together. 64 KiB is the documented limit (docs/api.md §9): a 4000-character
     /// message is at most 16 KB of UTF-8, so this leaves room for JSON and headers while capping the memory a single
     /// connection can make the server hold for one unfinished frame.
     /// </summary>
@@ -57,7 +57,7 @@ public sealed class StompOptions
 
     /// <summary>
     /// What the server offers in CONNECTED's heart-beat (sx,cy): it can send every 10 s and wants to hear from the client
-    /// every 10 s. The contract fixes 10000,10000; it keeps dead connections (NAT timeouts, sleeping laptops) from lingering.
+    /// every 10 s. docs/api.md §6 offers 10000,10000; it keeps dead connections (NAT timeouts, sleeping laptops) from lingering.
     /// </summary>
     [Range(0, 3_600_000)]
     public int HeartBeatSendMilliseconds { get; set; } = 10_000;

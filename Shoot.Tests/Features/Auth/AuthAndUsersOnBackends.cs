@@ -1,8 +1,8 @@
-using Shoot.Tests.Fixtures;
 using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Auth;
 
+[Trait("Category", "Integration")]
 public sealed class AuthAndUsersOnSqlite : AuthAndUsersSuite, IClassFixture<SqliteApp>
 {
     public AuthAndUsersOnSqlite(SqliteApp app) => Factory = app.Factory;
@@ -10,22 +10,10 @@ public sealed class AuthAndUsersOnSqlite : AuthAndUsersSuite, IClassFixture<Sqli
     protected override ShootAppFactory Factory { get; }
 }
 
-[Collection(PostgresCollection.Name)]
-public sealed class AuthAndUsersOnPostgres : AuthAndUsersSuite, IAsyncLifetime
+[Trait("Category", "Integration")]
+public sealed class AuthAndUsersOnPostgres : AuthAndUsersSuite, IClassFixture<PostgresApp>
 {
-    private readonly PostgresServerFixture _postgres;
-    private ShootAppFactory? _factory;
+    public AuthAndUsersOnPostgres(PostgresApp app) => Factory = app.Factory;
 
-    public AuthAndUsersOnPostgres(PostgresServerFixture postgres) => _postgres = postgres;
-
-    protected override ShootAppFactory Factory => _factory ?? throw new InvalidOperationException("not initialised");
-
-    public async Task InitializeAsync() =>
-        _factory = new ShootAppFactory(ShootAppFactory.PostgresSettings(await _postgres.CreateDatabaseAsync()));
-
-    public async Task DisposeAsync()
-    {
-        if (_factory is not null)
-            await _factory.DisposeAsync();
-    }
+    protected override ShootAppFactory Factory { get; }
 }

@@ -4,7 +4,7 @@ using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Auth;
 
-/// <summary>Contract §2 against one backend; <see cref="AuthAndUsersOnSqlite"/> and <see cref="AuthAndUsersOnPostgres"/> run it on each.</summary>
+/// <summary>docs/api.md §2 against one backend; <see cref="AuthAndUsersOnSqlite"/> and <see cref="AuthAndUsersOnPostgres"/> run it on each.</summary>
 public abstract class AuthAndUsersSuite
 {
     protected abstract ShootAppFactory Factory { get; }

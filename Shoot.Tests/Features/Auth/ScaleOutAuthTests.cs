@@ -5,6 +5,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Auth;
 
 /// <summary>Two Shoot instances sharing PostgreSQL and Redis behave as one: tokens, lockouts and refresh families hold across them.</summary>
+[Trait("Category", "Integration")]
 public sealed class ScaleOutAuthTests(RedisServerFixture redis, PostgresServerFixture postgres)
     : IClassFixture<RedisServerFixture>, IClassFixture<PostgresServerFixture>, IAsyncLifetime
 {

@@ -5,6 +5,7 @@ using Shoot.Features.Common;
 namespace Shoot.Tests.Features.Common;
 
 /// <summary>A notification follows a committed change: one failing listener neither fails the publisher nor stops the others.</summary>
+[Trait("Category", "Unit")]
 public sealed class AfterCommitPublisherTests
 {
     private sealed record Happened : INotification;

@@ -6,10 +6,10 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Messages;
 
 /// <summary>
-/// Forwarding (contract §5): Bob's message in the room of Alice and Bob goes to rooms Alice shares with Carol. Run on
+/// Forwarding (docs/api.md §5): Bob's message in the room of Alice and Bob goes to rooms Alice shares with Carol. Run on
 /// SQLite and on PostgreSQL; messages go through the real send (STOMP broadcast, pipeline, SAVED).
 /// </summary>
-public abstract class ForwardMessageTests : IAsyncLifetime
+public abstract class ForwardMessageTests(ClassHost host) : IAsyncLifetime
 {
     private ShootAppFactory _factory = null!;
     private ShootClient _api = null!;
@@ -21,7 +21,7 @@ public abstract class ForwardMessageTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _factory = new ShootAppFactory(await SettingsAsync(), kestrel: true);
+        _factory = await host.StartAsync(async () => await SettingsAsync(), kestrel: true);
         _api = _factory.CreateShootClient();
         (_alice, _bob, _carol, _dave) = (await _api.CreateUserAsync("fwa"), await _api.CreateUserAsync("fwb"),
             await _api.CreateUserAsync("fwc"), await _api.CreateUserAsync("fwd"));
@@ -34,7 +34,7 @@ public abstract class ForwardMessageTests : IAsyncLifetime
         _original = await bob.SendSavedAsync(_source, "orig", "the original");
     }
 
-    public async Task DisposeAsync() => await _factory.DisposeAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task A_forward_with_a_comment_sends_the_comment_then_the_original_to_each_room()
@@ -137,13 +137,14 @@ public abstract class ForwardMessageTests : IAsyncLifetime
 
 }
 
-public sealed class ForwardMessageOnSqlite : ForwardMessageTests
+[Trait("Category", "Integration")]
+public sealed class ForwardMessageOnSqlite(ClassHost host) : ForwardMessageTests(host), IClassFixture<ClassHost>
 {
     protected override Task<Dictionary<string, string?>> SettingsAsync() => Task.FromResult(MessageExchange.UnlimitedSending());
 }
 
-[Collection(PostgresCollection.Name)]
-public sealed class ForwardMessageOnPostgres(PostgresServerFixture postgres) : ForwardMessageTests
+[Trait("Category", "Integration")]
+public sealed class ForwardMessageOnPostgres(ClassHost host, SharedPostgres postgres) : ForwardMessageTests(host), IClassFixture<ClassHost>, IClassFixture<SharedPostgres>
 {
     protected override Task<Dictionary<string, string?>> SettingsAsync() => MessageExchange.PostgresSettingsAsync(postgres);
 }

@@ -2,7 +2,7 @@ namespace Shoot.Tests.Features.Friends;
 
 /// <summary>
 /// The answer recommendations must give, computed independently of the SQL: a plain breadth-first search over an
-/// in-memory adjacency list, then the contract's exclusions and order.
+/// in-memory adjacency list, then the exclusions and order of docs/api.md §3.
 /// </summary>
 public static class ExpectedRecommendations
 {

@@ -4,39 +4,6 @@ using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Friends;
 
-/// <summary>
-/// The real app in memory (<see cref="ShootAppFactory"/>, with its own data directory), one per test class, on the
-/// backend its settings choose. Started on first use, so a test class can hand it settings that come from a collection
-/// fixture (a PostgreSQL database).
-/// </summary>
-public sealed class ApiHost : IAsyncLifetime
-{
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private ShootAppFactory? _factory;
-
-    public async Task<ShootClient> StartAsync(Func<Task<IReadOnlyDictionary<string, string?>>> backendSettings)
-    {
-        await _gate.WaitAsync();
-        try
-        {
-            _factory ??= new ShootAppFactory(await backendSettings());
-            return _factory.CreateShootClient();
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_factory is not null)
-            await _factory.DisposeAsync();
-    }
-}
-
 /// <summary>A signed-up, logged-in user.</summary>
 public sealed record Member(long Id, string Username, string UserCode, string Token);
 

@@ -6,15 +6,16 @@ using StackExchange.Redis;
 namespace Shoot.Tests.Features.Friends;
 
 /// <summary>The friends suite on the embedded backend: SQLite in the host's own fresh data directory.</summary>
-public sealed class SqliteFriendsTests(ApiHost host) : FriendsTests(host), IClassFixture<ApiHost>
+[Trait("Category", "Integration")]
+public sealed class SqliteFriendsTests(ClassHost host) : FriendsTests(host), IClassFixture<ClassHost>
 {
     protected override Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync() =>
         Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>());
 }
 
-/// <summary>The friends suite on PostgreSQL: a new database on the shared throwaway server.</summary>
-[Collection(PostgresCollection.Name)]
-public sealed class PostgresFriendsTests(PostgresServerFixture postgres, ApiHost host) : FriendsTests(host), IClassFixture<ApiHost>
+/// <summary>The friends suite on PostgreSQL: a new database on the run's shared throwaway server.</summary>
+[Trait("Category", "Integration")]
+public sealed class PostgresFriendsTests(SharedPostgres postgres, ClassHost host) : FriendsTests(host), IClassFixture<ClassHost>, IClassFixture<SharedPostgres>
 {
     protected override async Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync() =>
         ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync());
@@ -24,9 +25,9 @@ public sealed class PostgresFriendsTests(PostgresServerFixture postgres, ApiHost
 /// The friends suite on the scale-out adapters: PostgreSQL, and Redis for the recommendation cache (so the cache tests
 /// cover the Redis adapter's entries and version counters).
 /// </summary>
-[Collection(PostgresCollection.Name)]
-public sealed class PostgresRedisFriendsTests(PostgresServerFixture postgres, RedisServerFixture redis, ApiHost host)
-    : FriendsTests(host), IClassFixture<ApiHost>, IClassFixture<RedisServerFixture>
+[Trait("Category", "Integration")]
+public sealed class PostgresRedisFriendsTests(SharedPostgres postgres, RedisServerFixture redis, ClassHost host)
+    : FriendsTests(host), IClassFixture<ClassHost>, IClassFixture<SharedPostgres>, IClassFixture<RedisServerFixture>
 {
     protected override async Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync() =>
         new Dictionary<string, string?>(ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))

@@ -1,25 +1,26 @@
 using System.Net;
 using System.Text.Json;
+using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Friends;
 
 /// <summary>
-/// Contract §3 through the real HTTP API. The tests live here once; each derived class runs them on one backend.
+/// docs/api.md §3 through the real HTTP API. The tests live here once; each derived class runs them on one backend.
 /// Every test signs up fresh users, so tests share a host without seeing each other's data.
 /// </summary>
-public abstract partial class FriendsTests(ApiHost host) : IAsyncLifetime
+public abstract partial class FriendsTests(ClassHost host) : IAsyncLifetime
 {
     private const string Requests = "/api/v1/users/friends/requests";
     private ApiClient _api = null!;
 
-    protected ApiHost Host { get; } = host;
+    protected ClassHost Host { get; } = host;
 
     protected ApiClient Api => _api;
 
     /// <summary>The settings that choose this class's backend.</summary>
     protected abstract Task<IReadOnlyDictionary<string, string?>> BackendSettingsAsync();
 
-    public async Task InitializeAsync() => _api = new ApiClient(await Host.StartAsync(BackendSettingsAsync));
+    public async Task InitializeAsync() => _api = new ApiClient((await Host.StartAsync(BackendSettingsAsync)).CreateShootClient());
 
     public Task DisposeAsync() => Task.CompletedTask;
 

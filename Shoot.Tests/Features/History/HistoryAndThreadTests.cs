@@ -6,6 +6,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Messages;
 
 /// <summary>History cursors, threads and replies, and the room's lastMessage, through the real API after real sends.</summary>
+[Trait("Category", "Integration")]
 public sealed class HistoryAndThreadTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(MessageExchange.UnlimitedSending(), kestrel: true);

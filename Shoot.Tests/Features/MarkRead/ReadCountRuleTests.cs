@@ -3,7 +3,8 @@ using Shoot.Infrastructure.Messaging;
 
 namespace Shoot.Tests.Features.Messages;
 
-/// <summary>readCount from read positions (contract §5): others than the sender, at or past the message, by id order.</summary>
+/// <summary>readCount from read positions (docs/api.md §5): others than the sender, at or past the message, by id order.</summary>
+[Trait("Category", "Unit")]
 public sealed class ReadCountRuleTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 25, 17, 0, 0, TimeSpan.Zero);

@@ -11,7 +11,7 @@ namespace Shoot.Tests.Features.Messages;
 /// Alice sends; Bob and Carol read, in a GROUP room of the three. Run on SQLite and on PostgreSQL (where the read
 /// positions are compared with their own SQL).
 /// </summary>
-public abstract class ReadReceiptTests : IAsyncLifetime
+public abstract class ReadReceiptTests(ClassHost host) : IAsyncLifetime
 {
     private ShootAppFactory _factory = null!;
     private ShootClient _api = null!;
@@ -23,7 +23,7 @@ public abstract class ReadReceiptTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _factory = new ShootAppFactory(await SettingsAsync(), kestrel: true);
+        _factory = await host.StartAsync(async () => await SettingsAsync(), kestrel: true);
         _api = _factory.CreateShootClient();
         _alice = await _api.CreateUserAsync("ra");
         _bob = await _api.CreateUserAsync("rb");
@@ -36,7 +36,6 @@ public abstract class ReadReceiptTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _chat.DisposeAsync();
-        await _factory.DisposeAsync();
     }
 
     [Fact]
@@ -243,13 +242,14 @@ public abstract class ReadReceiptTests : IAsyncLifetime
 
 }
 
-public sealed class ReadReceiptsOnSqlite : ReadReceiptTests
+[Trait("Category", "Integration")]
+public sealed class ReadReceiptsOnSqlite(ClassHost host) : ReadReceiptTests(host), IClassFixture<ClassHost>
 {
     protected override Task<Dictionary<string, string?>> SettingsAsync() => Task.FromResult(MessageExchange.UnlimitedSending());
 }
 
-[Collection(PostgresCollection.Name)]
-public sealed class ReadReceiptsOnPostgres(PostgresServerFixture postgres) : ReadReceiptTests
+[Trait("Category", "Integration")]
+public sealed class ReadReceiptsOnPostgres(ClassHost host, SharedPostgres postgres) : ReadReceiptTests(host), IClassFixture<ClassHost>, IClassFixture<SharedPostgres>
 {
     protected override Task<Dictionary<string, string?>> SettingsAsync() => MessageExchange.PostgresSettingsAsync(postgres);
 }

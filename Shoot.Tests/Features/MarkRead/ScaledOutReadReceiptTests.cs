@@ -9,6 +9,7 @@ namespace Shoot.Tests.Features.Messages;
 /// Read receipts and unread counts on two instances sharing Redis, PostgreSQL and the mock Kafka cluster: Alice works
 /// through the first, Bob and Carol through the second (and Carol's reads on the first where it matters).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ScaledOutReadReceiptTests(RedisServerFixture redis, PostgresServerFixture postgres, KafkaMockClusterFixture kafka)
     : IClassFixture<RedisServerFixture>, IClassFixture<PostgresServerFixture>, IClassFixture<KafkaMockClusterFixture>, IAsyncLifetime
 {

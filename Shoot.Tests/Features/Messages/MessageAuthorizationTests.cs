@@ -5,6 +5,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Messages;
 
 /// <summary>A non-member can neither subscribe to, send to, read, nor learn the existence of a room; nobody changes another's message.</summary>
+[Trait("Category", "Integration")]
 public sealed class MessageAuthorizationTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(kestrel: true);

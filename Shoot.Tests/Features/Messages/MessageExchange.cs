@@ -26,7 +26,7 @@ public static class MessageExchange
     };
 
     /// <summary>One instance on a fresh PostgreSQL database (messages embedded), with <see cref="UnlimitedSending"/>.</summary>
-    public static async Task<Dictionary<string, string?>> PostgresSettingsAsync(PostgresServerFixture postgres)
+    public static async Task<Dictionary<string, string?>> PostgresSettingsAsync(IPostgresDatabases postgres)
     {
         var settings = UnlimitedSending();
         foreach (var (key, value) in ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()))

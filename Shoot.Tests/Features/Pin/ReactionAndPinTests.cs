@@ -10,7 +10,7 @@ namespace Shoot.Tests.Features.Messages;
 /// Alice (OWNER, the sender), Carol (ADMIN), Bob (MEMBER); Dave is in no room. Run on SQLite and on PostgreSQL (where
 /// rooms and roles live); the messages are in messages.db either way.
 /// </summary>
-public abstract class ReactionAndPinTests : IAsyncLifetime
+public abstract class ReactionAndPinTests(ClassHost host) : IAsyncLifetime
 {
     private const string NoSuchMessage = "6b071ea5efdcf4691a7309a0";
 
@@ -24,7 +24,7 @@ public abstract class ReactionAndPinTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _factory = new ShootAppFactory(await SettingsAsync(), kestrel: true);
+        _factory = await host.StartAsync(async () => await SettingsAsync(), kestrel: true);
         _api = _factory.CreateShootClient();
         _alice = await _api.CreateUserAsync("pa");
         _bob = await _api.CreateUserAsync("pb");
@@ -41,7 +41,6 @@ public abstract class ReactionAndPinTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _chat.DisposeAsync();
-        await _factory.DisposeAsync();
     }
 
     [Fact]
@@ -264,13 +263,14 @@ public abstract class ReactionAndPinTests : IAsyncLifetime
     private Task<string> SendSavedAsync(string tempId, long? roomId = null) => _chat.SendSavedAsync(roomId ?? _roomId, tempId, $"text of {tempId}");
 }
 
-public sealed class ReactionsAndPinsOnSqlite : ReactionAndPinTests
+[Trait("Category", "Integration")]
+public sealed class ReactionsAndPinsOnSqlite(ClassHost host) : ReactionAndPinTests(host), IClassFixture<ClassHost>
 {
     protected override Task<Dictionary<string, string?>> SettingsAsync() => Task.FromResult(MessageExchange.UnlimitedSending());
 }
 
-[Collection(PostgresCollection.Name)]
-public sealed class ReactionsAndPinsOnPostgres(PostgresServerFixture postgres) : ReactionAndPinTests
+[Trait("Category", "Integration")]
+public sealed class ReactionsAndPinsOnPostgres(ClassHost host, SharedPostgres postgres) : ReactionAndPinTests(host), IClassFixture<ClassHost>, IClassFixture<SharedPostgres>
 {
     protected override Task<Dictionary<string, string?>> SettingsAsync() => MessageExchange.PostgresSettingsAsync(postgres);
 }

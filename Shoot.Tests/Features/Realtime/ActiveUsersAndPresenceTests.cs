@@ -7,6 +7,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Realtime;
 
 /// <summary>/topic/active/{roomId} and the user's ONLINE/OFFLINE status, with one user in two tabs.</summary>
+[Trait("Category", "Integration")]
 public sealed class ActiveUsersAndPresenceTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(kestrel: true);

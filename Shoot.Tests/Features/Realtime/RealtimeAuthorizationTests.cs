@@ -3,6 +3,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Realtime;
 
 /// <summary>A non-member neither watches a room's typing or active users nor types into it.</summary>
+[Trait("Category", "Integration")]
 public sealed class RealtimeAuthorizationTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(kestrel: true);

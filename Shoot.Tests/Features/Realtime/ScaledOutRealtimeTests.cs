@@ -7,6 +7,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Realtime;
 
 /// <summary>Two instances sharing Redis and PostgreSQL: typing, active users and presence seen from the other instance.</summary>
+[Trait("Category", "Integration")]
 public sealed class ScaledOutRealtimeTests(RedisServerFixture redis, PostgresServerFixture postgres, KafkaMockClusterFixture kafka)
     : IClassFixture<RedisServerFixture>, IClassFixture<PostgresServerFixture>, IClassFixture<KafkaMockClusterFixture>
 {

@@ -3,6 +3,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Realtime;
 
 /// <summary>/app/typing → /topic/typing/{roomId}: delivery, the once-a-second throttle, and the automatic stop.</summary>
+[Trait("Category", "Integration")]
 public sealed class TypingTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(kestrel: true);

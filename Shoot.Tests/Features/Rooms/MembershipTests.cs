@@ -4,6 +4,7 @@ using Shoot.Infrastructure.Web;
 namespace Shoot.Tests.Features.Rooms;
 
 /// <summary>Who may moderate a room: the rule the room slices and, later, pins share.</summary>
+[Trait("Category", "Unit")]
 public sealed class MembershipTests
 {
     [Theory]

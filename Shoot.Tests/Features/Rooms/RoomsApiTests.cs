@@ -6,7 +6,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Rooms;
 
 /// <summary>
-/// Contract §4 through the real HTTP API, run once per relational backend (<see cref="RoomsOnSqlite"/>,
+/// docs/api.md §4 through the real HTTP API, run once per relational backend (<see cref="RoomsOnSqlite"/>,
 /// <see cref="RoomsOnPostgres"/>). Each test signs up its own users, so tests never see each other's rooms.
 /// </summary>
 public abstract partial class RoomsApiTests
@@ -207,6 +207,7 @@ public abstract partial class RoomsApiTests
     }
 }
 
+[Trait("Category", "Integration")]
 public sealed class RoomsOnSqlite : RoomsApiTests, IClassFixture<SqliteApp>
 {
     public RoomsOnSqlite(SqliteApp app) => Factory = app.Factory;
@@ -216,21 +217,11 @@ public sealed class RoomsOnSqlite : RoomsApiTests, IClassFixture<SqliteApp>
     protected override Task<ShootAppFactory> NewFactoryAsync() => Task.FromResult(new ShootAppFactory());
 }
 
-[Collection(PostgresCollection.Name)]
-public sealed class RoomsOnPostgres(PostgresServerFixture postgres) : RoomsApiTests, IAsyncLifetime
+[Trait("Category", "Integration")]
+public sealed class RoomsOnPostgres(PostgresApp app) : RoomsApiTests, IClassFixture<PostgresApp>
 {
-    private ShootAppFactory? _factory;
-
-    protected override ShootAppFactory Factory => _factory ?? throw new InvalidOperationException("not initialised");
+    protected override ShootAppFactory Factory => app.Factory;
 
     protected override async Task<ShootAppFactory> NewFactoryAsync() =>
-        new(ShootAppFactory.PostgresSettings(await postgres.CreateDatabaseAsync()));
-
-    public async Task InitializeAsync() => _factory = await NewFactoryAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_factory is not null)
-            await _factory.DisposeAsync();
-    }
+        new(ShootAppFactory.PostgresSettings(await new SharedPostgres().CreateDatabaseAsync()));
 }

@@ -3,6 +3,7 @@ using Shoot.Features.Messages;
 namespace Shoot.Tests.Features.Messages;
 
 /// <summary>The next-occurrence arithmetic of recurring schedules (a day or a month cannot be waited for end to end).</summary>
+[Trait("Category", "Unit")]
 public sealed class ScheduleRecurrenceTests
 {
     private static readonly DateTimeOffset Anchor = new(2026, 1, 31, 9, 30, 0, TimeSpan.Zero);

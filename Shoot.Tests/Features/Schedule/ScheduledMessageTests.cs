@@ -11,7 +11,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Messages;
 
 /// <summary>
-/// Scheduled messages (contract §5) on a real server with its Hangfire server polling every 200 ms: Alice schedules
+/// Scheduled messages (docs/api.md §5) on a real server with its Hangfire server polling every 200 ms: Alice schedules
 /// messages to the GROUP room of Alice, Bob and Carol, and Bob watches the room over STOMP. Run on SQLite and on
 /// PostgreSQL. Times are waited for with a timeout, never asserted.
 /// </summary>
@@ -319,13 +319,14 @@ public abstract class ScheduledMessageTests : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Integration")]
 public sealed class ScheduledMessagesOnSqlite : ScheduledMessageTests
 {
     protected override Task<Dictionary<string, string?>> SettingsAsync() => Task.FromResult(MessageExchange.UnlimitedSending());
 }
 
-[Collection(PostgresCollection.Name)]
-public sealed class ScheduledMessagesOnPostgres(PostgresServerFixture postgres) : ScheduledMessageTests
+[Trait("Category", "Integration")]
+public sealed class ScheduledMessagesOnPostgres(SharedPostgres postgres) : ScheduledMessageTests, IClassFixture<SharedPostgres>
 {
     protected override Task<Dictionary<string, string?>> SettingsAsync() => MessageExchange.PostgresSettingsAsync(postgres);
 }

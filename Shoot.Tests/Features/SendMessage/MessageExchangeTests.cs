@@ -3,6 +3,7 @@ using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Messages;
 
+[Trait("Category", "Integration")]
 public sealed class EmbeddedMessageExchangeTests
 {
     [Fact]
@@ -14,6 +15,7 @@ public sealed class EmbeddedMessageExchangeTests
 }
 
 /// <summary>Two instances sharing PostgreSQL, Redis (bus, sequencer) and a Kafka-protocol broker (pipeline).</summary>
+[Trait("Category", "Integration")]
 public sealed class ScaledOutMessageExchangeTests(RedisServerFixture redis, PostgresServerFixture postgres, KafkaMockClusterFixture kafka)
     : IClassFixture<RedisServerFixture>, IClassFixture<PostgresServerFixture>, IClassFixture<KafkaMockClusterFixture>
 {

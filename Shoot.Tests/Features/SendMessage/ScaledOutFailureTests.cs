@@ -10,6 +10,7 @@ namespace Shoot.Tests.Features.Messages;
 /// that move at delivery while the broker is down (issue 5).
 /// This class owns its Kafka cluster, since it takes the brokers down.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ScaledOutFailureTests(RedisServerFixture redis, PostgresServerFixture postgres, KafkaMockClusterFixture kafka)
     : IClassFixture<RedisServerFixture>, IClassFixture<PostgresServerFixture>, IClassFixture<KafkaMockClusterFixture>, IAsyncLifetime
 {

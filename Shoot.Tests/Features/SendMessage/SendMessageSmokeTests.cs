@@ -3,6 +3,7 @@ using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Messages;
 
+[Trait("Category", "Integration")]
 public sealed class SendMessageSmokeTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(kestrel: true);

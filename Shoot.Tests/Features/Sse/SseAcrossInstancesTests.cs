@@ -6,6 +6,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Sse;
 
 /// <summary>Streams on one instance get the events caused on the other (the bus), and idle streams get pings.</summary>
+[Trait("Category", "Integration")]
 public sealed class SseAcrossInstancesTests(RedisServerFixture redis, PostgresServerFixture postgres, KafkaMockClusterFixture kafka)
     : IClassFixture<RedisServerFixture>, IClassFixture<PostgresServerFixture>, IClassFixture<KafkaMockClusterFixture>
 {

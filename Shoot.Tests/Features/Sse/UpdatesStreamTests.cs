@@ -4,6 +4,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Sse;
 
 /// <summary>The updates stream read by a real HTTP client: room and friend events, access rules, Last-Event-ID.</summary>
+[Trait("Category", "Integration")]
 public sealed class UpdatesStreamTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(kestrel: true);

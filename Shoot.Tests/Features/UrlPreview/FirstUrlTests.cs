@@ -2,6 +2,7 @@ using Shoot.Features.Messages;
 
 namespace Shoot.Tests.Features.Messages;
 
+[Trait("Category", "Unit")]
 public sealed class FirstUrlTests
 {
     [Theory]

@@ -12,6 +12,7 @@ namespace Shoot.Tests.Features.Messages;
 /// with content.urlPreview, and history shows it. The server is on a private address, so these tests allow private
 /// addresses (and other ports), as only tests and local development may.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class UrlPreviewTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(new Dictionary<string, string?>
@@ -100,6 +101,7 @@ public sealed class UrlPreviewTests : IAsyncLifetime
 /// With the default address policy, a link to 127.0.0.1 gets no preview and the server is never asked. Other ports are
 /// allowed here only so that the address check, not the port check, is what refuses the test server's URL.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class UrlPreviewDefaultsTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(new Dictionary<string, string?> { ["Shoot:UrlPreview:AllowNonDefaultPorts"] = "true" }, kestrel: true);

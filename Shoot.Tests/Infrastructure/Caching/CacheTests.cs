@@ -61,6 +61,7 @@ public abstract class CacheSuite
     }
 }
 
+[Trait("Category", "Unit")]
 public sealed class InMemoryCacheTests : CacheSuite, IDisposable
 {
     private readonly InMemoryCache _cache = new();
@@ -70,6 +71,7 @@ public sealed class InMemoryCacheTests : CacheSuite, IDisposable
     public void Dispose() => _cache.Dispose();
 }
 
+[Trait("Category", "Integration")]
 [Collection(RedisCollection.Name)]
 public sealed class RedisCacheTests(RedisServerFixture redis) : CacheSuite, IDisposable
 {

@@ -4,6 +4,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Infrastructure.Configuration;
 
 /// <summary>A bad or incoherent setting stops the server at start with a message that names the setting.</summary>
+[Trait("Category", "Integration")]
 public sealed class StartupValidationTests
 {
     public static TheoryData<Dictionary<string, string?>, string> BadSettings => new()

@@ -71,6 +71,7 @@ public abstract class TurnGateSuite
     }
 }
 
+[Trait("Category", "Unit")]
 public sealed class InProcessTurnGateTests : TurnGateSuite
 {
     private readonly InProcessTurnGate _gate = new();
@@ -78,6 +79,7 @@ public sealed class InProcessTurnGateTests : TurnGateSuite
     protected override ITurnGate Create() => _gate;
 }
 
+[Trait("Category", "Integration")]
 [Collection(RedisCollection.Name)]
 public sealed class RedisTurnGateTests(RedisServerFixture redis) : TurnGateSuite, IAsyncLifetime
 {

@@ -7,8 +7,8 @@ using Shoot.Tests.Fixtures;
 namespace Shoot.Tests.Infrastructure.Persistence;
 
 /// <summary>Migrations are safe to run twice and from several instances at once, on both dialects.</summary>
-[Collection(PostgresCollection.Name)]
-public sealed class MigrationTests(PostgresServerFixture postgres)
+[Trait("Category", "Integration")]
+public sealed class MigrationTests(SharedPostgres postgres) : IClassFixture<SharedPostgres>
 {
     [Fact]
     public async Task Postgres_migrations_run_concurrently_and_twice_without_harm()

@@ -53,6 +53,7 @@ public abstract class ExpiringSetStoreContract
     }
 }
 
+[Trait("Category", "Unit")]
 public sealed class InMemoryExpiringSetStoreTests : ExpiringSetStoreContract
 {
     public InMemoryExpiringSetStoreTests() => Store = new InMemoryExpiringSetStore(Clock);
@@ -60,6 +61,7 @@ public sealed class InMemoryExpiringSetStoreTests : ExpiringSetStoreContract
     protected override IExpiringSetStore Store { get; }
 }
 
+[Trait("Category", "Integration")]
 [Collection(RedisCollection.Name)]
 public sealed class RedisExpiringSetStoreTests : ExpiringSetStoreContract, IDisposable
 {

@@ -52,11 +52,13 @@ public abstract class CounterStoreSuite
     }
 }
 
+[Trait("Category", "Unit")]
 public sealed class InMemoryCounterStoreTests : CounterStoreSuite
 {
     protected override ICounterStore Store { get; } = new InMemoryCounterStore(TimeProvider.System);
 }
 
+[Trait("Category", "Integration")]
 [Collection(RedisCollection.Name)]
 public sealed class RedisCounterStoreTests(RedisServerFixture redis) : CounterStoreSuite, IDisposable
 {

@@ -8,6 +8,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Infrastructure.UrlPreviews;
 
 /// <summary>The preview fetcher against a real web server on 127.0.0.1 (so the tests allow private addresses, except where they test the refusal).</summary>
+[Trait("Category", "Integration")]
 public sealed class HttpUrlPreviewerTests : IAsyncLifetime
 {
     private PreviewSite _site = null!;

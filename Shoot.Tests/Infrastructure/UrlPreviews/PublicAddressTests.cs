@@ -3,6 +3,7 @@ using Shoot.Infrastructure.UrlPreviews;
 
 namespace Shoot.Tests.Infrastructure.UrlPreviews;
 
+[Trait("Category", "Unit")]
 public sealed class PublicAddressTests
 {
     [Theory]

@@ -6,6 +6,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Infrastructure.Web;
 
 /// <summary>No body, header or token of any shape may make the server answer 500 or leave the envelope.</summary>
+[Trait("Category", "Integration")]
 public sealed class MalformedInputTests(SqliteApp app) : IClassFixture<SqliteApp>
 {
     private readonly ShootClient _client = app.Factory.CreateShootClient();

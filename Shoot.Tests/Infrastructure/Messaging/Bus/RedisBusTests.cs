@@ -7,6 +7,7 @@ using StackExchange.Redis;
 namespace Shoot.Tests.Infrastructure.Messaging.Bus;
 
 /// <summary>Every instance reads every bus event, in one order, and a reader that lost Redis for a while resumes without a gap.</summary>
+[Trait("Category", "Integration")]
 [Collection(RedisCollection.Name)]
 public sealed class RedisBusTests(RedisServerFixture redis) : IAsyncLifetime
 {

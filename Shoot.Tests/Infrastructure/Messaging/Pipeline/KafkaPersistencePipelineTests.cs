@@ -7,6 +7,7 @@ using Shoot.Tests.Fixtures;
 namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
 
 /// <summary>The Kafka adapter against librdkafka's mock cluster; each test has its own topics and consumer group.</summary>
+[Trait("Category", "Integration")]
 public sealed class KafkaPersistencePipelineTests : PersistencePipelineContract, IClassFixture<KafkaMockClusterFixture>
 {
     private const int Partitions = 3;

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
 
 /// <summary>Owns its cluster: it takes every broker down in the middle of a stream.</summary>
+[Trait("Category", "Integration")]
 public sealed class KafkaPipelineOutageTests(KafkaMockClusterFixture kafka, ITestOutputHelper output)
     : IClassFixture<KafkaMockClusterFixture>, IDisposable
 {

@@ -5,6 +5,7 @@ using Shoot.Infrastructure.Persistence;
 namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
 
 /// <summary>The embedded adapter: the outbox table in a real messages.db, drained into the real SQLite store.</summary>
+[Trait("Category", "Integration")]
 public sealed class OutboxPersistencePipelineTests : PersistencePipelineContract
 {
     private static readonly Dictionary<string, string?> Settings = new()

@@ -8,7 +8,7 @@ using Shoot.Tests.Fixtures;
 namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
 
 /// <summary>
-/// What both pipeline adapters promise (contract §8): every accepted message is stored exactly once and reported
+/// What both pipeline adapters promise (docs/api.md §8): every accepted message is stored exactly once and reported
 /// PROCESSING then SAVED; a redelivery changes nothing stored; a record that cannot be stored is dead-lettered and
 /// reported FAILED without holding up the records behind it. Each adapter runs this suite against its real backend and
 /// the real SQLite message store.

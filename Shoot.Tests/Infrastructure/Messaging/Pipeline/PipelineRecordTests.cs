@@ -6,6 +6,7 @@ using Shoot.Infrastructure.Messaging.Pipeline;
 namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
 
 /// <summary>The pure parts of the pipeline: reading records, salvaging unreadable ones, back-off, choosing the adapter.</summary>
+[Trait("Category", "Unit")]
 public sealed class PipelineRecordTests
 {
     [Fact]

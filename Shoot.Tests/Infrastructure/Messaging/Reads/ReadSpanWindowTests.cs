@@ -69,6 +69,7 @@ public abstract class ReadSpanWindowSuite
     }
 }
 
+[Trait("Category", "Unit")]
 public sealed class InProcessReadSpanWindowTests : ReadSpanWindowSuite
 {
     private readonly InProcessReadSpanWindow _shared = new();
@@ -76,6 +77,7 @@ public sealed class InProcessReadSpanWindowTests : ReadSpanWindowSuite
     protected override IReadSpanWindow Create() => _shared;
 }
 
+[Trait("Category", "Integration")]
 [Collection(RedisCollection.Name)]
 public sealed class RedisReadSpanWindowTests(RedisServerFixture redis) : ReadSpanWindowSuite, IAsyncLifetime
 {

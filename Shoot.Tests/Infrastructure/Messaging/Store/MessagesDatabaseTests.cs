@@ -11,6 +11,7 @@ using Shoot.Infrastructure.Persistence;
 namespace Shoot.Tests.Infrastructure.Messaging.Store;
 
 /// <summary>messages.db: its own migrations, safe to run twice and concurrently; and which store AddMessageStore picks.</summary>
+[Trait("Category", "Integration")]
 public sealed class MessagesDatabaseTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("shoot-messages-db-").FullName;

@@ -7,6 +7,7 @@ using Shoot.Infrastructure.Messaging.Store;
 namespace Shoot.Tests.Infrastructure.Messaging.Store;
 
 /// <summary>The document the MongoDB adapter writes for a message, and that it reads every field back from it.</summary>
+[Trait("Category", "Unit")]
 public sealed class MongoMessageDocumentTests
 {
     private static readonly JsonWriterSettings Canonical = new() { OutputMode = JsonOutputMode.CanonicalExtendedJson, Indent = false };

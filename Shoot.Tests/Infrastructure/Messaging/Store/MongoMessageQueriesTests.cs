@@ -16,6 +16,7 @@ namespace Shoot.Tests.Infrastructure.Messaging.Store;
 /// What the MongoDB adapter sends, rendered to BSON without a server. Canonical Extended JSON, so the types show too:
 /// ids and seqs must go out as Int64 and ObjectId, times as dates.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class MongoMessageQueriesTests
 {
     private const string Before = "6b071ea5efdcf4691a7309a0";

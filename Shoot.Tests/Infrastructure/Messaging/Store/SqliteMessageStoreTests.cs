@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Shoot.Tests.Infrastructure.Messaging.Store;
 
 /// <summary>The store suite on SQLite: each test gets its own migrated messages.db.</summary>
+[Trait("Category", "Integration")]
 public sealed class SqliteMessageStoreTests : MessageStoreSuite, IDisposable
 {
     private const string Id = "6b071ea5efdcf4691a7309a0";

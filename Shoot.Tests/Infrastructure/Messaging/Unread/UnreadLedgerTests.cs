@@ -7,6 +7,7 @@ using StackExchange.Redis;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Unread;
 
+[Trait("Category", "Integration")]
 public sealed class InProcessUnreadLedgerTests : UnreadLedgerSuite
 {
     protected override (IMessageSequencer Sequencer, IUnreadLedger Ledger) Create(IMessageStore store)
@@ -16,6 +17,7 @@ public sealed class InProcessUnreadLedgerTests : UnreadLedgerSuite
     }
 }
 
+[Trait("Category", "Integration")]
 [Collection(RedisCollection.Name)]
 public sealed class RedisUnreadLedgerTests(RedisServerFixture redis) : UnreadLedgerSuite
 {

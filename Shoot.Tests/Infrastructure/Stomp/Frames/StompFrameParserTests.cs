@@ -3,6 +3,7 @@ using Shoot.Infrastructure.Stomp.Frames;
 
 namespace Shoot.Tests.Infrastructure.Stomp.Frames;
 
+[Trait("Category", "Unit")]
 public class StompFrameParserTests
 {
     // A stream covering the grammar: LF and CRLF lines, heart-beat EOLs between frames, escapes, a repeated header,

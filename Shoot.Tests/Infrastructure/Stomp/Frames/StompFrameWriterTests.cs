@@ -4,6 +4,7 @@ using Shoot.Infrastructure.Stomp.Frames;
 
 namespace Shoot.Tests.Infrastructure.Stomp.Frames;
 
+[Trait("Category", "Unit")]
 public class StompFrameWriterTests
 {
     private static string Write(StompCommand command, ReadOnlySpan<byte> body, params (string Key, string Value)[] headers)

@@ -3,6 +3,7 @@ using Shoot.Infrastructure.Stomp.Frames;
 
 namespace Shoot.Tests.Infrastructure.Stomp.Server;
 
+[Trait("Category", "Integration")]
 public class StompConnectTests
 {
     [Fact]

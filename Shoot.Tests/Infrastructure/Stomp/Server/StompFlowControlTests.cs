@@ -5,6 +5,7 @@ using Shoot.Infrastructure.Stomp.Frames;
 namespace Shoot.Tests.Infrastructure.Stomp.Server;
 
 /// <summary>Ack modes, transactions and the limits that keep one client from holding server memory.</summary>
+[Trait("Category", "Integration")]
 public class StompFlowControlTests
 {
     private static async Task<StompTestClient> ConnectAndSubscribe(StompTestHost host, string destination, string ack)

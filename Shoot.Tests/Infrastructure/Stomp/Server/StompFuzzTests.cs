@@ -12,6 +12,7 @@ namespace Shoot.Tests.Infrastructure.Stomp.Server;
 /// The server must answer every connection with either the probe's RECEIPT or an ERROR followed by close; the
 /// parser acts as oracle, so input it rejects must get the ERROR. Well-behaved clients keep working throughout.
 /// </summary>
+[Trait("Category", "Load")]
 public class StompFuzzTests(ITestOutputHelper output)
 {
     private const int MaxFrameSize = 2048;

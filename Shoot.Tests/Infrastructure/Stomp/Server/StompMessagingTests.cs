@@ -5,6 +5,7 @@ using Shoot.Infrastructure.Stomp.Frames;
 
 namespace Shoot.Tests.Infrastructure.Stomp.Server;
 
+[Trait("Category", "Integration")]
 public class StompMessagingTests
 {
     private static async Task<StompTestClient> Connect(StompTestHost host, string userId) =>

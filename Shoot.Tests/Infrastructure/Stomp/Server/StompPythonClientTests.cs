@@ -7,6 +7,7 @@ namespace Shoot.Tests.Infrastructure.Stomp.Server;
 /// A widely used third-party client, Debian's python3-stomp (stomp.py), drives the server end to end. Missing python3
 /// or the module fails the test with the package to install: it must never pass silently.
 /// </summary>
+[Trait("Category", "Integration")]
 public class StompPythonClientTests
 {
     // Debian's interpreter first: python3-stomp installs into its dist-packages, which a pyenv python3 on PATH cannot see.
