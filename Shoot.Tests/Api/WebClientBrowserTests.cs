@@ -9,6 +9,7 @@ namespace Shoot.Tests.Api;
 /// a reaction, a reply, a scheduled message that the Hangfire dashboard lists — with no console or page error on either side. It also saves the screenshots shown in the
 /// README (TestResults/web-client.png and hangfire-dashboard.png; docs/ holds copies).
 /// </summary>
+[Trait("Category", "Browser")]
 public sealed class WebClientBrowserTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(kestrel: true);

@@ -8,6 +8,7 @@ namespace Shoot.Tests.Api;
 /// wwwroot/lib holds exact copies of the pinned npm packages named in js/libs.json (the ASP.NET convention: never
 /// edited by hand). Needs `npm ci` in js/ (scripts/test.sh runs it).
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class WebClientLibraryTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace Shoot.Tests.Deployment;
 /// request of one SockJS session (its transport and xhr_send URLs, whatever the server segment) reaches the same
 /// backend, since the session lives in that instance's memory; everything else is spread over both.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class NginxSockJsRoutingTests
 {
     private const string Nginx = "/usr/sbin/nginx";

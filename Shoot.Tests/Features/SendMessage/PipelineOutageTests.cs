@@ -14,6 +14,7 @@ namespace Shoot.Tests.Features.Messages;
 /// with UNAVAILABLE and seqs continue after it without a repeat. DeliveryTimeout is 3 s here, so "three times the
 /// delivery timeout" is a 9 s outage. This class owns its Kafka cluster and its Redis server: it takes both down.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServerFixture postgres, KafkaMockClusterFixture kafka, ITestOutputHelper output)
     : IClassFixture<RedisServerFixture>, IClassFixture<PostgresServerFixture>, IClassFixture<KafkaMockClusterFixture>, IAsyncLifetime
 {

@@ -13,6 +13,7 @@ namespace Shoot.Tests.Infrastructure.Scheduling;
 /// Requests "from elsewhere" come through a trusted proxy header, X-Forwarded-For, which is how a remote client's
 /// address reaches the app behind nginx.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class HangfireDashboardTests : IAsyncLifetime
 {
     private const string Remote = "203.0.113.7";

@@ -10,6 +10,7 @@ namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
 /// the brokers return, also by a restarted instance; the bounds refuse new sends with UNAVAILABLE. Owns its cluster: it
 /// takes every broker down.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class PersistenceHandOffTests(KafkaMockClusterFixture kafka) : IClassFixture<KafkaMockClusterFixture>, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);

@@ -4,6 +4,7 @@ using Shoot.Infrastructure.Stomp.SockJs;
 namespace Shoot.Tests.Infrastructure.Stomp.SockJs;
 
 /// <summary>The JSON quoting and parsing of SockJS frames (sockjs-protocol's JSONEncoding cases).</summary>
+[Trait("Category", "Unit")]
 public sealed class SockJsFramesTests
 {
     // The characters the protocol makes servers escape (its escapable_by_server).

@@ -8,6 +8,7 @@ namespace Shoot.Tests.Infrastructure.Stomp.SockJs;
 /// chat through the real host over each SockJS transport: connect with a token in CONNECT, subscribe, send, receive,
 /// every status up to SAVED, and a bad token refused with an ERROR frame and a closed session.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class SockJsNodeClientTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(kestrel: true);

@@ -15,6 +15,7 @@ namespace Shoot.Tests.Infrastructure.Stomp.SockJs;
 /// The SockJS protocol at the wire, against the real host (the cases of sockjs-protocol's test suite that apply to
 /// the transports Shoot offers), with short heart-beat, disconnect and response-limit settings so each rule shows.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class SockJsProtocolTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(new Dictionary<string, string?>
