@@ -121,7 +121,7 @@ public sealed record Report(string Text, bool Clean)
         ];
         if (cpuSeconds is { } cpu)
         {
-            rows.Add(("server CPU in window", $"{F(cpu)} s ({F(cpu / measuredSeconds * 100)}% of one core)"));
+            rows.Add(("server CPU", $"{F(cpu)} s from the window's start to the drain's end ({F(cpu / measuredSeconds * 100)}% of one core over the window)"));
             rows.Add(("  CPU µs per send", ServerCpu.MillisecondsPerThousand(cpu, measuredSends) is { } perSend ? F(perSend) + " µs" : "–"));
             rows.Add(("  CPU µs per delivery", ServerCpu.MillisecondsPerThousand(cpu, delivered) is { } perDelivery ? F(perDelivery) + " µs" : "–"));
         }

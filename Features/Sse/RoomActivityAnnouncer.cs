@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Shoot.Infrastructure.Coordination;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Messaging.Unread;
+using Shoot.Infrastructure.Sse;
 
 namespace Shoot.Features.Sse;
 
@@ -17,9 +19,15 @@ namespace Shoot.Features.Sse;
 /// starts, so two instances announcing one room at once could deliver the older counts last and a badge would go
 /// back. An instance that finds the room's turn taken leaves it to the holder, which announces once more, for everyone.
 /// </para>
+/// <para>
+/// After waking, the loop gathers for <see cref="SseOptions.AnnounceWindow"/> before announcing: an announcement costs
+/// one event per participant (two for those who get <c>unread</c>), so a busy room is announced once per window rather
+/// than once per message, and that cost stops growing with the room's message rate.
+/// </para>
 /// A message that will never be unread — deleted, or FAILED in the pipeline — is taken out of the ledger here first.
 /// </summary>
-public sealed partial class RoomActivityAnnouncer(RoomActivityStreams streams, IUnreadLedger ledger, ITurnGate turns, ILogger<RoomActivityAnnouncer> logger)
+public sealed partial class RoomActivityAnnouncer(
+    RoomActivityStreams streams, IUnreadLedger ledger, ITurnGate turns, IOptions<SseOptions> options, ILogger<RoomActivityAnnouncer> logger)
     : BackgroundService, IPersistenceObserver
 {
     private readonly ConcurrentDictionary<long, Activity> _pending = new();
@@ -71,10 +79,17 @@ public sealed partial class RoomActivityAnnouncer(RoomActivityStreams streams, I
             try
             {
                 await _wake.WaitAsync(stoppingToken);
+                if (options.Value.AnnounceWindow > TimeSpan.Zero)
+                    await Task.Delay(options.Value.AnnounceWindow, stoppingToken);
             }
             catch (OperationCanceledException)
             {
                 return;
+            }
+            // Every note released the semaphore once; what they noted is announced now, so their wake-ups are spent.
+            // A note after this releases again and gets its own turn.
+            while (_wake.Wait(0))
+            {
             }
             foreach (var roomId in _pending.Keys)
             {

@@ -10,4 +10,12 @@ public sealed class SseOptions
     /// silent too long, and a write is how the server notices a client that went away.
     /// </summary>
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long a room's activity (sends, reads, deletes) is gathered before its <c>room-update</c> and <c>unread</c>
+    /// events go out, once for all of it, with the counts of that moment. Each announcement costs one event per
+    /// participant, so without a window a busy room pays that for every message; with it, at most once per window.
+    /// Zero announces as soon as the announcing loop gets to the room.
+    /// </summary>
+    public TimeSpan AnnounceWindow { get; set; } = TimeSpan.FromMilliseconds(200);
 }
