@@ -20,7 +20,8 @@ namespace Shoot.Features.Sse;
 /// back. An instance that finds the room's turn taken leaves it to the holder, which announces once more, for everyone.
 /// </para>
 /// <para>
-/// After waking, the loop gathers for <see cref="SseOptions.AnnounceWindow"/> before announcing: an announcement costs
+/// The loop makes at most one pass per <see cref="SseOptions.AnnounceWindow"/>: activity after a quiet spell is
+/// announced at once, activity within the window of the last pass waits for the window's end. An announcement costs
 /// one event per participant (two for those who get <c>unread</c>), so a busy room is announced once per window rather
 /// than once per message, and that cost stops growing with the room's message rate.
 /// </para>
@@ -74,13 +75,17 @@ public sealed partial class RoomActivityAnnouncer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        TimeSpan? lastPass = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await _wake.WaitAsync(stoppingToken);
-                if (options.Value.AnnounceWindow > TimeSpan.Zero)
-                    await Task.Delay(options.Value.AnnounceWindow, stoppingToken);
+                // At most one pass per window: the first activity after a quiet spell goes out at once, what follows
+                // within the window waits for the window's end and goes out together.
+                var wait = lastPass is { } last ? last + options.Value.AnnounceWindow - Elapsed() : TimeSpan.Zero;
+                if (wait > TimeSpan.Zero)
+                    await Task.Delay(wait, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -91,6 +96,7 @@ public sealed partial class RoomActivityAnnouncer(
             while (_wake.Wait(0))
             {
             }
+            lastPass = Elapsed();
             foreach (var roomId in _pending.Keys)
             {
                 if (!_pending.TryRemove(roomId, out var activity))
@@ -133,6 +139,8 @@ public sealed partial class RoomActivityAnnouncer(
             LogAnnounceFailed(logger, roomId, e);
         }
     }
+
+    private static TimeSpan Elapsed() => TimeSpan.FromMilliseconds(Environment.TickCount64);
 
     public override void Dispose()
     {

@@ -12,10 +12,10 @@ public sealed class SseOptions
     public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// How long a room's activity (sends, reads, deletes) is gathered before its <c>room-update</c> and <c>unread</c>
-    /// events go out, once for all of it, with the counts of that moment. Each announcement costs one event per
-    /// participant, so without a window a busy room pays that for every message; with it, at most once per window.
-    /// Zero announces as soon as the announcing loop gets to the room.
+    /// The shortest time between two announcing passes (<c>room-update</c> and <c>unread</c> events): activity after a
+    /// quiet spell is announced at once; activity within the window of the last pass waits for the window's end and
+    /// goes out once, with the counts of that moment. Each announcement costs one event per participant, so without a
+    /// window a busy room pays that for every message; with it, at most once per window. Zero: no waiting.
     /// </summary>
     public TimeSpan AnnounceWindow { get; set; } = TimeSpan.FromMilliseconds(200);
 }
