@@ -16,7 +16,8 @@ public readonly record struct Sent(string TempId, bool Measured);
 /// One user's STOMP session (and, with <c>--sse</c>, its unread stream): subscribes to its room and its error queue, sends on a fixed schedule, and records every
 /// delivery. The sender and the receive loop are the only writers of their own lists, which are read after both stop.
 /// </summary>
-public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenario scenario = Scenario.Messages) : IAsyncDisposable
+/// <param name="receiveOnly">Fan-out subscriber: subscribes to its room (and its error queue) only, and never sends.</param>
+public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenario scenario = Scenario.Messages, bool receiveOnly = false) : IAsyncDisposable
 {
     private static readonly StompParserLimits Limits = new(4 * 1024 * 1024, 1000, 64 * 1024);
     private readonly ClientWebSocket _socket = new();
@@ -29,6 +30,7 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
     public LoadUser User => user;
     public int RoomIndex => roomIndex;
     public long RoomId => roomId;
+    public bool ReceiveOnly => receiveOnly;
     public List<Delivery> Deliveries { get; } = [];
     public List<Sent> Sends { get; } = [];
     public List<string> Errors { get; } = [];
@@ -89,7 +91,7 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
         // before anyone sends, so no early message is "lost" by us.
         await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "errors"), ("destination", "/user/queue/errors"));
         // Statuses of the whole room arrive here; only this client's own tempIds are kept (see OnStatus).
-        await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "status"), ("destination", $"/topic/message/status/{roomId}"));
+        if (!receiveOnly) await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "status"), ("destination", $"/topic/message/status/{roomId}"));
         if (scenario == Scenario.Typing)
             await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "typing"), ("destination", $"/topic/typing/{roomId}"));
         await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "room"), ("destination", $"/topic/messages/{roomId}"), ("receipt", "subscribed"));
@@ -227,29 +229,36 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
     private void OnMessage(ReadOnlySpan<byte> body)
     {
         var received = Stopwatch.GetTimestamp();
+        if (scenario == Scenario.Messages)
+        {
+            // The hot path of the messages and fan-out runs: only seq and tempId are needed, so the body is scanned
+            // rather than parsed into a document, which keeps the load generator's CPU per delivery small.
+            var (messageSeq, messageTempId) = LoadMath.ReadSeqAndTempId(body);
+            Record(messageSeq, messageTempId, received);
+            return;
+        }
         var reader = new Utf8JsonReader(body);
         using var document = JsonDocument.ParseValue(ref reader);
         var root = document.RootElement;
         var tempId = root.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         var seq = root.GetProperty("seq").GetInt64();
-        if (scenario != Scenario.Messages)
+        var readCount = root.TryGetProperty("readCount", out var r) ? r.GetInt32() : 0;
+        if (_readCounts.TryGetValue(seq, out var previous))
         {
-            var readCount = root.TryGetProperty("readCount", out var r) ? r.GetInt32() : 0;
-            if (_readCounts.TryGetValue(seq, out var previous))
-            {
-                // The whole message again (read-count change): an update, not a new delivery.
-                _readCounts[seq] = readCount;
-                if (!IsMeasuring(received)) return;
-                MeasuredUpdates++;
-                if (readCount == previous) MeasuredUnchangedUpdates++;
-                return;
-            }
+            // The whole message again (read-count change): an update, not a new delivery.
             _readCounts[seq] = readCount;
+            if (!IsMeasuring(received)) return;
+            MeasuredUpdates++;
+            if (readCount == previous) MeasuredUnchangedUpdates++;
+            return;
         }
-        if (scenario != Scenario.Messages)
-        {
-            lock (MessageIds) MessageIds.Add(root.GetProperty("id").GetString()!);
-        }
+        _readCounts[seq] = readCount;
+        lock (MessageIds) MessageIds.Add(root.GetProperty("id").GetString()!);
+        Record(seq, tempId, received);
+    }
+
+    private void Record(long seq, string? tempId, long received)
+    {
         Deliveries.Add(new Delivery(seq, tempId));
         if (LoadMath.TryDecodeTempId(tempId, out _, out _, out var sentTicks) && sentTicks >= MeasureFromTicks)
         {

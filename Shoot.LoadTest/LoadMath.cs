@@ -33,6 +33,29 @@ public static class LoadMath
             && long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out sendTicks);
     }
 
+    /// <summary>
+    /// The top-level <c>seq</c> and <c>tempId</c> of a Message body, read with one forward pass (nested objects are
+    /// skipped); tempId is null when absent or not a string. Throws <see cref="System.Text.Json.JsonException"/> on bad
+    /// JSON and <see cref="KeyNotFoundException"/> without seq, as a document lookup would.
+    /// </summary>
+    public static (long Seq, string? TempId) ReadSeqAndTempId(ReadOnlySpan<byte> body)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(body);
+        long? seq = null;
+        string? tempId = null;
+        reader.Read();
+        while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
+        {
+            var isSeq = reader.ValueTextEquals("seq"u8);
+            var isTempId = !isSeq && reader.ValueTextEquals("tempId"u8);
+            reader.Read();
+            if (isSeq) seq = reader.GetInt64();
+            else if (isTempId && reader.TokenType == System.Text.Json.JsonTokenType.String) tempId = reader.GetString();
+            else reader.Skip();
+        }
+        return (seq ?? throw new KeyNotFoundException("The message has no seq."), tempId);
+    }
+
     /// <summary>A latency histogram in microseconds, up to 5 minutes, 3 significant digits: every latency the tool reports.</summary>
     public static LongHistogram NewLatencyHistogram() => new(highestTrackableValue: 5 * 60 * 1_000_000L, numberOfSignificantValueDigits: 3);
 

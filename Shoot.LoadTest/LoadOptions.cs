@@ -8,6 +8,12 @@ public enum Scenario
     Messages,
     Reads,
     Typing,
+
+    /// <summary>
+    /// The fan-out shape: per room <see cref="LoadOptions.Publishers"/> sending users and
+    /// <see cref="LoadOptions.Subscribers"/> receive-only sessions; the subscriber users are shared by every room.
+    /// </summary>
+    Fanout,
 }
 
 /// <summary>Command-line options; see <see cref="Usage"/>.</summary>
@@ -31,11 +37,26 @@ public sealed record LoadOptions
 
     public Scenario Scenario { get; init; } = Scenario.Messages;
 
+    /// <summary>Fan-out scenario: receive-only sessions per room (one per shared subscriber user).</summary>
+    public int Subscribers { get; init; } = 50;
+
+    /// <summary>Fan-out scenario: sending users per room, each sending at <see cref="Rate"/>.</summary>
+    public int Publishers { get; init; } = 1;
+
+    /// <summary>Users signed up: the clients, or in the fan-out scenario the shared subscribers plus every room's publishers.</summary>
+    public int Users => Scenario == Scenario.Fanout ? Subscribers + Rooms * Publishers : Clients;
+
+    /// <summary>Users that send: every client, or in the fan-out scenario the publishers.</summary>
+    public int Senders => Scenario == Scenario.Fanout ? Rooms * Publishers : Clients;
+
     /// <summary>Each client also reads its unread SSE stream; the report adds send → SSE unread latency (messages scenario).</summary>
     public bool Sse { get; init; }
 
     /// <summary>Server processes (on this machine) whose CPU time is read at the start and end of the measured window.</summary>
     public List<int> ServerPids { get; init; } = [];
+
+    /// <summary>Path of the dotnet-counters tool; with --server-pid the report adds the servers' allocation rate.</summary>
+    public string? DotnetCounters { get; init; }
 
     /// <summary>Clock ticks per second of /proc/&lt;pid&gt;/stat (<c>getconf CLK_TCK</c>; 100 on Linux in practice).</summary>
     public int ClockTicksPerSecond { get; init; } = 100;
@@ -44,7 +65,8 @@ public sealed record LoadOptions
         Shoot load tool.
           dotnet run -c Release --project Shoot.LoadTest -- --url http://127.0.0.1:8080 [--url http://127.0.0.1:8081]
               [--clients 50] [--rooms 10] [--rate 2] [--duration 30] [--warmup 5] [--drain 5] [--payload 100]
-              [--scenario messages|reads|typing] [--sse] [--server-pid PID]... [--clk-tck 100]
+              [--scenario messages|reads|typing|fanout] [--subscribers 50] [--publishers 1]
+              [--sse] [--server-pid PID]... [--clk-tck 100] [--dotnet-counters PATH]
           --url URL      base URL of a Shoot instance; repeat (or comma-separate) for several; members of a room are
                          spread round-robin over them
           --clients N    users signed up, each with one STOMP session
@@ -59,6 +81,12 @@ public sealed record LoadOptions
                            sends /app/read at --rate for --duration, read n naming the n-th seeded message of the room
                            (a reader moving through the room); re-broadcasts of known messages count as updates
                          typing: clients send /app/typing isTyping:true at --rate; /topic/typing events are counted
+                         fanout: --rooms rooms, each with --publishers users sending at --rate (per publisher) and
+                           --subscribers receive-only STOMP sessions; the subscriber users are the same in every room
+                           (each member of all rooms, one session per room), so setup signs up only
+                           subscribers + rooms × publishers users; --clients is ignored; loss/order/latency report
+          --subscribers S  (fanout) receive-only sessions per room (subscribers + publishers ≤ 100, a room's limit)
+          --publishers P   (fanout) sending users per room
           --sse          (messages scenario) each client also opens its unread stream, GET /api/v1/sse/unread/{userId},
                          on its STOMP session's instance before the warm-up and reads it all run; the report adds unread
                          events/s and send → SSE unread latency: a message from another member counts as announced when
@@ -67,6 +95,8 @@ public sealed record LoadOptions
           --server-pid P server process to charge CPU time (utime+stime of /proc/P/stat) over the measured window;
                          repeat for several; the report then shows CPU ms per 1,000 events
           --clk-tck T    clock ticks per second of /proc/P/stat (getconf CLK_TCK)
+          --dotnet-counters PATH  with --server-pid: read the servers' allocated bytes over the measured window
+                         with this dotnet-counters; the report adds MB/s and bytes per send and per delivery
         Other mode:
           --kafka-mock   start a librdkafka mock cluster (1 broker, topics chat-messages, chat-messages-dlq), print
                          "BOOTSTRAP <servers>" and run until killed
@@ -92,18 +122,31 @@ public sealed record LoadOptions
                 "--drain" => options with { DrainSeconds = Number() },
                 "--payload" => options with { PayloadBytes = Integer() },
                 "--scenario" => options with { Scenario = ParseScenario(Value()) },
+                "--subscribers" => options with { Subscribers = Integer() },
+                "--publishers" => options with { Publishers = Integer() },
                 "--sse" => options with { Sse = true },
                 "--server-pid" => options with { ServerPids = [.. options.ServerPids, Integer()] },
                 "--clk-tck" => options with { ClockTicksPerSecond = Integer() },
+                "--dotnet-counters" => options with { DotnetCounters = Value() },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };
         }
 
         options = options with { Urls = urls.Count > 0 ? urls : [new Uri("http://localhost:8080")] };
-        if (options.Rooms < 1 || options.Clients < 2 * options.Rooms)
-            throw new ArgumentException("Every room needs at least 2 members: --clients must be ≥ 2 × --rooms.");
-        if (options.Clients > 100 * options.Rooms)
-            throw new ArgumentException("A GROUP room holds at most 100 participants: raise --rooms.");
+        if (options.Scenario == Scenario.Fanout)
+        {
+            if (options.Rooms < 1 || options.Subscribers < 1 || options.Publishers < 1)
+                throw new ArgumentException("--rooms, --subscribers and --publishers must be at least 1.");
+            if (options.Subscribers + options.Publishers > 100)
+                throw new ArgumentException("A GROUP room holds at most 100 participants: --subscribers + --publishers ≤ 100.");
+        }
+        else
+        {
+            if (options.Rooms < 1 || options.Clients < 2 * options.Rooms)
+                throw new ArgumentException("Every room needs at least 2 members: --clients must be ≥ 2 × --rooms.");
+            if (options.Clients > 100 * options.Rooms)
+                throw new ArgumentException("A GROUP room holds at most 100 participants: raise --rooms.");
+        }
         if (options.Rate <= 0 || options.DurationSeconds <= 0 || options.WarmupSeconds < 0 || options.DrainSeconds < 0)
             throw new ArgumentException("--rate and --duration must be positive; --warmup and --drain not negative.");
         if (options.Scenario == Scenario.Reads && options.WarmupSeconds <= 0)
@@ -121,7 +164,8 @@ public sealed record LoadOptions
         "messages" => Scenario.Messages,
         "reads" => Scenario.Reads,
         "typing" => Scenario.Typing,
-        _ => throw new ArgumentException($"Unknown scenario {value} (messages, reads or typing)."),
+        "fanout" => Scenario.Fanout,
+        _ => throw new ArgumentException($"Unknown scenario {value} (messages, reads, typing or fanout)."),
     };
 
     private static LoadOptions AddUrls(LoadOptions options, List<Uri> urls, string value)

@@ -27,24 +27,29 @@ internal static class Program
             return 2;
         }
 
-        // Bounded: setup gets two minutes, the run its configured time plus slack; then everything is cancelled.
-        var total = TimeSpan.FromSeconds(120 + options.WarmupSeconds + options.DurationSeconds + options.DrainSeconds + 30);
+        // Bounded: setup (bcrypt signups on a busy machine can take minutes) gets ten, the run its configured time plus
+        // slack; then everything is cancelled.
+        var total = TimeSpan.FromSeconds(600 + options.WarmupSeconds + options.DurationSeconds + options.DrainSeconds + 30);
         using var cts = new CancellationTokenSource(total);
         var ct = cts.Token;
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 
-        Console.WriteLine($"Shoot load ({options.Scenario.ToString().ToLowerInvariant()}): {options.Clients} clients, {options.Rooms} rooms, {options.Rate}/s per client " +
-                          $"({options.Clients * options.Rate}/s offered), warm-up {options.WarmupSeconds}s, measured {options.DurationSeconds}s, " +
+        var shape = options.Scenario == Scenario.Fanout
+            ? $"{options.Rooms} rooms × ({options.Subscribers} subscribers + {options.Publishers} publishers), {options.Rate}/s per publisher "
+            : $"{options.Clients} clients, {options.Rooms} rooms, {options.Rate}/s per client ";
+        Console.WriteLine($"Shoot load ({options.Scenario.ToString().ToLowerInvariant()}): " + shape +
+                          $"({options.Senders * options.Rate}/s offered), warm-up {options.WarmupSeconds}s, measured {options.DurationSeconds}s, " +
                           $"payload {options.PayloadBytes} B, URLs: {string.Join(", ", options.Urls)}");
 
         using var rest = new RestSetup(options);
         using var sseHttp = SseUnreadClient.CreateHttpClient();
         var setup = Stopwatch.StartNew();
         var users = await rest.SignUpAllAsync(ct);
-        var roomIds = await rest.CreateRoomsAsync(users, ct);
+        var fanout = options.Scenario == Scenario.Fanout;
+        var roomIds = fanout ? await rest.CreateFanoutRoomsAsync(users, ct) : await rest.CreateRoomsAsync(users, ct);
         Console.WriteLine($"Signed up {users.Length} users and created {roomIds.Length} rooms in {setup.Elapsed.TotalSeconds:0.0}s.");
 
-        var clients = users.Select(u =>
+        var clients = fanout ? FanoutClients(users, roomIds, options) : users.Select(u =>
         {
             var room = LoadMath.RoomOf(u.Index, options.Rooms);
             return new LoadClient(u, room, roomIds[room], options.Scenario);
@@ -66,6 +71,7 @@ internal static class Program
             {
                 Scenario.Reads => await RunReadsAsync(clients, options, ct),
                 Scenario.Typing => await RunTypingAsync(clients, options, ct),
+                // Fan-out is the messages run with receive-only members: same schedule, accounting and report.
                 _ => await RunMessagesAsync(clients, options, ct),
             };
             Console.WriteLine(report.Text);
@@ -76,6 +82,21 @@ internal static class Program
             await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
         }
     }
+
+    /// <summary>
+    /// One session per (room, shared subscriber), receive-only (no status subscription, no sends), then each room's
+    /// publishers, which send and also receive their room (their own copy counts as a delivery, as in the messages run).
+    /// </summary>
+    private static LoadClient[] FanoutClients(LoadUser[] users, long[] roomIds, LoadOptions options) =>
+    [
+        .. Enumerable.Range(0, options.Rooms).SelectMany(r =>
+            users.Take(options.Subscribers).Select(u => new LoadClient(u, r, roomIds[r], receiveOnly: true))),
+        .. users.Skip(options.Subscribers).Select(u =>
+        {
+            var room = (u.Index - options.Subscribers) / options.Publishers;
+            return new LoadClient(u, room, roomIds[room]);
+        }),
+    ];
 
     /// <summary>After the last read or typing frame, how long updates it caused are still counted (covers the 200 ms read window).</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
@@ -94,13 +115,19 @@ internal static class Program
 
         var cpu = new CpuWindow(options);
         var cpuStart = cpu.StartAtAsync(measureFrom, ct);
-        await Task.WhenAll(clients.Select(c => c.SendLoopAsync(options, LoadMath.Phase(c.User.Index, clients.Length), start, end, ct)));
+        var allocations = new ServerAllocations(options);
+        var allocationsStart = allocations.StartAtAsync(measureFrom, ct);
+        var senders = clients.Where(c => !c.ReceiveOnly).ToArray();
+        await Task.WhenAll(senders.Select((c, i) => c.SendLoopAsync(options, LoadMath.Phase(i, senders.Length), start, end, ct)));
         await cpuStart;
-        var cpuSeconds = cpu.Stop();
+        await allocationsStart;
+        var allocatedBytes = await allocations.StopAsync();
         Console.WriteLine($"Sending done; draining for up to {options.DrainSeconds}s.");
         await Report.DrainAsync(clients, TimeSpan.FromSeconds(options.DrainSeconds), ct);
+        // Charged until the drain ends: a server that fell behind spends the rest of the measured sends' CPU then.
+        var cpuSeconds = cpu.Stop();
         await Task.WhenAll(clients.Select(c => c.StopAsync()));
-        return Report.Build(clients, options, options.DurationSeconds, cpuSeconds);
+        return Report.Build(clients, options, options.DurationSeconds, cpuSeconds, allocatedBytes);
     }
 
     /// <summary>

@@ -28,7 +28,8 @@ public sealed record Report(string Text, bool Clean)
         }
     }
 
-    public static Report Build(IReadOnlyList<LoadClient> clients, LoadOptions options, double measuredSeconds, double? cpuSeconds = null)
+    public static Report Build(IReadOnlyList<LoadClient> clients, LoadOptions options, double measuredSeconds, double? cpuSeconds = null,
+        double? allocatedBytes = null)
     {
         // tempId → seq as any member of the room saw it; a message nobody received has no seq.
         var seqOf = new Dictionary<string, long>();
@@ -97,7 +98,7 @@ public sealed record Report(string Text, bool Clean)
         List<(string Name, string Value)> rows =
         [
             ("clients / rooms / URLs", $"{clients.Count} / {members.Count} / {options.Urls.Count}"),
-            ("offered rate", $"{F(clients.Count * options.Rate)} msg/s ({F(options.Rate)} per client)"),
+            ("offered rate", $"{F(options.Senders * options.Rate)} msg/s ({F(options.Rate)} per sending client)"),
             ("measured window", $"{F(measuredSeconds)} s (after {F(options.WarmupSeconds)} s warm-up)"),
             ("sends", $"{measuredSends} ({F(measuredSends / measuredSeconds)}/s)"),
             ("expected deliveries", $"{expected} (each send × members of its room, sender included)"),
@@ -120,9 +121,14 @@ public sealed record Report(string Text, bool Clean)
         ];
         if (cpuSeconds is { } cpu)
         {
-            rows.Add(("server CPU in window", $"{F(cpu)} s ({F(cpu / measuredSeconds * 100)}% of one core)"));
-            rows.Add(("  ms per 1,000 sends", ServerCpu.MillisecondsPerThousand(cpu, measuredSends) is { } perSend ? F(perSend) + " ms" : "–"));
-            rows.Add(("  ms per 1,000 deliveries", ServerCpu.MillisecondsPerThousand(cpu, delivered) is { } perDelivery ? F(perDelivery) + " ms" : "–"));
+            rows.Add(("server CPU", $"{F(cpu)} s from the window's start to the drain's end ({F(cpu / measuredSeconds * 100)}% of one core over the window)"));
+            rows.Add(("  CPU µs per send", ServerCpu.MillisecondsPerThousand(cpu, measuredSends) is { } perSend ? F(perSend) + " µs" : "–"));
+            rows.Add(("  CPU µs per delivery", ServerCpu.MillisecondsPerThousand(cpu, delivered) is { } perDelivery ? F(perDelivery) + " µs" : "–"));
+        }
+        if (allocatedBytes is { } bytes)
+        {
+            rows.Add(("server allocations", $"{F(bytes / measuredSeconds / 1e6)} MB/s"));
+            rows.Add(("  bytes per send / delivery", $"{(measuredSends == 0 ? "–" : F(bytes / measuredSends))} / {(delivered == 0 ? "–" : F(bytes / delivered))}"));
         }
 
         var text = new StringBuilder();

@@ -16,12 +16,14 @@ public sealed class RestSetup(LoadOptions options) : IDisposable
 
     public async Task<LoadUser[]> SignUpAllAsync(CancellationToken ct)
     {
-        var users = new LoadUser[options.Clients];
+        var users = new LoadUser[options.Users];
         // A few at a time: bcrypt makes signup and login CPU-bound on the server, and the 2-core box is shared.
-        await Parallel.ForEachAsync(Enumerable.Range(0, options.Clients), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.Users), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
             async (i, token) =>
             {
-                var baseUrl = options.Urls[LoadMath.UrlOf(i, options.Rooms, options.Urls.Count)];
+                // Fan-out: users alternate over the instances, so every room's shared subscribers span all of them.
+                var url = options.Scenario == Scenario.Fanout ? i % options.Urls.Count : LoadMath.UrlOf(i, options.Rooms, options.Urls.Count);
+                var baseUrl = options.Urls[url];
                 var username = $"lt{_run}_{i}";
                 await PostAsync(baseUrl, "api/v1/auth/signup", new { username, nickname = username, password = options.Password }, null, token);
                 var login = await PostAsync(baseUrl, "api/v1/auth/login", new { username, password = options.Password }, null, token);
@@ -40,6 +42,26 @@ public sealed class RestSetup(LoadOptions options) : IDisposable
             var owner = members[0];
             var room = await PostAsync(owner.BaseUrl, "api/v1/chatrooms",
                 new { type = "GROUP", title = $"load {_run} {r}", participantIds = members.Skip(1).Select(m => m.UserId).ToArray() },
+                owner.AccessToken, ct);
+            roomIds[r] = room.GetProperty("id").GetInt64();
+        }
+        return roomIds;
+    }
+
+    /// <summary>
+    /// Fan-out rooms: room r is created by its first publisher with its other publishers and every shared subscriber
+    /// (users 0 … subscribers − 1) as participants.
+    /// </summary>
+    public async Task<long[]> CreateFanoutRoomsAsync(LoadUser[] users, CancellationToken ct)
+    {
+        var subscribers = users.Take(options.Subscribers).Select(u => u.UserId).ToArray();
+        var roomIds = new long[options.Rooms];
+        for (var r = 0; r < options.Rooms; r++)
+        {
+            var publishers = users.Skip(options.Subscribers + r * options.Publishers).Take(options.Publishers).ToList();
+            var owner = publishers[0];
+            var room = await PostAsync(owner.BaseUrl, "api/v1/chatrooms",
+                new { type = "GROUP", title = $"fanout {_run} {r}", participantIds = publishers.Skip(1).Select(p => p.UserId).Concat(subscribers).ToArray() },
                 owner.AccessToken, ct);
             roomIds[r] = room.GetProperty("id").GetInt64();
         }

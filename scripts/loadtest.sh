@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end load run of Shoot (docs/benchmarks.md, "End-to-end chat load"). Usage:
-#   scripts/loadtest.sh [embedded|scaled|both] [load tool options...]
+#   scripts/loadtest.sh [embedded|scaled|both|fanout|fanout-scaled] [load tool options...]
 # embedded: one Shoot.Api, embedded adapters (SQLite, in-process bus), temp data dir.
 # scaled:   redis-server + throwaway PostgreSQL + librdkafka mock Kafka broker, two Shoot.Api instances sharing them;
 #           the tool spreads each room's members over both instances.
@@ -10,6 +10,11 @@
 # load"); the tool reports the servers' CPU time over its measured window (not Redis/PostgreSQL/Kafka's).
 # --sse (messages scenario): each client also reads its unread SSE stream on its own instance; the report adds unread
 # events/s and send → SSE unread latency (docs/benchmarks.md, "SSE unread at delivery").
+# fanout: the hot-path scenarios of docs/performance.md on one embedded instance, one after the other (10 rooms × 50
+#         subscribers + 1 publisher at 200 and 400 msg/s, then 20 rooms × 2 subscribers + 1 publisher at 400 msg/s),
+#         15 s measured each; prints each report (deliveries/s, latency percentiles, server CPU µs per send and per
+#         delivery, allocations when dotnet-counters is installed) in about 2.5 minutes. Extra tool options are
+#         appended to every run (e.g. --duration 30). fanout-scaled: the 10 × 50 scenarios on the scaled setup.
 # Environment: LOADTEST_LOG_LEVEL (servers' default log level, Warning), LOADTEST_KEEP=1 (keep the temp dir with the
 # server logs instead of deleting it).
 set -euo pipefail
@@ -18,7 +23,7 @@ root=$PWD
 
 mode=${1:-both}
 shift || true
-if (($# == 0)); then set -- --clients 50 --rooms 10 --rate 2 --warmup 5 --duration 30; fi
+if (($# == 0)) && [[ $mode != fanout* ]]; then set -- --clients 50 --rooms 10 --rate 2 --warmup 5 --duration 30; fi
 tool_args=("$@")
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -99,8 +104,22 @@ start_api() {
 # run_tool <tool options...>: the servers' PIDs go along so the tool charges their CPU time (/proc/<pid>/stat) over
 # its measured window.
 run_tool() {
-  dotnet "$tool_dll" --clk-tck "$(getconf CLK_TCK)" "$@" "${tool_args[@]}"
+  dotnet "$tool_dll" --clk-tck "$(getconf CLK_TCK)" "${counters_args[@]}" "$@" "${tool_args[@]}"
 }
+
+# Allocation rate in the reports when dotnet-counters is installed (dotnet tool install -g dotnet-counters).
+counters_args=()
+counters_bin=$(command -v dotnet-counters || true)
+[[ -z $counters_bin && -x $HOME/.dotnet/tools/dotnet-counters ]] && counters_bin=$HOME/.dotnet/tools/dotnet-counters
+[[ -n $counters_bin ]] && counters_args=(--dotnet-counters "$counters_bin")
+
+# The fan-out scenarios (docs/performance.md): rooms × subscribers + 1 publisher, --rate per publisher.
+fanout_runs=(
+  "--rooms 10 --subscribers 50 --publishers 1 --rate 20"
+  "--rooms 10 --subscribers 50 --publishers 1 --rate 40"
+  "--rooms 20 --subscribers 2 --publishers 1 --rate 20"
+)
+fanout_common=(--scenario fanout --warmup 3 --duration 15 --drain 5)
 
 embedded() {
   echo
@@ -155,9 +174,28 @@ scaled() {
   run_tool --url "http://127.0.0.1:$port1" --url "http://127.0.0.1:$port2" --server-pid "$pid1" --server-pid "${pids[-1]}"
 }
 
+# fanout: one embedded instance, the fan-out runs one after another (each signs up its own users).
+fanout() {
+  echo
+  echo "=== fanout: one embedded instance ==="
+  local port status=0 run
+  port=$(free_port)
+  start_api api-fanout "$port" Shoot__DataDirectory="$work/data-fanout"
+  for run in "${fanout_runs[@]}"; do
+    echo
+    # shellcheck disable=SC2086 # the run's options are words on purpose
+    run_tool --url "http://127.0.0.1:$port" --server-pid "${pids[-1]}" "${fanout_common[@]}" $run || status=$?
+  done
+  return $status
+}
+
 case $mode in
   embedded) embedded ;;
   scaled) scaled ;;
   both) embedded; scaled ;;
-  *) echo "usage: $0 [embedded|scaled|both] [load tool options]" >&2; exit 2 ;;
+  fanout) fanout ;;
+  fanout-scaled)
+    tool_args=("${fanout_common[@]}" ${fanout_runs[0]} "${tool_args[@]}")
+    scaled ;;
+  *) echo "usage: $0 [embedded|scaled|both|fanout|fanout-scaled] [load tool options]" >&2; exit 2 ;;
 esac

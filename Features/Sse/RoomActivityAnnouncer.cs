@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Shoot.Infrastructure.Coordination;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Messaging.Unread;
+using Shoot.Infrastructure.Sse;
 
 namespace Shoot.Features.Sse;
 
@@ -17,9 +19,16 @@ namespace Shoot.Features.Sse;
 /// starts, so two instances announcing one room at once could deliver the older counts last and a badge would go
 /// back. An instance that finds the room's turn taken leaves it to the holder, which announces once more, for everyone.
 /// </para>
+/// <para>
+/// The loop makes at most one pass per <see cref="SseOptions.AnnounceWindow"/>: activity after a quiet spell is
+/// announced at once, activity within the window of the last pass waits for the window's end. An announcement costs
+/// one event per participant (two for those who get <c>unread</c>), so a busy room is announced once per window rather
+/// than once per message, and that cost stops growing with the room's message rate.
+/// </para>
 /// A message that will never be unread — deleted, or FAILED in the pipeline — is taken out of the ledger here first.
 /// </summary>
-public sealed partial class RoomActivityAnnouncer(RoomActivityStreams streams, IUnreadLedger ledger, ITurnGate turns, ILogger<RoomActivityAnnouncer> logger)
+public sealed partial class RoomActivityAnnouncer(
+    RoomActivityStreams streams, IUnreadLedger ledger, ITurnGate turns, IOptions<SseOptions> options, ILogger<RoomActivityAnnouncer> logger)
     : BackgroundService, IPersistenceObserver
 {
     private readonly ConcurrentDictionary<long, Activity> _pending = new();
@@ -66,16 +75,28 @@ public sealed partial class RoomActivityAnnouncer(RoomActivityStreams streams, I
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        TimeSpan? lastPass = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await _wake.WaitAsync(stoppingToken);
+                // At most one pass per window: the first activity after a quiet spell goes out at once, what follows
+                // within the window waits for the window's end and goes out together.
+                var wait = lastPass is { } last ? last + options.Value.AnnounceWindow - Elapsed() : TimeSpan.Zero;
+                if (wait > TimeSpan.Zero)
+                    await Task.Delay(wait, stoppingToken);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
+            // Every note released the semaphore once; what they noted is announced now, so their wake-ups are spent.
+            // A note after this releases again and gets its own turn.
+            while (_wake.Wait(0))
+            {
+            }
+            lastPass = Elapsed();
             foreach (var roomId in _pending.Keys)
             {
                 if (!_pending.TryRemove(roomId, out var activity))
@@ -118,6 +139,8 @@ public sealed partial class RoomActivityAnnouncer(RoomActivityStreams streams, I
             LogAnnounceFailed(logger, roomId, e);
         }
     }
+
+    private static TimeSpan Elapsed() => TimeSpan.FromMilliseconds(Environment.TickCount64);
 
     public override void Dispose()
     {
