@@ -31,6 +31,7 @@ public static class FeaturesRegistration
 
         services.AddSingleton<PasswordHasher>();
         services.AddScoped<UserDirectory>();
+        services.AddSingleton<Shoot.Infrastructure.Auth.IAccessTokenState, AccessTokenState>();
         services.AddScoped<RefreshTokenStore>();
         services.AddScoped<FriendshipStore>();
         services.AddScoped<RecommendationCache>();

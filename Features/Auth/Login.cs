@@ -49,7 +49,7 @@ public static class Login
                 throw ShootException.Unauthorized("Wrong username or password.");
             }
             await counters.DeleteAsync(failuresKey, cancellationToken);
-            return await refreshTokens.IssueAsync(user!.Id, user.Username, cancellationToken);
+            return await refreshTokens.IssueAsync(user!.Id, user.Username, user.TokenGeneration, cancellationToken);
         }
     }
 

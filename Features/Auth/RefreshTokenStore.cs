@@ -17,10 +17,10 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
 {
     private const string InvalidToken = "The refresh token is not valid.";
 
-    public async Task<TokenPair> IssueAsync(long userId, string username, CancellationToken ct)
+    public async Task<TokenPair> IssueAsync(long userId, string username, long generation, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return await IssueAsync(connection, null, userId, username, Guid.NewGuid().ToString("N"));
+        return await IssueAsync(connection, null, new TokenOwner(username, generation), userId, Guid.NewGuid().ToString("N"));
     }
 
     public async Task<TokenPair> RotateAsync(string refreshToken, CancellationToken ct)
@@ -34,7 +34,9 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
         if (row.ReplacedBy is not null)
             throw await RevokeForReuseAsync(connection, row.FamilyId, now);
 
-        var username = await connection.ExecuteScalarAsync<string>("SELECT username FROM users WHERE id = @UserId", new { row.UserId })
+        // A deleted account's refresh tokens are deleted with it; this also covers a rotation racing the deletion.
+        var owner = await connection.QuerySingleOrDefaultAsync<TokenOwner>(
+                "SELECT username, token_generation FROM users WHERE id = @UserId AND deleted_at IS NULL", new { row.UserId })
             ?? throw ShootException.Unauthorized(InvalidToken);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var next = NewOpaqueToken();
@@ -47,7 +49,7 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
             await transaction.RollbackAsync(ct);
             throw await RevokeForReuseAsync(connection, row.FamilyId, now);
         }
-        var pair = await IssueAsync(connection, transaction, row.UserId, username, row.FamilyId, next);
+        var pair = await IssueAsync(connection, transaction, owner, row.UserId, row.FamilyId, next);
         await transaction.CommitAsync(ct);
         return pair;
     }
@@ -63,7 +65,7 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
     }
 
     private async Task<TokenPair> IssueAsync(DbConnection connection, DbTransaction? transaction,
-        long userId, string username, string familyId, string? token = null)
+        TokenOwner owner, long userId, string familyId, string? token = null)
     {
         token ??= NewOpaqueToken();
         var now = clock.GetUtcNow();
@@ -75,7 +77,7 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
                 expiresAt = (now + options.Value.RefreshTokenLifetime).ToUnixTimeMilliseconds(),
                 now = now.ToUnixTimeMilliseconds(),
             }, transaction);
-        var access = tokens.CreateAccessToken(userId, username);
+        var access = tokens.CreateAccessToken(userId, owner.Username, owner.TokenGeneration);
         return new TokenPair(userId, access.Token, token, (long)options.Value.AccessTokenLifetime.TotalSeconds);
     }
 
@@ -99,6 +101,18 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
 
     private static string Base64UrlEncode(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private sealed class TokenOwner
+    {
+        public TokenOwner()
+        {
+        }
+
+        public TokenOwner(string username, long tokenGeneration) => (Username, TokenGeneration) = (username, tokenGeneration);
+
+        public string Username { get; set; } = "";
+        public long TokenGeneration { get; set; }
+    }
 
     private sealed class TokenRow
     {

@@ -80,10 +80,10 @@ public sealed class MalformedInputTests(SqliteApp app) : IClassFixture<SqliteApp
     }
 
     [Fact]
-    public async Task A_token_for_a_user_that_does_not_exist_is_404_not_500()
+    public async Task A_token_for_a_user_that_does_not_exist_is_401_not_500()
     {
         var token = new TokenForge(app.Factory).Valid(999_999_999);
-        (await _client.GetAsync("/api/v1/users/me", token)).AssertError(HttpStatusCode.NotFound, "NOT_FOUND");
+        (await _client.GetAsync("/api/v1/users/me", token)).AssertError(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
     }
 
     [Theory]
