@@ -38,6 +38,8 @@ public static class FeaturesRegistration
         // Stateless over the singleton database: usable from a STOMP session or a job without a request scope.
         services.AddSingleton<RoomMembership>();
         services.AddSingleton<RoomDirectory>();
+        services.AddSingleton<AccessRevocation>();
+        services.AddSingleton<Shoot.Infrastructure.Messaging.Bus.IBusSubscriber>(sp => sp.GetRequiredService<AccessRevocation>());
         services.AddSingleton<ReadPositions>();
         services.AddSingleton<ReadCountBroadcaster>();
         services.AddSingleton<ChangedMessageBroadcaster>();

@@ -56,6 +56,8 @@ public static class InfrastructureRegistration
         services.AddShootAuthentication();
         services.AddStomp(configuration);
         services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();
+        services.AddSingleton<ConnectionAdmission>();
+        services.AddSingleton<IStompHandshakeGate>(sp => sp.GetRequiredService<ConnectionAdmission>());
         services.AddShootHealthChecks(connections);
         services.AddHostedService<AdapterReport>();
 

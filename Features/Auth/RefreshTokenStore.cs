@@ -13,7 +13,8 @@ namespace Shoot.Features.Auth;
 /// refresh marks the presented token used and issues the next one in the family. Presenting a used token again means a
 /// copy leaked (or two clients raced), and the whole family is revoked: every session of that login must sign in again.
 /// </summary>
-public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tokens, IOptions<JwtOptions> options, TimeProvider clock)
+public sealed class RefreshTokenStore(
+    ISqlDatabase database, JwtTokenService tokens, IOptions<JwtOptions> options, TimeProvider clock, SecurityEvents security)
 {
     private const string InvalidToken = "The refresh token is not valid.";
 
@@ -32,7 +33,7 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
         if (row.RevokedAt is not null || row.ExpiresAt <= now)
             throw ShootException.Unauthorized(InvalidToken);
         if (row.ReplacedBy is not null)
-            throw await RevokeForReuseAsync(connection, row.FamilyId, now);
+            throw await RevokeForReuseAsync(connection, row, now);
 
         // A deleted account's refresh tokens are deleted with it; this also covers a rotation racing the deletion.
         var owner = await connection.QuerySingleOrDefaultAsync<TokenOwner>(
@@ -47,7 +48,7 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
         if (marked == 0)
         {
             await transaction.RollbackAsync(ct);
-            throw await RevokeForReuseAsync(connection, row.FamilyId, now);
+            throw await RevokeForReuseAsync(connection, row, now);
         }
         var pair = await IssueAsync(connection, transaction, owner, row.UserId, row.FamilyId, next);
         await transaction.CommitAsync(ct);
@@ -85,9 +86,10 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
         connection.QuerySingleOrDefaultAsync<TokenRow>(
             "SELECT user_id, family_id, expires_at, replaced_by, revoked_at FROM refresh_tokens WHERE token_hash = @hash", new { hash });
 
-    private static async Task<ShootException> RevokeForReuseAsync(DbConnection connection, string familyId, long now)
+    private async Task<ShootException> RevokeForReuseAsync(DbConnection connection, TokenRow row, long now)
     {
-        await RevokeFamilyAsync(connection, familyId, now);
+        await RevokeFamilyAsync(connection, row.FamilyId, now);
+        security.RefreshTokenReuse(row.UserId);
         return ShootException.Unauthorized("This refresh token was already used; the sessions of this login have been signed out.");
     }
 

@@ -16,6 +16,8 @@ public static class AuthRegistration
         services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>();
         services.AddSingleton<SigningKeyProvider>();
         services.AddSingleton<JwtTokenService>();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<SecurityEvents>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
