@@ -39,7 +39,7 @@ public static class FeaturesRegistration
         services.AddSingleton<RoomMembership>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<AccessRevocation>();
-        services.AddSingleton<Shoot.Infrastructure.Messaging.Bus.IBusSubscriber>(sp => sp.GetRequiredService<AccessRevocation>());
+        services.AddSingleton<Shoot.Infrastructure.Messaging.Bus.IBusSubscriber, AccessRevocationSubscriber>();
         services.AddSingleton<ReadPositions>();
         services.AddSingleton<ReadCountBroadcaster>();
         services.AddSingleton<ChangedMessageBroadcaster>();

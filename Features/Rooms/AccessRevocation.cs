@@ -16,13 +16,12 @@ namespace Shoot.Features.Rooms;
 /// The change travels on the bus, so every instance drops what it holds: the room's STOMP subscriptions (each reported
 /// on <c>/user/queue/errors</c> as <c>REMOVED</c> with its destination) and the user's SSE streams for the room.
 /// </summary>
-public sealed partial class AccessRevocation(IEventBus bus, IStompBroker broker, SseHub sse, ILogger<AccessRevocation> logger)
-    : INotificationHandler<RoomRemoved>, IBusSubscriber
+public sealed class AccessRevocation(IEventBus bus) : INotificationHandler<RoomRemoved>
 {
     public const string Destination = "access/revoked";
     public const string RemovedCode = "REMOVED";
 
-    private sealed record Revoked(long UserId, long? RoomId);
+    internal sealed record Revoked(long UserId, long? RoomId);
 
     /// <summary>Every room destination a participant may hold; all authorised by membership at SUBSCRIBE.</summary>
     public static string[] RoomDestinations(long roomId)
@@ -39,15 +38,24 @@ public sealed partial class AccessRevocation(IEventBus bus, IStompBroker broker,
 
     private ValueTask PublishAsync(Revoked revoked, CancellationToken ct) =>
         bus.PublishAsync(new BusEvent(Destination, JsonSerializer.Serialize(revoked)), ct);
+}
 
+/// <summary>
+/// Each instance's half of <see cref="AccessRevocation"/>: drops what this instance holds. A class of its own because the
+/// bus depends on its subscribers, so a subscriber cannot depend on the bus.
+/// </summary>
+public sealed partial class AccessRevocationSubscriber(IStompBroker broker, SseHub sse, ILogger<AccessRevocationSubscriber> logger) : IBusSubscriber
+{
     public void OnEvent(BusEvent busEvent)
     {
-        if (busEvent.Destination != Destination || JsonSerializer.Deserialize<Revoked>(busEvent.Payload) is not { } revoked)
+        if (busEvent.Destination != AccessRevocation.Destination
+            || JsonSerializer.Deserialize<AccessRevocation.Revoked>(busEvent.Payload) is not { } revoked)
             return;
         var userId = revoked.UserId.ToString(CultureInfo.InvariantCulture);
         if (revoked.RoomId is { } roomId)
         {
-            var dropped = broker.DropSubscriptions(userId, RoomDestinations(roomId), RemovedCode, "Your access to this room has ended.");
+            var dropped = broker.DropSubscriptions(userId, AccessRevocation.RoomDestinations(roomId), AccessRevocation.RemovedCode,
+                "Your access to this room has ended.");
             var closed = sse.Close(revoked.UserId, roomId);
             if (dropped + closed > 0)
                 LogRoomAccessEnded(logger, revoked.UserId, roomId, dropped, closed);

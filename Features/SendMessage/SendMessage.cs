@@ -98,6 +98,9 @@ public static partial class SendMessage
             return new Sent(outcome.Record with { Status = "SENT_TO_KAFKA" }, message);
         }
 
+        /// <summary>The room's send counter (one-second windows) in the shared counter store.</summary>
+        public static string RoomCounterKey(long roomId) => $"msg-r:{roomId}";
+
         private async Task EnforceRateLimitAsync(long userId, long roomId, CancellationToken ct)
         {
             var limit = limits.CurrentValue;
@@ -109,7 +112,7 @@ public static partial class SendMessage
                 throw ShootException.RateLimited(perMinute.TimeLeft, $"At most {limit.MessagesPerMinute} messages per minute.");
             // The room's own budget, shared by all its senders on every instance (the counter store is Redis when configured):
             // many users within their own limits still cannot flood one room's participants.
-            var perRoom = await counters.IncrementAsync($"msg-r:{roomId}", TimeSpan.FromSeconds(1), ct);
+            var perRoom = await counters.IncrementAsync(RoomCounterKey(roomId), TimeSpan.FromSeconds(1), ct);
             if (perRoom.Count > limit.RoomMessagesPerSecond)
                 throw ShootException.RateLimited(perRoom.TimeLeft, $"At most {limit.RoomMessagesPerSecond} messages per second in one room.");
         }

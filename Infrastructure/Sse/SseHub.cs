@@ -92,20 +92,14 @@ public sealed class SseHub(TimeProvider clock)
     /// </summary>
     public int Close(long userId, long? roomId)
     {
-        var closed = 0;
+        var matching = new List<Reader>();
         foreach (var stream in _streams.Values)
         {
             lock (stream)
-            {
-                foreach (var reader in stream.Readers)
-                {
-                    if (reader.Owner is { } owner && owner.UserId == userId && (roomId is null || owner.RoomId == roomId)
-                        && reader.Channel.Writer.TryComplete())
-                        closed++;
-                }
-            }
+                matching.AddRange(stream.Readers.Where(r => r.Owner is { } owner && owner.UserId == userId && (roomId is null || owner.RoomId == roomId)));
         }
-        return closed;
+        // Completed outside the locks: a completion may run the writer's continuation inline, which removes its reader.
+        return matching.Count(r => r.Channel.Writer.TryComplete());
     }
 
     private void Sweep()

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Shoot.Tests.Support;
@@ -44,6 +45,9 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>Services added after the host's own (e.g. a <see cref="LogCollector"/> as a logger provider).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     /// <summary>Settings for a fresh PostgreSQL database (and the shared signing key server adapters need).</summary>
     public static Dictionary<string, string?> PostgresSettings(string connectionString) => new()
     {
@@ -72,6 +76,8 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
             builder.UseSetting("urls", "http://127.0.0.1:0");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        if (TestServices is not null)
+            builder.ConfigureTestServices(TestServices);
     }
 
     public ShootClient CreateShootClient() => new(_kestrel ? new HttpClient { BaseAddress = ServerAddress } : CreateClient());
