@@ -105,7 +105,8 @@ public sealed class MalformedInputTests(SqliteApp app) : IClassFixture<SqliteApp
     public async Task A_wrong_method_is_405_in_the_envelope()
     {
         var user = await _client.CreateUserAsync("mt");
-        var response = await _client.DeleteAsync("/api/v1/users/me", user.AccessToken);
+        // DELETE /users/me deletes the account; PATCH is a method no route of it takes.
+        var response = await _client.SendAsync(HttpMethod.Patch, "/api/v1/users/me", null, user.AccessToken);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.Status);
         Assert.Equal("METHOD_NOT_ALLOWED", response.ErrorCode);
     }
