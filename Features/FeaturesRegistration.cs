@@ -31,12 +31,15 @@ public static class FeaturesRegistration
 
         services.AddSingleton<PasswordHasher>();
         services.AddScoped<UserDirectory>();
+        services.AddSingleton<Shoot.Infrastructure.Auth.IAccessTokenState, AccessTokenState>();
         services.AddScoped<RefreshTokenStore>();
         services.AddScoped<FriendshipStore>();
         services.AddScoped<RecommendationCache>();
         // Stateless over the singleton database: usable from a STOMP session or a job without a request scope.
         services.AddSingleton<RoomMembership>();
         services.AddSingleton<RoomDirectory>();
+        services.AddSingleton<AccessRevocation>();
+        services.AddSingleton<Shoot.Infrastructure.Messaging.Bus.IBusSubscriber, AccessRevocationSubscriber>();
         services.AddSingleton<ReadPositions>();
         services.AddSingleton<ReadCountBroadcaster>();
         services.AddSingleton<ChangedMessageBroadcaster>();

@@ -58,12 +58,18 @@ public static class InfrastructureRegistration
         services.AddStomp(configuration);
         services.AddSockJs();
         services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();
+        services.AddSingleton<ConnectionAdmission>();
+        services.AddSingleton<IStompHandshakeGate>(sp => sp.GetRequiredService<ConnectionAdmission>());
         services.AddShootHealthChecks(connections);
         services.AddHostedService<AdapterReport>();
 
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
-            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
+        {
+            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes;
+            // "Server: Kestrel" tells an attacker which exploits to try and a client nothing.
+            kestrel.AddServerHeader = false;
+        });
         services.AddOptions<ForwardedHeadersOptions>().Configure(forwarded =>
         {
             // Used only when Shoot:TrustForwardedHeaders is set: then the proxy may be anywhere on the operator's network.
@@ -96,6 +102,7 @@ public static class InfrastructureRegistration
         // Without a trusted proxy in front, X-Forwarded-For is whatever the client wrote: ignore it entirely.
         if (app.Services.GetRequiredService<IOptions<ShootOptions>>().Value.TrustForwardedHeaders)
             app.UseForwardedHeaders();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseStatusCodePages(context => EnvelopeWriter.WriteStatusAsync(context.HttpContext, context.HttpContext.Response.StatusCode));

@@ -38,6 +38,13 @@ public static class Operations
             document.Info.Description = "REST part of the Shoot API (docs/api.md in the repository). Every body is the envelope {success, data | errorCode, message, code, timestamp}.";
             return Task.CompletedTask;
         }));
+        // The generator fills servers[] from the request's Host header, which a client chooses: a foreign Host would be
+        // echoed into the document (and into the page's "try it" calls). Without servers, clients use the document's own origin.
+        builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Servers?.Clear();
+            return Task.CompletedTask;
+        }));
         return builder;
     }
 

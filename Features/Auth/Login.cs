@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Shoot.Features.Common;
 using Shoot.Features.Users;
+using Shoot.Infrastructure.Auth;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.RateLimiting;
 
@@ -24,7 +25,8 @@ public static class Login
     }
 
     public sealed class Handler(
-        UserDirectory users, PasswordHasher hasher, RefreshTokenStore refreshTokens, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits)
+        UserDirectory users, PasswordHasher hasher, RefreshTokenStore refreshTokens, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits,
+        SecurityEvents security)
         : ICommandHandler<Command, TokenPair>
     {
         public async ValueTask<TokenPair> Handle(Command command, CancellationToken cancellationToken)
@@ -39,17 +41,19 @@ public static class Login
             if (!hasher.Verify(command.Password!, user?.PasswordHash))
             {
                 var limit = limits.CurrentValue;
+                security.LoginFailed(normalized, user?.Id);
                 var failures = await counters.IncrementAsync(failuresKey, limit.LoginFailureWindow, cancellationToken);
                 if (failures.Count >= limit.LoginFailuresBeforeLock)
                 {
                     await counters.SetAsync(lockKey, limit.LoginLockDuration, cancellationToken);
                     await counters.DeleteAsync(failuresKey, cancellationToken);
+                    security.UsernameLocked(normalized, user?.Id, limit.LoginLockDuration);
                 }
                 // One message for unknown user and wrong password, so the answer does not reveal which usernames exist.
                 throw ShootException.Unauthorized("Wrong username or password.");
             }
             await counters.DeleteAsync(failuresKey, cancellationToken);
-            return await refreshTokens.IssueAsync(user!.Id, user.Username, cancellationToken);
+            return await refreshTokens.IssueAsync(user!.Id, user.Username, user.TokenGeneration, cancellationToken);
         }
     }
 

@@ -13,14 +13,15 @@ namespace Shoot.Features.Auth;
 /// refresh marks the presented token used and issues the next one in the family. Presenting a used token again means a
 /// copy leaked (or two clients raced), and the whole family is revoked: every session of that login must sign in again.
 /// </summary>
-public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tokens, IOptions<JwtOptions> options, TimeProvider clock)
+public sealed class RefreshTokenStore(
+    ISqlDatabase database, JwtTokenService tokens, IOptions<JwtOptions> options, TimeProvider clock, SecurityEvents security)
 {
     private const string InvalidToken = "The refresh token is not valid.";
 
-    public async Task<TokenPair> IssueAsync(long userId, string username, CancellationToken ct)
+    public async Task<TokenPair> IssueAsync(long userId, string username, long generation, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return await IssueAsync(connection, null, userId, username, Guid.NewGuid().ToString("N"));
+        return await IssueAsync(connection, null, new TokenOwner(username, generation), userId, Guid.NewGuid().ToString("N"));
     }
 
     public async Task<TokenPair> RotateAsync(string refreshToken, CancellationToken ct)
@@ -32,9 +33,11 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
         if (row.RevokedAt is not null || row.ExpiresAt <= now)
             throw ShootException.Unauthorized(InvalidToken);
         if (row.ReplacedBy is not null)
-            throw await RevokeForReuseAsync(connection, row.FamilyId, now);
+            throw await RevokeForReuseAsync(connection, row, now);
 
-        var username = await connection.ExecuteScalarAsync<string>("SELECT username FROM users WHERE id = @UserId", new { row.UserId })
+        // A deleted account's refresh tokens are deleted with it; this also covers a rotation racing the deletion.
+        var owner = await connection.QuerySingleOrDefaultAsync<TokenOwner>(
+                "SELECT username, token_generation FROM users WHERE id = @UserId AND deleted_at IS NULL", new { row.UserId })
             ?? throw ShootException.Unauthorized(InvalidToken);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var next = NewOpaqueToken();
@@ -45,9 +48,9 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
         if (marked == 0)
         {
             await transaction.RollbackAsync(ct);
-            throw await RevokeForReuseAsync(connection, row.FamilyId, now);
+            throw await RevokeForReuseAsync(connection, row, now);
         }
-        var pair = await IssueAsync(connection, transaction, row.UserId, username, row.FamilyId, next);
+        var pair = await IssueAsync(connection, transaction, owner, row.UserId, row.FamilyId, next);
         await transaction.CommitAsync(ct);
         return pair;
     }
@@ -63,7 +66,7 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
     }
 
     private async Task<TokenPair> IssueAsync(DbConnection connection, DbTransaction? transaction,
-        long userId, string username, string familyId, string? token = null)
+        TokenOwner owner, long userId, string familyId, string? token = null)
     {
         token ??= NewOpaqueToken();
         var now = clock.GetUtcNow();
@@ -75,7 +78,7 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
                 expiresAt = (now + options.Value.RefreshTokenLifetime).ToUnixTimeMilliseconds(),
                 now = now.ToUnixTimeMilliseconds(),
             }, transaction);
-        var access = tokens.CreateAccessToken(userId, username);
+        var access = tokens.CreateAccessToken(userId, owner.Username, owner.TokenGeneration);
         return new TokenPair(userId, access.Token, token, (long)options.Value.AccessTokenLifetime.TotalSeconds);
     }
 
@@ -83,9 +86,10 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
         connection.QuerySingleOrDefaultAsync<TokenRow>(
             "SELECT user_id, family_id, expires_at, replaced_by, revoked_at FROM refresh_tokens WHERE token_hash = @hash", new { hash });
 
-    private static async Task<ShootException> RevokeForReuseAsync(DbConnection connection, string familyId, long now)
+    private async Task<ShootException> RevokeForReuseAsync(DbConnection connection, TokenRow row, long now)
     {
-        await RevokeFamilyAsync(connection, familyId, now);
+        await RevokeFamilyAsync(connection, row.FamilyId, now);
+        security.RefreshTokenReuse(row.UserId);
         return ShootException.Unauthorized("This refresh token was already used; the sessions of this login have been signed out.");
     }
 
@@ -99,6 +103,18 @@ public sealed class RefreshTokenStore(ISqlDatabase database, JwtTokenService tok
 
     private static string Base64UrlEncode(byte[] bytes) =>
         Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private sealed class TokenOwner
+    {
+        public TokenOwner()
+        {
+        }
+
+        public TokenOwner(string username, long tokenGeneration) => (Username, TokenGeneration) = (username, tokenGeneration);
+
+        public string Username { get; set; } = "";
+        public long TokenGeneration { get; set; }
+    }
 
     private sealed class TokenRow
     {

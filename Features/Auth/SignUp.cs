@@ -35,7 +35,8 @@ public static class SignUp
 
         public async ValueTask<User> Handle(Command command, CancellationToken cancellationToken)
         {
-            var username = command.Username!.Trim();
+            // Validated as sent: what is stored is exactly the string the rules accepted.
+            var username = command.Username!;
             var normalized = UserDirectory.NormalizeUsername(username);
             var passwordHash = hasher.Hash(command.Password!);
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();

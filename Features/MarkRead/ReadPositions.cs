@@ -12,7 +12,7 @@ public sealed record ReaderPosition(long UserId, string? LastReadMessageId);
 /// the number of participants other than its sender whose position is at or past it (docs/api.md §5). Message ids sort by
 /// time as text, so positions are compared as ids, ordinally — never by the time a read arrived.
 /// </summary>
-public sealed class ReadPositions(ISqlDatabase database)
+public sealed class ReadPositions(ISqlDatabase database, TimeProvider clock)
 {
     private const string RoomSql = "SELECT user_id, last_read_message_id FROM room_participants WHERE room_id = @roomId";
 
@@ -21,12 +21,12 @@ public sealed class ReadPositions(ISqlDatabase database)
     // Forward only, checked in the statement itself: two reads racing each other can never move a position back.
     // PostgreSQL compares text by its collation; "C" makes it the byte order that ids sort by, as in SQLite.
     private const string AdvanceSqlite = """
-        UPDATE room_participants SET last_read_message_id = @messageId, last_read_seq = max(last_read_seq, @seq)
+        UPDATE room_participants SET last_read_message_id = @messageId, last_read_seq = max(last_read_seq, @seq), last_read_at = @now
         WHERE room_id = @roomId AND user_id = @userId AND (last_read_message_id IS NULL OR last_read_message_id < @messageId)
         """;
 
     private const string AdvancePostgres = """
-        UPDATE room_participants SET last_read_message_id = @messageId, last_read_seq = GREATEST(last_read_seq, @seq)
+        UPDATE room_participants SET last_read_message_id = @messageId, last_read_seq = GREATEST(last_read_seq, @seq), last_read_at = @now
         WHERE room_id = @roomId AND user_id = @userId
           AND (last_read_message_id IS NULL OR last_read_message_id COLLATE "C" < @messageId COLLATE "C")
         """;
@@ -56,7 +56,8 @@ public sealed class ReadPositions(ISqlDatabase database)
         await using var connection = await database.OpenAsync(ct);
         var before = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(PositionSql, new { roomId, userId }, cancellationToken: ct));
         var moved = await connection.ExecuteAsync(new CommandDefinition(
-            database.Sql(AdvanceSqlite, AdvancePostgres), new { roomId, userId, messageId, seq }, cancellationToken: ct)) > 0;
+            database.Sql(AdvanceSqlite, AdvancePostgres), new { roomId, userId, messageId, seq, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            cancellationToken: ct)) > 0;
         // Not moved: a concurrent read may have moved it further meanwhile, so answer what is stored now.
         var now = moved ? messageId
             : await connection.ExecuteScalarAsync<string?>(new CommandDefinition(PositionSql, new { roomId, userId }, cancellationToken: ct));

@@ -24,7 +24,8 @@ public static class Notice
     {
         public SetValidator() => RuleFor(c => c.Text)
             .NotNull().WithMessage("text is required (an empty text removes the notice).")
-            .MaximumLength(RoomRules.MaxNoticeLength).WithMessage($"text must be at most {RoomRules.MaxNoticeLength} characters.");
+            .MaximumLength(RoomRules.MaxNoticeLength).WithMessage($"text must be at most {RoomRules.MaxNoticeLength} characters.")
+            .MultiLine("text");
     }
 
     private sealed record Row(string Text, long UpdatedBy, long UpdatedAt);

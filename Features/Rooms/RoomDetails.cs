@@ -25,7 +25,8 @@ public static class RoomDetails
         {
             RuleFor(c => c.Title).ValidTitle();
             RuleFor(c => c.Announcement).Must(a => a is null || a.Length <= RoomRules.MaxAnnouncementLength)
-                .WithMessage($"announcement must be at most {RoomRules.MaxAnnouncementLength} characters.");
+                .WithMessage($"announcement must be at most {RoomRules.MaxAnnouncementLength} characters.")
+                .MultiLine("announcement");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Shoot.Features.Common;
 using Shoot.Infrastructure.Persistence;
 
 namespace Shoot.Features.Rooms;
@@ -18,7 +19,8 @@ public static class RoomRules
         .Must(ids => ids is null || ids.All(id => id > 0)).WithMessage("User ids are positive integers.");
 
     public static IRuleBuilderOptions<T, string?> ValidTitle<T>(this IRuleBuilder<T, string?> rule) => rule
-        .Must(t => t is null || t.Trim().Length <= MaxTitleLength).WithMessage($"title must be at most {MaxTitleLength} characters.");
+        .Must(t => t is null || t.Trim().Length <= MaxTitleLength).WithMessage($"title must be at most {MaxTitleLength} characters.")
+        .SingleLine("title");
 
     /// <summary>
     /// The ids a caller lists, without duplicates and without the caller: the creator is always in their own room, so
@@ -33,7 +35,8 @@ public static class RoomRules
         if (userIds.Count == 0)
             return;
         // Dapper expands a list for SQLite but hands Npgsql a real array, which PostgreSQL compares with ANY.
-        var sql = database.Sql(sqlite: "SELECT id FROM users WHERE id IN @userIds", postgres: "SELECT id FROM users WHERE id = ANY(@userIds)");
+        var sql = database.Sql(sqlite: "SELECT id FROM users WHERE id IN @userIds AND deleted_at IS NULL",
+            postgres: "SELECT id FROM users WHERE id = ANY(@userIds) AND deleted_at IS NULL");
         var known = (await connection.QueryAsync<long>(sql, new { userIds = userIds.ToArray() })).ToHashSet();
         var unknown = userIds.Where(id => !known.Contains(id)).ToList();
         if (unknown.Count > 0)

@@ -103,7 +103,7 @@ public static partial class SendMessage
             await membership.EnsureParticipantAsync(roomId, command.SenderId, ct);
             // Refused before the rate limit counts it and before anything is broadcast: the retry is not a new send.
             handOff.EnsureAdmitting();
-            await EnforceRateLimitAsync(command.SenderId, ct);
+            await EnforceRateLimitAsync(command.SenderId, roomId, ct);
             await EnsureInRoomAsync(command.ThreadId, roomId, "threadId", ct);
             await EnsureInRoomAsync(command.ReplyToMessageId, roomId, "replyToMessageId", ct);
 
@@ -121,7 +121,10 @@ public static partial class SendMessage
             return (message, outcome);
         }
 
-        private async Task EnforceRateLimitAsync(long userId, CancellationToken ct)
+        /// <summary>The room's send counter (one-second windows) in the shared counter store.</summary>
+        public static string RoomCounterKey(long roomId) => $"msg-r:{roomId}";
+
+        private async Task EnforceRateLimitAsync(long userId, long roomId, CancellationToken ct)
         {
             var limit = limits.CurrentValue;
             var perSecond = await counters.IncrementAsync($"msg-s:{userId}", TimeSpan.FromSeconds(1), ct);
@@ -130,6 +133,11 @@ public static partial class SendMessage
             var perMinute = await counters.IncrementAsync($"msg-m:{userId}", TimeSpan.FromMinutes(1), ct);
             if (perMinute.Count > limit.MessagesPerMinute)
                 throw ShootException.RateLimited(perMinute.TimeLeft, $"At most {limit.MessagesPerMinute} messages per minute.");
+            // The room's own budget, shared by all its senders on every instance (the counter store is Redis when configured):
+            // many users within their own limits still cannot flood one room's participants.
+            var perRoom = await counters.IncrementAsync(RoomCounterKey(roomId), TimeSpan.FromSeconds(1), ct);
+            if (perRoom.Count > limit.RoomMessagesPerSecond)
+                throw ShootException.RateLimited(perRoom.TimeLeft, $"At most {limit.RoomMessagesPerSecond} messages per second in one room.");
         }
 
         private async Task EnsureInRoomAsync(string? messageId, long roomId, string field, CancellationToken ct)

@@ -37,14 +37,15 @@ public static class SseStreams
                         var message = await MessageHistory.FindVisibleAsync(store, membership, messageId, user.UserId(), context.RequestAborted);
                         if (message.RoomId != roomId)
                             throw ShootException.NotFound("The message");
-                        await SseResponse.StreamAsync(context, hub, ReadCount(roomId, messageId));
+                        // Owned by the room too: leaving it (or being removed) closes the stream.
+                        await SseResponse.StreamAsync(context, hub, ReadCount(roomId, messageId), new SseOwner(user.UserId(), roomId));
                     })
                 .WithSummary("read-count of one message (text/event-stream; participants only)");
         }
 
         private static Task OwnStreamAsync(HttpContext context, ClaimsPrincipal user, long userId, SseHub hub, string key) =>
             user.UserId() == userId
-                ? SseResponse.StreamAsync(context, hub, key)
+                ? SseResponse.StreamAsync(context, hub, key, new SseOwner(userId))
                 : throw ShootException.Forbidden("This stream belongs to another user.");
     }
 }

@@ -31,7 +31,7 @@ public static class FindUsers
     /// </summary>
     private const string SearchSql = $"""
         SELECT {UserRow.Columns} FROM users
-        WHERE id <> @CallerId
+        WHERE id <> @CallerId AND deleted_at IS NULL
           AND (user_code = @code OR username_normalized LIKE @prefix ESCAPE '\' OR lower(nickname) LIKE @contains ESCAPE '\')
         ORDER BY CASE WHEN user_code = @code THEN 0 WHEN username_normalized LIKE @prefix ESCAPE '\' THEN 1 ELSE 2 END,
                  username_normalized

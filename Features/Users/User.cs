@@ -36,9 +36,10 @@ public sealed class UserRow
     public string? Bio { get; set; }
     public string UserCode { get; set; } = "";
     public long? LastSeenAt { get; set; }
+    public long TokenGeneration { get; set; }
 
     public const string Columns =
-        "id, username, nickname, password_hash, status, profile_image_url, background_image_url, bio, user_code, last_seen_at";
+        "id, username, nickname, password_hash, status, profile_image_url, background_image_url, bio, user_code, last_seen_at, token_generation";
 
     public User ToOwnView() => ToView(includeUserCode: true);
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Shoot.Features.Common;
 
 namespace Shoot.Features.Users;
 
@@ -10,10 +11,12 @@ public static class UserRules
     public static IRuleBuilderOptions<T, string?> ValidUsername<T>(this IRuleBuilder<T, string?> rule) => rule
         .NotEmpty().WithMessage("Username is required.")
         .Length(3, 20).WithMessage("Username must be 3 to 20 characters.")
-        .Matches("^[a-zA-Z0-9_]*$").WithMessage("Username may hold only letters a–z, digits and underscores.");
+        // \A…\z, not ^…$: "$" also matches before a final "\n", which let "xy\n" through as a 3-character name.
+        .Matches(@"\A[a-zA-Z0-9_]*\z").WithMessage("Username may hold only letters a–z, digits and underscores.");
 
     public static IRuleBuilderOptions<T, string?> ValidNickname<T>(this IRuleBuilder<T, string?> rule) => rule
-        .Must(n => n is not null && n.Trim().Length is >= 1 and <= 30).WithMessage("Nickname must be 1 to 30 characters.");
+        .Must(n => n is not null && n.Trim().Length is >= 1 and <= 30).WithMessage("Nickname must be 1 to 30 characters.")
+        .SingleLine("Nickname");
 
     /// <summary>bcrypt reads at most 72 bytes, so the limit is in UTF-8 bytes: a longer password would be silently truncated.</summary>
     public static IRuleBuilderOptions<T, string?> ValidPassword<T>(this IRuleBuilder<T, string?> rule) => rule
@@ -22,7 +25,8 @@ public static class UserRules
         .Must(p => p is null || (p.Any(char.IsAsciiLetter) && p.Any(char.IsAsciiDigit))).WithMessage("Password must contain at least one letter and one digit.");
 
     public static IRuleBuilderOptions<T, string?> ValidBio<T>(this IRuleBuilder<T, string?> rule) => rule
-        .MaximumLength(200).WithMessage("Bio must be at most 200 characters.");
+        .MaximumLength(200).WithMessage("Bio must be at most 200 characters.")
+        .MultiLine("Bio");
 
     public static IRuleBuilderOptions<T, string?> ValidHttpUrl<T>(this IRuleBuilder<T, string?> rule) => rule
         .NotEmpty().WithMessage("URL is required.")

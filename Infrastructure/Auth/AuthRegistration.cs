@@ -16,6 +16,8 @@ public static class AuthRegistration
         services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>();
         services.AddSingleton<SigningKeyProvider>();
         services.AddSingleton<JwtTokenService>();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<SecurityEvents>();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -26,6 +28,7 @@ public static class AuthRegistration
                 options.Events = new JwtBearerEvents
                 {
                     OnMessageReceived = UseQueryTokenWhereHeadersAreImpossible,
+                    OnTokenValidated = RefuseTokensOfGoneAccounts,
                     OnChallenge = WriteUnauthorizedEnvelope,
                     OnForbidden = context => EnvelopeWriter.WriteErrorAsync(context.HttpContext, ErrorCode.Forbidden, "You may not do this."),
                 };
@@ -43,6 +46,16 @@ public static class AuthRegistration
         if (string.IsNullOrEmpty(request.Headers.Authorization) && QueryTokenPaths.Any(p => request.Path.StartsWithSegments(p)))
             context.Token = request.Query["token"].FirstOrDefault();
         return Task.CompletedTask;
+    }
+
+    /// <summary>A well-signed token of a deleted (or never existing) user, or of an older generation, authenticates no one.</summary>
+    private static async Task RefuseTokensOfGoneAccounts(TokenValidatedContext context)
+    {
+        var principal = context.Principal;
+        var state = context.HttpContext.RequestServices.GetRequiredService<IAccessTokenState>();
+        if (principal is null || !principal.TryGetUserId(out var userId)
+            || !await state.IsCurrentAsync(userId, principal.TokenGeneration(), context.HttpContext.RequestAborted))
+            context.Fail("The account of this token no longer exists or its tokens were revoked.");
     }
 
     private static Task WriteUnauthorizedEnvelope(JwtBearerChallengeContext context)

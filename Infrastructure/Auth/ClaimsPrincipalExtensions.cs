@@ -14,6 +14,18 @@ public static class ClaimsPrincipalExtensions
         return long.TryParse(sub, NumberStyles.None, CultureInfo.InvariantCulture, out userId) && userId > 0;
     }
 
+    /// <summary>The token's <c>gen</c> claim; tokens issued before generations existed carry none and count as 0.</summary>
+    public static long TokenGeneration(this ClaimsPrincipal principal) =>
+        long.TryParse(principal.FindFirstValue(JwtTokenService.GenerationClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var generation)
+            ? generation
+            : 0;
+
+    /// <summary>When the token expires (its <c>exp</c> claim), or null when it carries none.</summary>
+    public static DateTimeOffset? TokenExpiry(this ClaimsPrincipal principal) =>
+        long.TryParse(principal.FindFirstValue(JwtRegisteredClaimNames.Exp), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
     public static long UserId(this ClaimsPrincipal principal) =>
         principal.TryGetUserId(out var userId) ? userId : throw ShootException.Unauthorized("A valid access token is required.");
 }

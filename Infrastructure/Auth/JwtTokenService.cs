@@ -8,6 +8,9 @@ namespace Shoot.Infrastructure.Auth;
 public sealed class JwtTokenService
 {
     public const string UsernameClaim = "username";
+
+    /// <summary>The user's token generation when the token was issued (<see cref="IAccessTokenState"/>); absent means 0.</summary>
+    public const string GenerationClaim = "gen";
     private readonly JwtOptions _options;
     private readonly TimeProvider _clock;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
@@ -35,7 +38,7 @@ public sealed class JwtTokenService
 
     public TokenValidationParameters ValidationParameters { get; }
 
-    public IssuedToken CreateAccessToken(long userId, string username)
+    public IssuedToken CreateAccessToken(long userId, string username, long generation)
     {
         var now = _clock.GetUtcNow();
         var expires = now + _options.AccessTokenLifetime;
@@ -51,6 +54,7 @@ public sealed class JwtTokenService
             {
                 [JwtRegisteredClaimNames.Sub] = userId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [UsernameClaim] = username,
+                [GenerationClaim] = generation,
                 [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
             },
         });
@@ -67,11 +71,12 @@ public sealed class JwtTokenService
             return null;
         var principal = new ClaimsPrincipal(result.ClaimsIdentity);
         return principal.TryGetUserId(out var userId)
-            ? new AuthenticatedUser(userId, principal.FindFirstValue(UsernameClaim) ?? "", new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero))
+            ? new AuthenticatedUser(userId, principal.FindFirstValue(UsernameClaim) ?? "", new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero),
+                principal.TokenGeneration())
             : null;
     }
 }
 
 public readonly record struct IssuedToken(string Token, DateTimeOffset ExpiresAt);
 
-public sealed record AuthenticatedUser(long UserId, string Username, DateTimeOffset ExpiresAt);
+public sealed record AuthenticatedUser(long UserId, string Username, DateTimeOffset ExpiresAt, long Generation);

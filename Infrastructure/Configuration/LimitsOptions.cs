@@ -36,6 +36,15 @@ public sealed class LimitsOptions
     /// </summary>
     public TimeSpan ReadCountWindow { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// Open WebSocket/SockJS sessions one client address may hold on one instance (docs/api.md §9: 200); the next handshake
+    /// is 429. The address honours <see cref="ShootOptions.TrustForwardedHeaders"/>.
+    /// </summary>
+    [Range(1, 1_000_000)] public int ConnectionsPerIp { get; set; } = 200;
+
+    /// <summary>Messages one room may receive per second from all its senders together, across instances (docs/api.md §9: 50).</summary>
+    [Range(1, 1_000_000)] public int RoomMessagesPerSecond { get; set; } = 50;
+
     /// <summary>Largest REST request body, in bytes; larger bodies get 413 PAYLOAD_TOO_LARGE.</summary>
     [Range(1024, 100 * 1024 * 1024)] public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 }

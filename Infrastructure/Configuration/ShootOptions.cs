@@ -14,5 +14,12 @@ public sealed class ShootOptions
     /// </summary>
     public bool TrustForwardedHeaders { get; set; }
 
+    /// <summary>
+    /// Origins (<c>https://chat.example.com</c>) whose pages may open a WebSocket/SockJS session. Empty (the default):
+    /// any origin, since no cookie authenticates a socket — the token does, and a foreign page does not have it. When
+    /// set, a browser handshake from any other origin is 403; clients that send no Origin (not browsers) are not affected.
+    /// </summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
     public string ResolveDataDirectory() => Path.GetFullPath(DataDirectory);
 }

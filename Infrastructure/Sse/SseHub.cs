@@ -3,6 +3,12 @@ using System.Threading.Channels;
 
 namespace Shoot.Infrastructure.Sse;
 
+/// <summary>
+/// Whose connection a stream is, so it can be closed when access ends: the user's streams for one room
+/// (<see cref="RoomId"/> set: the user left it) or all of them (the account is gone).
+/// </summary>
+public sealed record SseOwner(long UserId, long? RoomId = null);
+
 /// <summary>One Server-Sent Event: its id (the same on every instance, so Last-Event-ID works wherever a client reconnects), name and JSON data.</summary>
 public sealed record SseEvent(string Id, string Event, string Data);
 
@@ -28,7 +34,7 @@ public sealed class SseHub(TimeProvider clock)
     public void Publish(string key, SseEvent sseEvent)
     {
         var stream = _streams.GetOrAdd(key, _ => new Stream());
-        Channel<SseEvent>[] readers;
+        Reader[] readers;
         lock (stream)
         {
             stream.Ring.Enqueue(sseEvent);
@@ -39,8 +45,8 @@ public sealed class SseHub(TimeProvider clock)
         }
         foreach (var reader in readers)
         {
-            if (!reader.Writer.TryWrite(sseEvent))
-                reader.Writer.TryComplete(new InvalidOperationException("The SSE reader fell too far behind."));
+            if (!reader.Channel.Writer.TryWrite(sseEvent))
+                reader.Channel.Writer.TryComplete(new InvalidOperationException("The SSE reader fell too far behind."));
         }
         if (Interlocked.Increment(ref _published) % SweepEvery == 0)
             Sweep();
@@ -50,7 +56,7 @@ public sealed class SseHub(TimeProvider clock)
     /// Opens a connection to a stream. Events after <paramref name="lastEventId"/> still in the ring come first (none
     /// when it is unknown or null); then live events. Dispose the result to close.
     /// </summary>
-    public SseSubscription Subscribe(string key, string? lastEventId)
+    public SseSubscription Subscribe(string key, string? lastEventId, SseOwner? owner = null)
     {
         var channel = Channel.CreateBounded<SseEvent>(new BoundedChannelOptions(ConnectionQueueLength)
         {
@@ -70,14 +76,30 @@ public sealed class SseHub(TimeProvider clock)
                         channel.Writer.TryWrite(missed);
                 }
             }
-            stream.Readers.Add(channel);
+            stream.Readers.Add(new Reader(channel, owner));
             stream.LastEventAt = clock.GetUtcNow();
         }
         return new SseSubscription(channel.Reader, () =>
         {
             lock (stream)
-                stream.Readers.Remove(channel);
+                stream.Readers.RemoveAll(r => r.Channel == channel);
         });
+    }
+
+    /// <summary>
+    /// Ends this instance's connections of <paramref name="userId"/>: those for <paramref name="roomId"/>, or with null
+    /// all of them. Their writers see the channel complete and end the response. Returns how many were closed.
+    /// </summary>
+    public int Close(long userId, long? roomId)
+    {
+        var matching = new List<Reader>();
+        foreach (var stream in _streams.Values)
+        {
+            lock (stream)
+                matching.AddRange(stream.Readers.Where(r => r.Owner is { } owner && owner.UserId == userId && (roomId is null || owner.RoomId == roomId)));
+        }
+        // Completed outside the locks: a completion may run the writer's continuation inline, which removes its reader.
+        return matching.Count(r => r.Channel.Writer.TryComplete());
     }
 
     private void Sweep()
@@ -93,10 +115,12 @@ public sealed class SseHub(TimeProvider clock)
         }
     }
 
+    private sealed record Reader(Channel<SseEvent> Channel, SseOwner? Owner);
+
     private sealed class Stream
     {
         public readonly Queue<SseEvent> Ring = new();
-        public readonly List<Channel<SseEvent>> Readers = [];
+        public readonly List<Reader> Readers = [];
         public DateTimeOffset LastEventAt;
     }
 }

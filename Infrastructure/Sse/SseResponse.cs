@@ -1,14 +1,17 @@
 using System.Text;
+using Shoot.Infrastructure.Auth;
 
 namespace Shoot.Infrastructure.Sse;
 
 /// <summary>
 /// Writes one stream to an HTTP response until the client goes away: missed events (Last-Event-ID), then live ones,
 /// and a <c>: ping</c> comment every <see cref="SseOptions.PingInterval"/> so proxies and browsers keep the connection open.
+/// A stream ends when the access token that opened it expires (like a STOMP session) and when <see cref="SseHub.Close"/>
+/// ends its owner's access.
 /// </summary>
 public static class SseResponse
 {
-    public static async Task StreamAsync(HttpContext context, SseHub hub, string streamKey)
+    public static async Task StreamAsync(HttpContext context, SseHub hub, string streamKey, SseOwner? owner = null)
     {
         var pingInterval = context.RequestServices.GetRequiredService<IOptions<SseOptions>>().Value.PingInterval;
         var response = context.Response;
@@ -17,8 +20,14 @@ public static class SseResponse
         // nginx and similar proxies buffer responses unless told not to; an event must not wait in a buffer.
         response.Headers["X-Accel-Buffering"] = "no";
         var lastEventId = context.Request.Headers["Last-Event-ID"].FirstOrDefault();
-        using var subscription = hub.Subscribe(streamKey, string.IsNullOrEmpty(lastEventId) ? null : lastEventId);
-        var aborted = context.RequestAborted;
+        using var subscription = hub.Subscribe(streamKey, string.IsNullOrEmpty(lastEventId) ? null : lastEventId, owner);
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        if (context.User.TokenExpiry() is { } expiry)
+        {
+            var clock = context.RequestServices.GetRequiredService<TimeProvider>();
+            lifetime.CancelAfter(Clamp(expiry - clock.GetUtcNow()));
+        }
+        var aborted = lifetime.Token;
         await response.WriteAsync(": connected\n\n", aborted);
         await response.Body.FlushAsync(aborted);
         try
@@ -46,6 +55,10 @@ public static class SseResponse
             // The client left, or fell behind and lost its queue: either way the stream ends; a client reconnects with Last-Event-ID.
         }
     }
+
+    /// <summary>CancelAfter takes at most about 49 days; a stream of a longer-lived token ends after 40 and reconnects.</summary>
+    private static TimeSpan Clamp(TimeSpan untilExpiry) =>
+        untilExpiry < TimeSpan.Zero ? TimeSpan.Zero : untilExpiry > TimeSpan.FromDays(40) ? TimeSpan.FromDays(40) : untilExpiry;
 
     public static string Format(SseEvent sseEvent)
     {

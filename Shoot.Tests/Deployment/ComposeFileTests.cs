@@ -105,7 +105,9 @@ public sealed class ComposeFileTests
 
     private static bool IsSettingShootReads(string environmentKey, IReadOnlySet<string> knownOptionKeys)
     {
-        if (environmentKey.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || environmentKey.StartsWith("DOTNET_", StringComparison.Ordinal))
+        // AllowedHosts is ASP.NET Core's own host filter setting.
+        if (environmentKey.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || environmentKey.StartsWith("DOTNET_", StringComparison.Ordinal)
+            || environmentKey == "AllowedHosts")
         {
             return true;
         }

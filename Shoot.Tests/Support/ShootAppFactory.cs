@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Shoot.Tests.Support;
@@ -36,6 +37,8 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+            // Failed logins and refused connections are expected in many suites; the security events' own test turns them on.
+            ["Logging:LogLevel:Shoot.Security"] = "Error",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             merged[key] = value;
@@ -43,6 +46,9 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>Services added after the host's own (e.g. a <see cref="LogCollector"/> as a logger provider).</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
 
     /// <summary>Settings for a fresh PostgreSQL database (and the shared signing key server adapters need).</summary>
     public static Dictionary<string, string?> PostgresSettings(string connectionString) => new()
@@ -72,6 +78,8 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
             builder.UseSetting("urls", "http://127.0.0.1:0");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        if (TestServices is not null)
+            builder.ConfigureTestServices(TestServices);
     }
 
     public ShootClient CreateShootClient() => new(_kestrel ? new HttpClient { BaseAddress = ServerAddress } : CreateClient());

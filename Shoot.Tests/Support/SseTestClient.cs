@@ -58,6 +58,12 @@ public sealed class SseTestClient : IAsyncDisposable
         return Events.Last(e => e.Event == eventName && match(e.Data)).Data;
     }
 
+    /// <summary>True once the server has ended the response (not when this client disposed it).</summary>
+    public bool Ended { get; private set; }
+
+    /// <summary>Waits (bounded) until the server ends the stream.</summary>
+    public Task WaitForEndAsync() => WaitUntilAsync(() => Ended, "the server to end the stream");
+
     public Task WaitForCommentAsync(string text, int count) =>
         WaitUntilAsync(() => Comments.Count(c => c == text) >= count, $"{count} '{text}' comment(s)");
 
@@ -95,9 +101,12 @@ public sealed class SseTestClient : IAsyncDisposable
                 else if (line.StartsWith("data: ", StringComparison.Ordinal))
                     data = data is null ? line[6..] : data + "\n" + line[6..];
             }
+            Ended = !_stop.IsCancellationRequested;
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
         {
+            // Cut off rather than ended cleanly: still the server's doing unless this client stopped reading.
+            Ended = !_stop.IsCancellationRequested;
         }
     }
 

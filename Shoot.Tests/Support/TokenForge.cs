@@ -12,7 +12,7 @@ public sealed class TokenForge(ShootAppFactory factory)
     private SymmetricSecurityKey Key => factory.Services.GetRequiredService<SigningKeyProvider>().Key;
 
     public string Create(long userId, DateTime expires, string algorithm = SecurityAlgorithms.HmacSha256, SecurityKey? key = null,
-        DateTime? notBefore = null) =>
+        DateTime? notBefore = null, long? generation = null) =>
         new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "shoot",
@@ -21,7 +21,9 @@ public sealed class TokenForge(ShootAppFactory factory)
             NotBefore = notBefore ?? expires.AddHours(-1),
             Expires = expires,
             SigningCredentials = new SigningCredentials(key ?? Key, algorithm),
-            Claims = new Dictionary<string, object> { ["sub"] = userId.ToString(), ["username"] = "forged" },
+            Claims = generation is { } gen
+                ? new Dictionary<string, object> { ["sub"] = userId.ToString(), ["username"] = "forged", ["gen"] = gen }
+                : new Dictionary<string, object> { ["sub"] = userId.ToString(), ["username"] = "forged" },
         });
 
     public string Valid(long userId) => Create(userId, DateTime.UtcNow.AddMinutes(10));

@@ -22,6 +22,16 @@ public interface IStompBroker
 
     /// <summary>Open sessions on this instance (connected or still handshaking).</summary>
     int SessionCount { get; }
+
+    /// <summary>
+    /// Ends <paramref name="userId"/>'s subscriptions to <paramref name="destinations"/> on this instance at once (their
+    /// access ended) and tells each session on its /user/queue/errors, with <paramref name="code"/> and the destination.
+    /// Returns how many subscriptions were dropped.
+    /// </summary>
+    int DropSubscriptions(string userId, IReadOnlyCollection<string> destinations, string code, string message);
+
+    /// <summary>Closes every session of <paramref name="userId"/> on this instance (the account is gone); returns how many.</summary>
+    int CloseSessionsOf(string userId);
 }
 
 /// <summary>
@@ -72,6 +82,32 @@ public sealed class StompBroker : IStompBroker
             if (subscription.DeliverLive(message)) delivered++;
         }
         return delivered;
+    }
+
+    public int DropSubscriptions(string userId, IReadOnlyCollection<string> destinations, string code, string message)
+    {
+        var dropped = 0;
+        foreach (var destination in destinations)
+        {
+            foreach (var subscription in SubscribersOf(destination))
+            {
+                if (subscription.Session.UserId == userId && subscription.Session.Revoke(subscription, code, message))
+                    dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    public int CloseSessionsOf(string userId)
+    {
+        var closed = 0;
+        foreach (var session in _sessions.Keys)
+        {
+            if (session.UserId != userId) continue;
+            session.Close(StompCloseReason.Normal);
+            closed++;
+        }
+        return closed;
     }
 
     internal void AddSession(StompSession session) => _sessions.TryAdd(session, 0);

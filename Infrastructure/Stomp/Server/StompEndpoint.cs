@@ -22,6 +22,10 @@ internal static class StompEndpoint
         var subProtocol = SubProtocols.FirstOrDefault(p => requested.Contains(p, StringComparer.OrdinalIgnoreCase));
         var handshakeToken = HandshakeToken(context.Request);
 
+        // Checks at the handshake (the host's origin policy and per-address cap), before the upgrade: a refusal is an ordinary HTTP answer.
+        using var admitted = context.RequestServices.GetService<IStompHandshakeGate>() is { } gate ? await gate.AdmitAsync(context) : NoGate.Instance;
+        if (admitted is null) return;
+
         var server = context.RequestServices.GetRequiredService<StompServer>();
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
@@ -31,6 +35,15 @@ internal static class StompEndpoint
         });
         await using var transport = new WebSocketStompTransport(socket, server.Options);
         await server.RunSessionAsync(transport, handshakeToken, context.RequestAborted);
+    }
+
+    private sealed class NoGate : IDisposable
+    {
+        public static readonly NoGate Instance = new();
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>Browsers cannot set headers on a WebSocket handshake, hence <c>?token=</c>; other clients may use Authorization.</summary>

@@ -69,6 +69,16 @@ public interface IStompSessionListener
     ValueTask OnDisconnectedAsync(IStompSession session);
 }
 
+/// <summary>
+/// Optional check of a transport's handshake before its session starts (the host registers one: origin policy, per-address
+/// caps). Every transport (WebSocket, SockJS) asks the same gate.
+/// </summary>
+public interface IStompHandshakeGate
+{
+    /// <returns>A lease to dispose when the session ends; or null after the gate has written its refusal to the response.</returns>
+    Task<IDisposable?> AdmitAsync(HttpContext context);
+}
+
 /// <summary>Longest-prefix lookup of handlers; built once, read without locks.</summary>
 internal sealed class StompDestinationTable<T>(IEnumerable<T> handlers) where T : IStompDestinationHandler
 {

@@ -18,8 +18,13 @@ internal sealed partial class StompSession
             "client-individual" => StompAckMode.ClientIndividual,
             _ => throw new StompProtocolException("ack must be auto, client or client-individual"),
         };
-        if (_subscriptions.ContainsKey(id)) throw new StompProtocolException($"Subscription id '{id}' is already in use");
-        if (_subscriptions.Count >= _server.Options.MaxSubscriptionsPerConnection)
+        int count;
+        lock (_subscriptionsGate)
+        {
+            if (_subscriptions.ContainsKey(id)) throw new StompProtocolException($"Subscription id '{id}' is already in use");
+            count = _subscriptions.Count;
+        }
+        if (count >= _server.Options.MaxSubscriptionsPerConnection)
         {
             Refuse(StompCommand.Subscribe, destination, new StompRefusal("TOO_MANY_SUBSCRIPTIONS", "Subscription limit reached"));
             return;
@@ -45,7 +50,7 @@ internal sealed partial class StompSession
         }
 
         var subscription = new StompSubscription(this, id, destination, ackMode, userKey);
-        _subscriptions.Add(id, subscription);
+        lock (_subscriptionsGate) _subscriptions.Add(id, subscription);
         _server.Broker.Add(subscription);
         try
         {
@@ -60,8 +65,33 @@ internal sealed partial class StompSession
     /// <summary>An unknown id is ignored: the client may be unsubscribing from a subscription we refused.</summary>
     private async ValueTask UnsubscribeAsync(StompFrame frame)
     {
-        if (_subscriptions.Remove(Required(frame, "id"), out var subscription)) await RemoveAsync(subscription);
+        var id = Required(frame, "id");
+        StompSubscription? subscription;
+        lock (_subscriptionsGate) _subscriptions.Remove(id, out subscription);
+        if (subscription is not null) await RemoveAsync(subscription);
     }
+
+    /// <summary>
+    /// Ends one subscription from outside the read loop (the user's access to its destination ended) and reports it on
+    /// this session's /user/queue/errors. False when it was already gone (unsubscribed, or the session ended).
+    /// </summary>
+    internal bool Revoke(StompSubscription subscription, string code, string message)
+    {
+        lock (_subscriptionsGate)
+        {
+            if (!_subscriptions.TryGetValue(subscription.Id, out var current) || !ReferenceEquals(current, subscription)) return false;
+            _subscriptions.Remove(subscription.Id);
+        }
+        // Removed from the broker before the notice is queued, so nothing of the destination follows the notice.
+        subscription.Removed = true;
+        _server.Broker.Remove(subscription);
+        Refuse(StompCommand.Subscribe, subscription.Destination, new StompRefusal(code, message));
+        _ = NotifyUnsubscribedAsync(subscription);
+        return true;
+    }
+
+    private async Task NotifyUnsubscribedAsync(StompSubscription subscription) =>
+        await NotifyAsync(_server.SubscriptionListeners, listener => listener.OnUnsubscribedAsync(subscription));
 
     private async ValueTask RemoveAsync(StompSubscription subscription)
     {
@@ -103,7 +133,9 @@ internal sealed partial class StompSession
     {
         StompLog.Refused(_server.Logger, SessionId, command.Name(), destination, refusal.Code);
         StompEncodedMessage? message = null;
-        foreach (var subscription in _subscriptions.Values)
+        StompSubscription[] subscriptions;
+        lock (_subscriptionsGate) subscriptions = [.. _subscriptions.Values];
+        foreach (var subscription in subscriptions)
         {
             if (subscription.UserKey is null || subscription.Destination != ErrorsDestination) continue;
             message ??= StompEncodedMessage.Create(ErrorsDestination, JsonSerializer.SerializeToUtf8Bytes(

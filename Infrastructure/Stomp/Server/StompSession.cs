@@ -16,6 +16,9 @@ internal sealed partial class StompSession : IStompSession
     private readonly string? _handshakeToken;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, StompSubscription> _subscriptions = new(StringComparer.Ordinal);
+    // The read loop owns _subscriptions, but a revocation (another instance's bus event) removes entries from another
+    // thread; every access takes this lock. Never held across an await.
+    private readonly Lock _subscriptionsGate = new();
     private StompPrincipal? _principal;
     private int _state;
     private StompCloseReason _closeReason;
@@ -36,6 +39,9 @@ internal sealed partial class StompSession : IStompSession
     public string SessionId { get; } = Guid.NewGuid().ToString("N");
 
     public StompPrincipal Principal => _principal ?? throw new InvalidOperationException("Not connected yet");
+
+    /// <summary>The authenticated user's id, or null while handshaking.</summary>
+    internal string? UserId => Volatile.Read(ref _principal)?.UserId;
 
     public StompVersion Version { get; private set; } = StompVersion.V12;
 
@@ -177,8 +183,13 @@ internal sealed partial class StompSession : IStompSession
 
     private async Task CleanupAsync()
     {
-        foreach (var subscription in _subscriptions.Values) await RemoveAsync(subscription);
-        _subscriptions.Clear();
+        StompSubscription[] remaining;
+        lock (_subscriptionsGate)
+        {
+            remaining = [.. _subscriptions.Values];
+            _subscriptions.Clear();
+        }
+        foreach (var subscription in remaining) await RemoveAsync(subscription);
         if (_principal is not null)
         {
             await NotifyAsync(_server.SessionListeners, listener => listener.OnDisconnectedAsync(this));

@@ -213,6 +213,32 @@ public abstract class ReadReceiptTests(ClassHost host) : IAsyncLifetime
 
     private static TimeSpan ReadCountWindowTimes(int n) => TimeSpan.FromMilliseconds(200 * n);
 
+    [Fact]
+    public async Task Readers_lists_the_participants_at_or_past_a_message_with_their_nickname_and_read_time()
+    {
+        var m1 = await SendSavedAsync(_chat, "r1");
+        var m2 = await SendSavedAsync(_chat, "r2");
+        Assert.Empty((await ReadersAsync(_alice, m1)).AsArray());
+
+        await MarkReadAsync(_bob, m2);
+        await MarkReadAsync(_carol, m1);
+        await MarkReadAsync(_alice, m2); // the sender's own position never counts
+        var readersOfM1 = (await ReadersAsync(_bob, m1)).AsArray();
+        Assert.Equal(new[] { _bob.Id, _carol.Id }.Order(), readersOfM1.Select(r => r!["userId"]!.GetValue<long>()).Order());
+        Assert.All(readersOfM1, r => Assert.NotNull(r!["readAt"]));
+        var bob = readersOfM1.Single(r => r!["userId"]!.GetValue<long>() == _bob.Id)!;
+        Assert.Equal("Nick " + _bob.Username, bob["nickname"]!.GetValue<string>());
+        Assert.Equal(new[] { _bob.Id }, (await ReadersAsync(_carol, m2)).AsArray().Select(r => r!["userId"]!.GetValue<long>()));
+
+        // Participants only: an outsider gets 404, exactly as for a message that does not exist.
+        var outsider = await _api.CreateUserAsync("ro");
+        (await _api.GetAsync($"/api/v1/messages/{m1}/readers", outsider.AccessToken)).AssertError(HttpStatusCode.NotFound, "NOT_FOUND");
+        (await _api.GetAsync("/api/v1/messages/000000000000000000000000/readers", _bob.AccessToken)).AssertError(HttpStatusCode.NotFound, "NOT_FOUND");
+    }
+
+    private async Task<JsonNode> ReadersAsync(TestUser viewer, string messageId) =>
+        (await _api.GetAsync($"/api/v1/messages/{messageId}/readers", viewer.AccessToken)).AssertStatus(HttpStatusCode.OK).Data["items"]!;
+
     private async Task<long> CreateGroupAsync(string title, params TestUser[] others) =>
         (await _api.PostAsync("/api/v1/chatrooms", new { type = "GROUP", participantIds = others.Select(o => o.Id).ToArray(), title }, _alice.AccessToken))
             .AssertStatus(HttpStatusCode.Created).Data["id"]!.GetValue<long>();

@@ -22,6 +22,7 @@ public static class MessageExchange
     {
         ["Shoot:Limits:MessagesPerSecond"] = "1000000",
         ["Shoot:Limits:MessagesPerMinute"] = "10000000",
+        ["Shoot:Limits:RoomMessagesPerSecond"] = "1000000",
         ["Shoot:Stomp:MaxOutboundQueue"] = "20000",
     };
 

@@ -81,10 +81,10 @@ public sealed class MalformedInputTests(SqliteApp app) : IClassFixture<SqliteApp
     }
 
     [Fact]
-    public async Task A_token_for_a_user_that_does_not_exist_is_404_not_500()
+    public async Task A_token_for_a_user_that_does_not_exist_is_401_not_500()
     {
         var token = new TokenForge(app.Factory).Valid(999_999_999);
-        (await _client.GetAsync("/api/v1/users/me", token)).AssertError(HttpStatusCode.NotFound, "NOT_FOUND");
+        (await _client.GetAsync("/api/v1/users/me", token)).AssertError(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
     }
 
     [Theory]
@@ -106,7 +106,8 @@ public sealed class MalformedInputTests(SqliteApp app) : IClassFixture<SqliteApp
     public async Task A_wrong_method_is_405_in_the_envelope()
     {
         var user = await _client.CreateUserAsync("mt");
-        var response = await _client.DeleteAsync("/api/v1/users/me", user.AccessToken);
+        // DELETE /users/me deletes the account; PATCH is a method no route of it takes.
+        var response = await _client.SendAsync(HttpMethod.Patch, "/api/v1/users/me", null, user.AccessToken);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.Status);
         Assert.Equal("METHOD_NOT_ALLOWED", response.ErrorCode);
     }
