@@ -23,7 +23,7 @@ internal static class StompEndpoint
         var handshakeToken = HandshakeToken(context.Request);
 
         // Checks at the handshake (the host's origin policy and per-address cap), before the upgrade: a refusal is an ordinary HTTP answer.
-        using var admitted = context.RequestServices.GetService<IStompHandshakeGate>() is { } gate ? await gate.AdmitAsync(context) : NoGate.Instance;
+        using var admitted = await AdmitAsync(context);
         if (admitted is null) return;
 
         var server = context.RequestServices.GetRequiredService<StompServer>();
@@ -36,6 +36,13 @@ internal static class StompEndpoint
         await using var transport = new WebSocketStompTransport(socket, server.Options);
         await server.RunSessionAsync(transport, handshakeToken, context.RequestAborted);
     }
+
+    /// <summary>
+    /// The host's handshake gate (origin policy, per-address cap) for a new session of any transport: a lease to hold
+    /// until the session ends, or null when the gate has already written its refusal.
+    /// </summary>
+    internal static async Task<IDisposable?> AdmitAsync(HttpContext context) =>
+        context.RequestServices.GetService<IStompHandshakeGate>() is { } gate ? await gate.AdmitAsync(context) : NoGate.Instance;
 
     private sealed class NoGate : IDisposable
     {

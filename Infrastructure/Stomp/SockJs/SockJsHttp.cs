@@ -105,7 +105,14 @@ public static class SockJsHttp
             await refusal;
             return;
         }
-        var session = sessions.FindOrOpen(id, context.Request);
+        // A request that would open a session passes the same handshake gate as a raw WebSocket (per-address cap, origin).
+        IDisposable? admitted = null;
+        if (!sessions.Contains(id))
+        {
+            admitted = await StompEndpoint.AdmitAsync(context);
+            if (admitted is null) return;
+        }
+        var session = sessions.FindOrOpen(id, context.Request, admitted);
         if (session is null)
         {
             await Refuse(context, StatusCodes.Status404NotFound, "No such SockJS session.");
@@ -187,6 +194,8 @@ public static class SockJsHttp
             await Refuse(context, StatusCodes.Status400BadRequest, "Can \"Upgrade\" only to \"WebSocket\".");
             return;
         }
+        using var admitted = await StompEndpoint.AdmitAsync(context);
+        if (admitted is null) return;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
         var session = sessions.OpenUnregistered(context.Request, out var stomp);
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);

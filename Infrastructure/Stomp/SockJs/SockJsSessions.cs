@@ -22,6 +22,8 @@ internal sealed class SockJsSessions(
 
     public int Count => _sessions.Count;
 
+    public bool Contains(string id) => _sessions.ContainsKey(id);
+
     /// <summary>The session, or null when it does not exist or belongs to another client address.</summary>
     public SockJsSession? Find(string id, IPAddress? remoteAddress) =>
         _sessions.TryGetValue(id, out var session) && SameClient(session, remoteAddress) ? session : null;
@@ -30,7 +32,8 @@ internal sealed class SockJsSessions(
     /// The session of a receiving request: the existing one, or a new one whose STOMP session starts now with the
     /// request's <c>?token=</c> / Authorization as handshake token. Null when the id belongs to another client address.
     /// </summary>
-    public SockJsSession? FindOrOpen(string id, HttpRequest request)
+    /// <param name="admission">The handshake gate's lease for a new session, held until it ends (released at once when the id exists).</param>
+    public SockJsSession? FindOrOpen(string id, HttpRequest request, IDisposable? admission = null)
     {
         var remoteAddress = request.HttpContext.Connection.RemoteIpAddress;
         if (!_sessions.TryGetValue(id, out var session))
@@ -38,8 +41,13 @@ internal sealed class SockJsSessions(
             var candidate = new SockJsSession(id, remoteAddress, options.Value, stompOptions.Value, forget: s => _sessions.TryRemove(new(s.Id, s)));
             session = _sessions.GetOrAdd(id, candidate);
             // Two first requests racing for one id: only the one whose session was stored starts it.
-            if (ReferenceEquals(session, candidate)) Run(session, StompEndpoint.HandshakeToken(request));
+            if (ReferenceEquals(session, candidate))
+            {
+                Run(session, StompEndpoint.HandshakeToken(request), admission);
+                admission = null;
+            }
         }
+        admission?.Dispose();
         return SameClient(session, remoteAddress) ? session : null;
     }
 
@@ -51,7 +59,7 @@ internal sealed class SockJsSessions(
         return session;
     }
 
-    private Task Run(SockJsSession session, string? handshakeToken) => Task.Run(async () =>
+    private Task Run(SockJsSession session, string? handshakeToken, IDisposable? admission = null) => Task.Run(async () =>
     {
         try
         {
@@ -61,6 +69,7 @@ internal sealed class SockJsSessions(
         finally
         {
             await session.DisposeAsync();
+            admission?.Dispose();
         }
     });
 
