@@ -1,5 +1,6 @@
 using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
+using Shoot.Api.OpenApi;
 using Shoot.Infrastructure.Web;
 
 namespace Shoot.Api;
@@ -30,12 +31,7 @@ public static class Operations
             .AddRuntimeInstrumentation()
             .AddMeter("Shoot.*")
             .AddPrometheusExporter());
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Shoot chat API";
-            document.Info.Description = "REST part of the Shoot contract. Every body is the envelope {success, data | errorCode, message, code, timestamp}.";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddShootOpenApi();
         return builder;
     }
 

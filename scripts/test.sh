@@ -14,10 +14,10 @@ for package in "${packages[@]}"; do
   fi
 done
 
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then sudo=(sudo -n); fi
 if ((${#missing[@]})); then
   echo "Installing: ${missing[*]}"
-  sudo=()
-  if [[ $(id -u) -ne 0 ]]; then sudo=(sudo -n); fi
   export DEBIAN_FRONTEND=noninteractive
   # --no-install-recommends: docker-compose would otherwise pull in a whole Docker engine.
   if ! "${sudo[@]}" apt-get update -q ||
@@ -28,11 +28,25 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# The npm tools the suite runs (tools/package-lock.json pins them): @redocly/cli lints the OpenAPI document,
+# httpyac runs http/*.http through scripts/http-check.sh. Node and npm come from Debian when missing.
+if ! command -v npm >/dev/null; then
+  echo "Installing: nodejs npm"
+  "${sudo[@]}" apt-get update -q && "${sudo[@]}" apt-get install -y -q --no-install-recommends nodejs npm </dev/null
+fi
+if ! npm ci --prefix tools --no-audit --no-fund --ignore-scripts --loglevel=error </dev/null; then
+  echo "Could not install the npm tools (tools/package-lock.json)"
+  echo "0 passed, 0 failed"
+  exit 1
+fi
+
 results=TestResults/test-sh
 rm -rf "$results"
 mkdir -p "$results"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# A snapshot test with no committed snapshot fails instead of writing one and passing.
+export SNAPSHOOTER_STRICT_MODE=true
 # A hung test is killed (with a dump of where it hung) rather than holding CI until its time runs out.
 dotnet test Shoot.sln \
   --logger "console;verbosity=normal" \

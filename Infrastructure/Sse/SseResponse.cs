@@ -8,11 +8,13 @@ namespace Shoot.Infrastructure.Sse;
 /// </summary>
 public static class SseResponse
 {
+    public const string ContentType = "text/event-stream";
+
     public static async Task StreamAsync(HttpContext context, SseHub hub, string streamKey)
     {
         var pingInterval = context.RequestServices.GetRequiredService<IOptions<SseOptions>>().Value.PingInterval;
         var response = context.Response;
-        response.ContentType = "text/event-stream";
+        response.ContentType = ContentType;
         response.Headers.CacheControl = "no-cache";
         // nginx and similar proxies buffer responses unless told not to; an event must not wait in a buffer.
         response.Headers["X-Accel-Buffering"] = "no";
