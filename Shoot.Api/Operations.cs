@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
 using Shoot.Api.OpenApi;
@@ -6,7 +8,7 @@ using Shoot.Infrastructure.Web;
 namespace Shoot.Api;
 
 /// <summary>What operators get besides the API: structured logs, Prometheus metrics, the OpenAPI document and its page.</summary>
-public static class Operations
+public static partial class Operations
 {
     /// <summary>Where Shoot listens when nothing says otherwise (contract §10); ASPNETCORE_URLS or --urls win.</summary>
     public const string DefaultUrl = "http://localhost:8080";
@@ -26,10 +28,11 @@ public static class Operations
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             o.UseUtcTimestamp = true;
         });
+        TokenRedactingLoggerProvider.Install(builder.Services);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
-            .AddMeter("Shoot.*")
+            .AddMeter(Shoot.Infrastructure.Observability.ShootMetrics.MeterName)
             .AddPrometheusExporter());
         builder.Services.AddShootOpenApi();
         return builder;
@@ -40,6 +43,21 @@ public static class Operations
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Shoot API")).AllowAnonymous();
+        app.Lifetime.ApplicationStarted.Register(() => LogWhereToLook(app));
         return app;
     }
+
+    /// <summary>One line a person starting the server can act on: where the page, the API reference and the jobs are.</summary>
+    private static void LogWhereToLook(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? DefaultUrl;
+        // A wildcard listen address is not one a browser can open.
+        var browsable = address.Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
+            .Replace("://[::]", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal)
+            .TrimEnd('/');
+        Started(app.Logger, browsable + "/", browsable + "/docs", browsable + "/hangfire");
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Shoot is running: page {PageUrl}, API reference {DocsUrl}, scheduled jobs {HangfireUrl}")]
+    private static partial void Started(ILogger logger, string pageUrl, string docsUrl, string hangfireUrl);
 }

@@ -52,7 +52,7 @@ public static partial class SendMessage
     public sealed partial class Handler(
         RoomMembership membership, ISqlDatabase database, IMessageStore store, IMessageSequencer sequencer, IPersistencePipeline pipeline,
         SendStatusReporter statuses, Sse.RoomActivityAnnouncer activity, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits,
-        TimeProvider clock)
+        TimeProvider clock, Infrastructure.Observability.ShootMetrics metrics)
         : ICommandHandler<Command, Sent>
     {
         public async ValueTask<Sent> Handle(Command command, CancellationToken ct)
@@ -81,6 +81,7 @@ public static partial class SendMessage
             }
 
             message = message with { Seq = outcome.Record.Seq };
+            metrics.MessageAccepted();
             activity.Accepted(message);
             await statuses.ReportAsync(message, "SENDING", ct: ct);
             try

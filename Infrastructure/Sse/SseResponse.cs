@@ -20,6 +20,7 @@ public static class SseResponse
         response.Headers["X-Accel-Buffering"] = "no";
         var lastEventId = context.Request.Headers["Last-Event-ID"].FirstOrDefault();
         using var subscription = hub.Subscribe(streamKey, string.IsNullOrEmpty(lastEventId) ? null : lastEventId);
+        using var counted = context.RequestServices.GetRequiredService<Observability.ShootMetrics>().SseStreamOpen();
         var aborted = context.RequestAborted;
         await response.WriteAsync(": connected\n\n", aborted);
         await response.Body.FlushAsync(aborted);
