@@ -4,7 +4,8 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Project files first, so that the restore layer is reused while only source changes.
-COPY Directory.Build.props Directory.Packages.props Shoot.sln ./
+# Directory.Build.targets too: without it the Dapper.AOT analyzer (from Hangfire.PostgreSql) fails the build (DAP005).
+COPY Directory.Build.props Directory.Build.targets Directory.Packages.props Shoot.sln ./
 COPY Shoot.Api/Shoot.Api.csproj Shoot.Api/
 COPY Infrastructure/Shoot.Infrastructure.csproj Infrastructure/
 COPY Features/Shoot.Features.csproj Features/

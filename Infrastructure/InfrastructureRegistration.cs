@@ -33,6 +33,7 @@ public static class InfrastructureRegistration
             .ValidateOnStart();
         services.AddOptions<ConnectionStringsOptions>().BindConfiguration(ConnectionStringsOptions.Section);
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics().AddSingleton<Observability.ShootMetrics>();
 
         // Adapters are chosen here, at registration, from the same section the options bind to; so the connection
         // strings are validated here too, before anything could try to use a bad one.

@@ -1,11 +1,14 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
+using Shoot.Api.OpenApi;
 using Shoot.Infrastructure.Web;
 
 namespace Shoot.Api;
 
 /// <summary>What operators get besides the API: structured logs, Prometheus metrics, the OpenAPI document and its page.</summary>
-public static class Operations
+public static partial class Operations
 {
     /// <summary>Where Shoot listens when nothing says otherwise (docs/api.md §10); ASPNETCORE_URLS or --urls win.</summary>
     public const string DefaultUrl = "http://localhost:8080";
@@ -25,19 +28,14 @@ public static class Operations
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
             o.UseUtcTimestamp = true;
         });
+        TokenRedactingLoggerProvider.Install(builder.Services);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddRuntimeInstrumentation()
-            .AddMeter("Shoot.*")
-            // The meter named exactly "Shoot" (the pipeline's instruments) is not matched by the wildcard.
-            .AddMeter(Shoot.Infrastructure.Messaging.Pipeline.PipelineMetrics.MeterName)
+            // One meter, "Shoot": the general instruments (ShootMetrics) and the pipeline's (PipelineMetrics) share it.
+            .AddMeter(Shoot.Infrastructure.Observability.ShootMetrics.MeterName)
             .AddPrometheusExporter());
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Shoot chat API";
-            document.Info.Description = "REST part of the Shoot API (docs/api.md in the repository). Every body is the envelope {success, data | errorCode, message, code, timestamp}.";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddShootOpenApi();
         // The generator fills servers[] from the request's Host header, which a client chooses: a foreign Host would be
         // echoed into the document (and into the page's "try it" calls). Without servers, clients use the document's own origin.
         builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", o => o.AddDocumentTransformer((document, _, _) =>
@@ -53,6 +51,21 @@ public static class Operations
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Shoot API")).AllowAnonymous();
+        app.Lifetime.ApplicationStarted.Register(() => LogWhereToLook(app));
         return app;
     }
+
+    /// <summary>One line a person starting the server can act on: where the page, the API reference and the jobs are.</summary>
+    private static void LogWhereToLook(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? DefaultUrl;
+        // A wildcard listen address is not one a browser can open.
+        var browsable = address.Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)
+            .Replace("://[::]", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal)
+            .TrimEnd('/');
+        Started(app.Logger, browsable + "/", browsable + "/docs", browsable + "/hangfire");
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Shoot is running: page {PageUrl}, API reference {DocsUrl}, scheduled jobs {HangfireUrl}")]
+    private static partial void Started(ILogger logger, string pageUrl, string docsUrl, string hangfireUrl);
 }

@@ -5,7 +5,8 @@ using Shoot.Infrastructure;
 using Shoot.Infrastructure.Health;
 using Shoot.Infrastructure.Scheduling;
 
-var builder = WebApplication.CreateBuilder(args);
+// The content root is the app's own folder, wherever it is started from, so its appsettings.json always applies.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddShootInfrastructure(builder.Configuration);
 builder.Services.AddShootFeatures();
 builder.AddShootOperations();

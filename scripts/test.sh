@@ -17,10 +17,10 @@ for package in "${packages[@]}"; do
   fi
 done
 
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then sudo=(sudo -n); fi
 if ((${#missing[@]})); then
   echo "Installing: ${missing[*]}"
-  sudo=()
-  if [[ $(id -u) -ne 0 ]]; then sudo=(sudo -n); fi
   export DEBIAN_FRONTEND=noninteractive
   # --no-install-recommends: docker-compose would otherwise pull in a whole Docker engine.
   if ! "${sudo[@]}" apt-get update -q ||
@@ -31,9 +31,11 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# The pinned npm packages of js/ (package-lock.json): sockjs-client, @stomp/stompjs, playwright-core.
-if ! (cd js && npm ci --no-audit --no-fund --loglevel=error); then
-  echo "npm ci in js/ failed"
+# The pinned npm packages the suite runs with Node.js: js/ (sockjs-client, @stomp/stompjs, playwright-core for the
+# SockJS client and browser tests) and tools/ (@redocly/cli lints the OpenAPI document; httpyac for http/*.http).
+if ! (cd js && npm ci --no-audit --no-fund --loglevel=error </dev/null) ||
+   ! npm ci --prefix tools --no-audit --no-fund --ignore-scripts --loglevel=error </dev/null; then
+  echo "npm ci in js/ or tools/ failed (their package-lock.json pin the versions)"
   echo "0 passed, 0 failed"
   exit 1
 fi
@@ -43,6 +45,8 @@ rm -rf "$results"
 mkdir -p "$results"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# A snapshot test with no committed snapshot fails instead of writing one and passing.
+export SNAPSHOOTER_STRICT_MODE=true
 # A hung test is killed (with a dump of where it hung) rather than holding CI until its time runs out.
 dotnet test Shoot.sln \
   --logger "console;verbosity=normal" \

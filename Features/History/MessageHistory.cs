@@ -19,6 +19,13 @@ public static class MessageHistory
     /// <summary>The route constraint for a message id: 24 lowercase hex characters.</summary>
     public const string MessageIdRoute = "{messageId:regex(^[0-9a-f]{{24}}$)}";
 
+    /// <summary>
+    /// A room id after <c>/api/v1/messages/</c>, where a message id may stand too: at most 20 characters (a long has 19
+    /// digits and a sign), so a 24-digit message id such as <c>000000000000000000000000</c> is never also a room id and
+    /// the two routes cannot both match (which ASP.NET Core answers with a 500).
+    /// </summary>
+    public const string RoomIdRoute = "{roomId:long:maxlength(20)}";
+
     public sealed record Page(IReadOnlyList<Message> Items, string? NextCursor);
 
     public sealed record ThreadPage(Message Root, IReadOnlyList<Message> Items, string? NextCursor);
@@ -101,7 +108,7 @@ public static class MessageHistory
         public void AddRoutes(IEndpointRouteBuilder app)
         {
             var group = app.MapGroup("/api/v1/messages").WithTags("Messages");
-            group.MapGet("/{roomId:long}", async (long roomId, string? before, string? after, long? afterSeq, int? limit,
+            group.MapGet("/" + RoomIdRoute, async (long roomId, string? before, string? after, long? afterSeq, int? limit,
                     ClaimsPrincipal user, ISender sender, CancellationToken ct) =>
                 ApiResults.Ok(await sender.Send(new GetRoomHistory(user.UserId(), roomId, before, after, afterSeq, limit), ct)))
                 .WithSummary("A room's stored messages: newest first, or oldest first after a seq");

@@ -23,12 +23,13 @@ public abstract class JsonCommandSendHandler<TPayload>(IServiceScopeFactory scop
 
     public async ValueTask<StompRefusal?> HandleAsync(StompSendContext context, CancellationToken cancellationToken)
     {
-        if (StompJsonPayload.Read<TPayload>(context, DestinationPrefix, out var payload) is { } refusal)
-            return refusal;
-        var userId = long.Parse(context.Session.Principal.UserId, CultureInfo.InvariantCulture);
         await using var scope = scopes.CreateAsyncScope();
-        return await StompRefusals.RunAsync(TempIdOf(payload),
-            () => SendAsync(scope.ServiceProvider.GetRequiredService<ISender>(), userId, payload, cancellationToken));
+        var refusal = StompJsonPayload.Read<TPayload>(context, DestinationPrefix, out var payload)
+            ?? await StompRefusals.RunAsync(TempIdOf(payload), () => SendAsync(scope.ServiceProvider.GetRequiredService<ISender>(),
+                long.Parse(context.Session.Principal.UserId, CultureInfo.InvariantCulture), payload, cancellationToken));
+        if (refusal is not null)
+            scope.ServiceProvider.GetRequiredService<Infrastructure.Observability.ShootMetrics>().SendRefused(DestinationPrefix, refusal.Code);
+        return refusal;
     }
 }
 

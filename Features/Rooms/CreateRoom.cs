@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Shoot.Features.Common;
 using Shoot.Infrastructure.Auth;
 using Shoot.Infrastructure.Persistence;
@@ -146,11 +147,13 @@ public static class CreateRoom
     {
         public void AddRoutes(IEndpointRouteBuilder app)
         {
-            app.MapPost("/api/v1/chatrooms", async (Body body, ClaimsPrincipal user, ISender sender, CancellationToken ct) =>
+            // Both outcomes in the return type, so the API document lists 201 and 200 as served.
+            app.MapPost("/api/v1/chatrooms", async Task<Results<Created<SuccessEnvelope<Room>>, Ok<SuccessEnvelope<Room>>>> (
+                    Body body, ClaimsPrincipal user, ISender sender, CancellationToken ct) =>
                 {
                     var result = await sender.Send(new Command(user.UserId(), body.Type, body.ParticipantIds, body.Title), ct);
                     return result.Created
-                        ? (IResult)ApiResults.Created(result.Room, $"/api/v1/chatrooms/{result.Room.Id}")
+                        ? ApiResults.Created(result.Room, $"/api/v1/chatrooms/{result.Room.Id}")
                         : ApiResults.Ok(result.Room);
                 })
                 .WithTags("Rooms").WithSummary("Create a room (an INDIVIDUAL room that exists already is returned with 200)");

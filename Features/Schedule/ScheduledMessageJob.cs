@@ -13,7 +13,8 @@ namespace Shoot.Features.Messages;
 /// cancelled or has fired) does nothing.
 /// </summary>
 public sealed partial class ScheduledMessageJob(
-    ScheduleStore store, RoomMembership membership, ISender sender, ScheduleJobs jobs, TimeProvider clock, ILogger<ScheduledMessageJob> logger)
+    ScheduleStore store, RoomMembership membership, ISender sender, ScheduleJobs jobs, TimeProvider clock, ILogger<ScheduledMessageJob> logger,
+    Infrastructure.Observability.ShootMetrics metrics)
 {
     /// <summary>Retries of a firing that failed for a passing reason (rate limited, a backend down) before the schedule is FAILED.</summary>
     public const int Retries = 3;
@@ -53,6 +54,7 @@ public sealed partial class ScheduledMessageJob(
             await FailAsync(row, e.Message, now, ct);
             return;
         }
+        metrics.ScheduledMessageFired(sent.Record.Status == "FAILED" ? "failed" : "sent");
         if (sent.Record.Status == "FAILED")
         {
             // A repeat of an earlier attempt whose message ended FAILED (never storable): so does the schedule.

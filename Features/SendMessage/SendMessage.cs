@@ -53,7 +53,7 @@ public static partial class SendMessage
     public sealed partial class Handler(
         RoomMembership membership, ISqlDatabase database, IMessageStore store, IMessageSequencer sequencer, PersistenceHandOff handOff,
         SendStatusReporter statuses, Sse.RoomActivityAnnouncer activity, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits,
-        PipelineMetrics metrics, TimeProvider clock)
+        PipelineMetrics metrics, TimeProvider clock, Infrastructure.Observability.ShootMetrics shootMetrics)
         : ICommandHandler<Command, Sent>
     {
         public async ValueTask<Sent> Handle(Command command, CancellationToken ct)
@@ -66,6 +66,7 @@ public static partial class SendMessage
             }
 
             message = message with { Seq = outcome.Record.Seq };
+            shootMetrics.MessageAccepted();
             activity.Accepted(message);
             try
             {

@@ -10,13 +10,18 @@ namespace Shoot.Features.Messages;
 /// publishes each only if it moves the send forward, so the producer and the consumer racing to report never show a
 /// client SENT_TO_KAFKA after PROCESSING.
 /// </summary>
-public sealed class SendStatusReporter(IMessageSequencer sequencer, IEventBus bus, TimeProvider clock)
+public sealed class SendStatusReporter(IMessageSequencer sequencer, IEventBus bus, TimeProvider clock, Infrastructure.Observability.ShootMetrics metrics)
 {
-    public Task<bool> ReportAsync(StoredMessage message, string status, string? error = null, CancellationToken ct = default)
+    public async Task<bool> ReportAsync(StoredMessage message, string status, string? error = null, CancellationToken ct = default)
     {
-        var update = new MessageStatusUpdate(message.TempId, status, status == "SAVED" ? message.Id : null, message.Seq, error, clock.GetUtcNow());
-        return sequencer.AdvanceStatusAsync(new SendKey(message.RoomId, message.SenderId, message.TempId),
+        var now = clock.GetUtcNow();
+        var update = new MessageStatusUpdate(message.TempId, status, status == "SAVED" ? message.Id : null, message.Seq, error, now);
+        var advanced = await sequencer.AdvanceStatusAsync(new SendKey(message.RoomId, message.SenderId, message.TempId),
             new SendRecord(message.Id, message.Seq, status, error), ToEvent(message.RoomId, update), ct);
+        // Counted where the status really moved (once per send and status, whichever instance got there first).
+        if (advanced)
+            metrics.StatusChanged(status, message.CreatedAt, now);
+        return advanced;
     }
 
     /// <summary>A retry of an earlier send: the earlier send's status, as it stands.</summary>

@@ -26,10 +26,12 @@ public static class SseStreams
             var group = app.MapGroup("/api/v1/sse").WithTags("Server-Sent Events");
             group.MapGet("/updates/{userId:long}", (long userId, HttpContext context, ClaimsPrincipal user, SseHub hub) =>
                     OwnStreamAsync(context, user, userId, hub, Updates(userId)))
-                .WithSummary("room-update, room-created, room-removed, friend-added, friend-removed (text/event-stream)");
+                .WithSummary("room-update, room-created, room-removed, friend-added, friend-removed (text/event-stream)")
+                .Produces<string>(StatusCodes.Status200OK, SseResponse.ContentType);
             group.MapGet("/unread/{userId:long}", (long userId, HttpContext context, ClaimsPrincipal user, SseHub hub) =>
                     OwnStreamAsync(context, user, userId, hub, Unread(userId)))
-                .WithSummary("unread (text/event-stream)");
+                .WithSummary("unread (text/event-stream)")
+                .Produces<string>(StatusCodes.Status200OK, SseResponse.ContentType);
             group.MapGet("/read-count/{roomId:long}/" + MessageHistory.MessageIdRoute,
                     async (long roomId, string messageId, HttpContext context, ClaimsPrincipal user, SseHub hub, IMessageStore store,
                         RoomMembership membership) =>
@@ -40,7 +42,8 @@ public static class SseStreams
                         // Owned by the room too: leaving it (or being removed) closes the stream.
                         await SseResponse.StreamAsync(context, hub, ReadCount(roomId, messageId), new SseOwner(user.UserId(), roomId));
                     })
-                .WithSummary("read-count of one message (text/event-stream; participants only)");
+                .WithSummary("read-count of one message (text/event-stream; participants only)")
+                .Produces<string>(StatusCodes.Status200OK, SseResponse.ContentType);
         }
 
         private static Task OwnStreamAsync(HttpContext context, ClaimsPrincipal user, long userId, SseHub hub, string key) =>

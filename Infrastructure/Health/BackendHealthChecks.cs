@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Dapper;
+using Hangfire;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MongoDB.Bson;
 using MongoDB.Driver;
@@ -85,4 +86,16 @@ public sealed class MongoHealthCheck(IOptions<ConnectionStringsOptions> connecti
         await _client.Value.GetDatabase("admin").RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: cancellationToken);
         return HealthCheckResult.Healthy("MongoDB ping");
     }
+}
+
+public sealed class HangfireStorageHealthCheck(JobStorage storage) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        // Hangfire's storage API is synchronous; keep the round trip off the request thread.
+        Task.Run(() =>
+        {
+            using var connection = storage.GetConnection();
+            connection.GetAllItemsFromSet("shoot:health");
+            return HealthCheckResult.Healthy($"Hangfire storage {storage}");
+        }, cancellationToken);
 }

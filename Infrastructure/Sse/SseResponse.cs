@@ -11,16 +11,19 @@ namespace Shoot.Infrastructure.Sse;
 /// </summary>
 public static class SseResponse
 {
+    public const string ContentType = "text/event-stream";
+
     public static async Task StreamAsync(HttpContext context, SseHub hub, string streamKey, SseOwner? owner = null)
     {
         var pingInterval = context.RequestServices.GetRequiredService<IOptions<SseOptions>>().Value.PingInterval;
         var response = context.Response;
-        response.ContentType = "text/event-stream";
+        response.ContentType = ContentType;
         response.Headers.CacheControl = "no-cache";
         // nginx and similar proxies buffer responses unless told not to; an event must not wait in a buffer.
         response.Headers["X-Accel-Buffering"] = "no";
         var lastEventId = context.Request.Headers["Last-Event-ID"].FirstOrDefault();
         using var subscription = hub.Subscribe(streamKey, string.IsNullOrEmpty(lastEventId) ? null : lastEventId, owner);
+        using var counted = context.RequestServices.GetRequiredService<Observability.ShootMetrics>().SseStreamOpen();
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         if (context.User.TokenExpiry() is { } expiry)
         {

@@ -11,7 +11,8 @@ namespace Shoot.Infrastructure.UrlPreviews;
 /// any instance, is fetched once per <see cref="UrlPreviewOptions.CacheDuration"/>; a URL without a preview is
 /// remembered for the shorter <see cref="UrlPreviewOptions.FailureCacheDuration"/>.
 /// </summary>
-public sealed class CachedUrlPreviewer(HttpUrlPreviewer fetcher, ICache cache, IOptions<UrlPreviewOptions> options) : IUrlPreviewer
+public sealed class CachedUrlPreviewer(HttpUrlPreviewer fetcher, ICache cache, IOptions<UrlPreviewOptions> options, Observability.ShootMetrics metrics)
+    : IUrlPreviewer
 {
     /// <summary>Cached for a URL that has no preview.</summary>
     internal const string NoPreview = "none";
@@ -22,8 +23,12 @@ public sealed class CachedUrlPreviewer(HttpUrlPreviewer fetcher, ICache cache, I
     {
         var key = CacheKey(url);
         if (await cache.GetAsync(key, cancellationToken) is { } cached)
+        {
+            metrics.UrlPreviewLookedUp("cached");
             return cached == NoPreview ? null : JsonSerializer.Deserialize<UrlPreview>(cached, Json);
+        }
         var preview = await fetcher.PreviewAsync(url, cancellationToken);
+        metrics.UrlPreviewLookedUp(preview is null ? "none" : "fetched");
         var settings = options.Value;
         if (preview is null)
             await cache.SetAsync(key, NoPreview, settings.FailureCacheDuration, cancellationToken);

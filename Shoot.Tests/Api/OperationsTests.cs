@@ -14,7 +14,23 @@ public sealed class OperationsTests(SqliteApp app) : IClassFixture<SqliteApp>
     {
         (await _client.GetAsync("/health/live")).AssertStatus(HttpStatusCode.OK);
         var ready = (await _client.GetAsync("/health/ready")).AssertStatus(HttpStatusCode.OK);
-        Assert.Equal("Healthy", ready.Data["checks"]!["database"]!["status"]!.GetValue<string>());
+        // Every embedded backend by name; the test server's requests do not come from loopback, so no details.
+        Assert.Equal(["hangfire-sqlite", "messages-sqlite", "sqlite"], ready.Data["checks"]!.AsObject().Select(c => c.Key).Order());
+        Assert.All(ready.Data["checks"]!.AsObject(), c =>
+        {
+            Assert.Equal("Healthy", c.Value!["status"]!.GetValue<string>());
+            Assert.Null(c.Value["details"]);
+        });
+    }
+
+    [Fact]
+    public async Task Health_details_such_as_file_paths_are_shown_to_loopback_requests_only()
+    {
+        using var local = new ShootAppFactory(kestrel: true);
+        var ready = (await local.CreateShootClient().GetAsync("/health/ready")).AssertStatus(HttpStatusCode.OK);
+
+        Assert.Contains(local.DataDirectory, ready.Data["checks"]!["sqlite"]!["details"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("messages.db", ready.Data["checks"]!["messages-sqlite"]!["details"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]

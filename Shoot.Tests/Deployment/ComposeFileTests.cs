@@ -14,6 +14,11 @@ public sealed class ComposeFileTests
 {
     private static readonly string[] ShootServices = ["shoot-1", "shoot-2"];
     private static readonly string[] BackingServices = ["postgres", "mongo", "redis", "kafka"];
+    private static readonly string[] MonitoringServices = ["prometheus", "grafana"];
+
+    /// <summary>What a user must export before <c>docker compose up</c> (README); compose refuses to start without them.</summary>
+    private static readonly string[] RequiredVariables =
+        ["SHOOT_JWT_KEY=compose-test-signing-key-0123456789abcdefghijklmnop", "SHOOT_POSTGRES_PASSWORD=compose-test-password"];
     private static readonly string[] ConnectionStringNames = ["Postgres", "Mongo", "Redis", "Kafka"];
     private static readonly string[] ShootAssemblyNames = ["Shoot.Infrastructure", "Shoot.Features", "Shoot.Api"];
 
@@ -23,7 +28,7 @@ public sealed class ComposeFileTests
         var services = await LoadServicesAsync();
 
         Assert.Equal(
-            ShootServices.Concat(BackingServices).Append("proxy").Order(),
+            ShootServices.Concat(BackingServices).Concat(MonitoringServices).Append("proxy").Order(),
             services.Children.Keys.Select(Scalar).Order());
         Assert.All(services.Children, service => Assert.True(
             ((YamlMappingNode)service.Value).Children.ContainsKey("healthcheck"), $"{Scalar(service.Key)} has no healthcheck"));
@@ -60,6 +65,47 @@ public sealed class ComposeFileTests
         Assert.Contains(volumes.Children.Select(Scalar), volume =>
             volume.Contains("/deploy/nginx.conf:/etc/nginx/nginx.conf", StringComparison.Ordinal));
         AssertDependsOnHealthy(proxy, "proxy", ShootServices);
+    }
+
+    [Theory]
+    [InlineData("SHOOT_JWT_KEY")]
+    [InlineData("SHOOT_POSTGRES_PASSWORD")]
+    public async Task Compose_refuses_to_start_without_a_required_secret(string variable)
+    {
+        var others = RequiredVariables.Where(v => !v.StartsWith(variable + "=", StringComparison.Ordinal));
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.RunAsync(
+            "env", ["-u", variable, .. others, "docker-compose", "-f", ComposeFile, "config"]));
+
+        Assert.Contains($"set {variable}", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Monitoring_runs_only_with_its_profile_and_scrapes_the_instances_not_the_proxy()
+    {
+        var services = await LoadServicesAsync();
+
+        foreach (var name in MonitoringServices)
+        {
+            Assert.Equal(["monitoring"], ((YamlSequenceNode)Mapping(services, name)["profiles"]).Children.Select(Scalar));
+            Assert.All(((YamlSequenceNode)Mapping(services, name)["ports"]).Children,
+                port => Assert.StartsWith("127.0.0.1:", Scalar(port), StringComparison.Ordinal));
+        }
+
+        var prometheus = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root(), "deploy", "prometheus.yml"));
+        Assert.Contains("\"shoot-1:8080\", \"shoot-2:8080\"", prometheus, StringComparison.Ordinal);
+        var dashboards = Path.Combine(RepositoryPaths.Root(), "deploy", "grafana", "dashboards");
+        Assert.NotEmpty(Directory.GetFiles(dashboards, "*.json"));
+    }
+
+    [Theory]
+    [InlineData("location = /metrics")]
+    [InlineData("location ^~ /hangfire")]
+    public void The_proxy_does_not_publish_operator_pages(string location)
+    {
+        var nginx = File.ReadAllText(Path.Combine(RepositoryPaths.Root(), "deploy", "nginx.conf"));
+
+        Assert.Matches(new System.Text.RegularExpressions.Regex(System.Text.RegularExpressions.Regex.Escape(location) + @"\s*\{\s*return 404;\s*\}"), nginx);
     }
 
     [Fact]
@@ -194,15 +240,16 @@ public sealed class ComposeFileTests
 
     private static string Scalar(YamlNode node) => ((YamlScalarNode)node).Value ?? "";
 
+    private static string ComposeFile => Path.Combine(RepositoryPaths.Root(), "docker-compose.yml");
+
     private static readonly Lazy<Task<YamlMappingNode>> Services = new(LoadServicesOnceAsync);
 
     private static Task<YamlMappingNode> LoadServicesAsync() => Services.Value;
 
     private static async Task<YamlMappingNode> LoadServicesOnceAsync()
     {
-        var composeFile = Path.Combine(RepositoryPaths.Root(), "docker-compose.yml");
         // `config` validates and prints the file normalized (anchors merged, variables filled in); it needs no engine.
-        var normalized = await ServerProcess.RunAsync("docker-compose", ["-f", composeFile, "config"]);
+        var normalized = await ServerProcess.RunAsync("env", [.. RequiredVariables, "docker-compose", "-f", ComposeFile, "config"]);
         var yaml = new YamlStream();
         yaml.Load(new StringReader(normalized));
         return (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["services"];

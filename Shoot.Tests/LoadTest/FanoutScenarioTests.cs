@@ -5,6 +5,7 @@ using Shoot.LoadTest;
 namespace Shoot.Tests.LoadTest;
 
 /// <summary>The fan-out scenario's options, its one-pass Message scan and the allocation figure read from dotnet-counters.</summary>
+[Trait("Category", "Unit")]
 public sealed class FanoutScenarioTests
 {
     [Fact]

@@ -38,7 +38,7 @@ public interface IStompBroker
 /// In-process subscription registry. Each destination holds an immutable array of subscriptions, replaced on
 /// (rare) subscribe/unsubscribe under a lock, so the (hot) publish path iterates a snapshot with no lock at all.
 /// </summary>
-public sealed class StompBroker : IStompBroker
+public sealed class StompBroker(Observability.ShootMetrics? metrics = null) : IStompBroker
 {
     public const string UserPrefix = "/user/";
 
@@ -74,13 +74,14 @@ public sealed class StompBroker : IStompBroker
     private int Deliver((string?, string) key, StompEncodedMessage message) =>
         _destinations.TryGetValue(key, out var subscriptions) ? Deliver(subscriptions, message) : 0;
 
-    private static int Deliver(StompSubscription[] subscriptions, StompEncodedMessage message)
+    private int Deliver(StompSubscription[] subscriptions, StompEncodedMessage message)
     {
         var delivered = 0;
         foreach (var subscription in subscriptions)
         {
             if (subscription.DeliverLive(message)) delivered++;
         }
+        metrics?.Delivered(delivered);
         return delivered;
     }
 

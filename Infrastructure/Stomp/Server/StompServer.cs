@@ -19,8 +19,10 @@ public sealed class StompServer
         IEnumerable<IStompSubscriptionListener> subscriptionListeners,
         IEnumerable<IStompSessionListener> sessionListeners,
         ILoggerFactory loggerFactory,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        Observability.ShootMetrics? metrics = null)
     {
+        Metrics = metrics;
         Options = options.Value;
         Broker = broker;
         Authenticator = authenticator;
@@ -53,9 +55,23 @@ public sealed class StompServer
 
     internal StompParserLimits Limits { get; }
 
+    internal Observability.ShootMetrics? Metrics { get; }
+
     /// <summary>Runs one session to its end. <paramref name="handshakeToken"/> is the token from the transport's handshake, if any.</summary>
-    public Task RunSessionAsync(IStompTransport transport, string? handshakeToken, CancellationToken cancellationToken) =>
-        new StompSession(this, transport, handshakeToken).RunAsync(cancellationToken);
+    public async Task RunSessionAsync(IStompTransport transport, string? handshakeToken, CancellationToken cancellationToken)
+    {
+        // WebSocketStompTransport → "websocket", a SockJS transport → "sockjs": the metric's transport label.
+        var transportName = transport.GetType().Name.Replace("StompTransport", "", StringComparison.Ordinal).ToLowerInvariant();
+        Metrics?.StompSessionOpened(transportName);
+        try
+        {
+            await new StompSession(this, transport, handshakeToken).RunAsync(cancellationToken);
+        }
+        finally
+        {
+            Metrics?.StompSessionClosed(transportName);
+        }
+    }
 
     /// <summary>Closes every session cleanly (WebSocket "going away"), for graceful shutdown.</summary>
     public void CloseAll()

@@ -97,6 +97,7 @@ internal sealed partial class StompSession
                     if (item.AckId != 0) StompFrameWriter.WriteHeader(batch, "ack"u8, item.AckId);
                     StompFrameWriter.WriteRaw(batch, item.Payload);
                     isUtf8 &= item.IsUtf8;
+                    _server.Metrics?.FramesSent(1);
                 }
                 await _transport.SendAsync(batch.WrittenMemory, isUtf8, CancellationToken.None);
                 batch.Release();

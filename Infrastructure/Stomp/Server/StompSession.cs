@@ -103,6 +103,7 @@ internal sealed partial class StompSession : IStompSession
                 while (StompFrameParser.TryParse(ref buffer, Version, _server.Limits, out var frame))
                 {
                     Volatile.Write(ref _handling, 1);
+                    _server.Metrics?.FrameReceived(frame!.Command.ToString());
                     bool keepGoing;
                     try
                     {

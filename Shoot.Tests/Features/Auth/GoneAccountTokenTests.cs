@@ -9,6 +9,7 @@ namespace Shoot.Tests.Features.Auth;
 /// Issue 14, item 2: a validly signed token whose user does not exist authenticates nobody — 401 on REST (where it used
 /// to reach a foreign key and answer 500), on an SSE stream and an ERROR frame on STOMP CONNECT.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class GoneAccountTokenTests : IAsyncLifetime
 {
     private const long NoSuchUser = 987_654_321;

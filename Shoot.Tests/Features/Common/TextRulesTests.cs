@@ -5,6 +5,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Features.Common;
 
 /// <summary>Issue 14, item 3: names and room texts refuse control and bidi override characters with 400; usernames are validated as sent.</summary>
+[Trait("Category", "Integration")]
 public sealed class TextRulesTests(SqliteApp app) : IClassFixture<SqliteApp>
 {
     private readonly ShootClient _client = app.Factory.CreateShootClient();

@@ -12,6 +12,7 @@ namespace Shoot.Tests.Features.Rooms;
 /// is connected to the instance that did not handle the removal, and loses every room subscription and the room's
 /// read-count stream at once; their other streams and the other participants' subscriptions stay.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class AccessRevocationTests(RedisServerFixture redis, PostgresServerFixture postgres, KafkaMockClusterFixture kafka)
     : IClassFixture<RedisServerFixture>, IClassFixture<PostgresServerFixture>, IClassFixture<KafkaMockClusterFixture>
 {
@@ -69,6 +70,7 @@ public sealed class AccessRevocationTests(RedisServerFixture redis, PostgresServ
 }
 
 /// <summary>Issue 14, item 1 on one embedded instance: leaving yourself, and SSE streams that end with their token.</summary>
+[Trait("Category", "Integration")]
 public sealed class AccessEndsTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(kestrel: true);

@@ -97,7 +97,7 @@ public sealed class PipelineOutageTests(RedisServerFixture redis, PostgresServer
             await bob.WaitForAsync($"/topic/message/status/{roomId}", 20, s => s["tempId"]!.GetValue<string>().StartsWith("b-", StringComparison.Ordinal));
             // Readiness says the spill holds messages, and keeps the instance in rotation (200, Degraded).
             var kafkaCheck = await KafkaReadinessAsync(_instances[0], c => c["status"]!.GetValue<string>() == "Degraded"
-                && System.Text.RegularExpressions.Regex.Match(c["description"]!.GetValue<string>(), @"(\d+) message\(s\) spilled") is { Success: true } m
+                && System.Text.RegularExpressions.Regex.Match(c["details"]!.GetValue<string>(), @"(\d+) message\(s\) spilled") is { Success: true } m
                 && long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0);
             output.WriteLine($"readiness mid-outage: {kafkaCheck}");
             // Bob's instance stops while the brokers are down: its messages are in flight or spilled, none in Kafka.

@@ -11,6 +11,7 @@ namespace Shoot.Tests.Features.Messages;
 /// The room's window is filled first through the shared counter store — as senders on other instances would fill it —
 /// so the refusal does not depend on how fast this machine sends.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RoomSendLimitTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(new Dictionary<string, string?> { ["Shoot:Limits:RoomMessagesPerSecond"] = "2" }, kestrel: true);

@@ -87,6 +87,7 @@ public abstract class AccountDeletionSuite
         .Data["id"]!.GetValue<long>();
 }
 
+[Trait("Category", "Integration")]
 public sealed class AccountDeletionOnSqlite : AccountDeletionSuite, IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(kestrel: true);
@@ -98,6 +99,7 @@ public sealed class AccountDeletionOnSqlite : AccountDeletionSuite, IAsyncLifeti
     public async Task DisposeAsync() => await _factory.DisposeAsync();
 }
 
+[Trait("Category", "Integration")]
 [Collection(PostgresCollection.Name)]
 public sealed class AccountDeletionOnPostgres(PostgresServerFixture postgres) : AccountDeletionSuite, IAsyncLifetime
 {

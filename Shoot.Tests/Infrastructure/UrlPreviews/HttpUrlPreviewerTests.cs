@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Shoot.Infrastructure.Caching;
@@ -153,7 +154,9 @@ public sealed class HttpUrlPreviewerTests : IAsyncLifetime
     {
         using var fetcher = Previewer();
         using var cache = new InMemoryCache();
-        var previewer = new CachedUrlPreviewer(fetcher, cache, Options.Create(new UrlPreviewOptions()));
+        var previewer = new CachedUrlPreviewer(fetcher, cache, Options.Create(new UrlPreviewOptions()),
+            new ServiceCollection().AddMetrics().AddSingleton<Shoot.Infrastructure.Observability.ShootMetrics>().BuildServiceProvider()
+                .GetRequiredService<Shoot.Infrastructure.Observability.ShootMetrics>());
 
         var first = await previewer.PreviewAsync(_site.Url("/og"));
         var second = await previewer.PreviewAsync(_site.Url("/og"));

@@ -14,6 +14,7 @@ namespace Shoot.Tests.Infrastructure.Web;
 /// Issue 14, items 5 and 6: the WebSocket handshake honours <c>Shoot:Limits:ConnectionsPerIp</c> and
 /// <c>Shoot:AllowedOrigins</c>, and every refusal is a <c>Shoot.Security</c> event.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ConnectionAdmissionTests : IAsyncLifetime
 {
     private readonly LogCollector _security = new(SecurityEvents.Category);

@@ -7,6 +7,7 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Infrastructure.Web;
 
 /// <summary>Issue 14, item 4: response headers on a real Kestrel server, token responses never cached, no Host echo.</summary>
+[Trait("Category", "Integration")]
 public sealed class SecurityHeadersTests : IAsyncLifetime
 {
     private readonly ShootAppFactory _factory = new(new Dictionary<string, string?> { ["AllowedHosts"] = "localhost;127.0.0.1" }, kestrel: true);
