@@ -100,8 +100,7 @@ public sealed class AccountDeletionOnSqlite : AccountDeletionSuite, IAsyncLifeti
 }
 
 [Trait("Category", "Integration")]
-[Collection(PostgresCollection.Name)]
-public sealed class AccountDeletionOnPostgres(PostgresServerFixture postgres) : AccountDeletionSuite, IAsyncLifetime
+public sealed class AccountDeletionOnPostgres(SharedPostgres postgres) : AccountDeletionSuite, IClassFixture<SharedPostgres>, IAsyncLifetime
 {
     private ShootAppFactory? _factory;
 
