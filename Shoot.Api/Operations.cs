@@ -36,13 +36,6 @@ public static partial class Operations
             .AddMeter(Shoot.Infrastructure.Observability.ShootMetrics.MeterName)
             .AddPrometheusExporter());
         builder.Services.AddShootOpenApi();
-        // The generator fills servers[] from the request's Host header, which a client chooses: a foreign Host would be
-        // echoed into the document (and into the page's "try it" calls). Without servers, clients use the document's own origin.
-        builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Servers?.Clear();
-            return Task.CompletedTask;
-        }));
         return builder;
     }
 
