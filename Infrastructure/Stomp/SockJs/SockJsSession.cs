@@ -131,6 +131,12 @@ internal sealed class SockJsSession : IStompTransport
         try
         {
             if (_inboundCompleted) return false;
+            // Closing (a close frame is set) counts as closed for the sender, even before the STOMP session has ended
+            // and completed the input: the client has been told, or will be on its next poll, that the session is over.
+            lock (_gate)
+            {
+                if (_closeFrame is not null) return false;
+            }
             foreach (var message in messages)
             {
                 if (message.Length == 0) continue;
