@@ -60,7 +60,7 @@ public sealed class ScaleOutAuthTests(RedisServerFixture redis, PostgresServerFi
     {
         var ready = (await _second.CreateShootClient().GetAsync("/health/ready")).AssertStatus(HttpStatusCode.OK);
         Assert.Equal("Healthy", ready.Data["checks"]!["redis"]!["status"]!.GetValue<string>());
-        Assert.Equal("Healthy", ready.Data["checks"]!["database"]!["status"]!.GetValue<string>());
+        Assert.Equal("Healthy", ready.Data["checks"]!["postgres"]!["status"]!.GetValue<string>());
     }
 
     [Fact]
