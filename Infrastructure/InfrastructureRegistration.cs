@@ -98,12 +98,22 @@ public static class InfrastructureRegistration
     /// The middleware every request goes through, in order: client address, error envelope, routing, a 404 envelope for
     /// paths no endpoint matches and routing's 405/415 (before auth, so they are the same for everyone), auth rate limit, authentication.
     /// </summary>
-    public static WebApplication UseShootInfrastructure(this WebApplication app)
+    /// <summary>
+    /// The first middleware of every request, the web client's static files included: the client address (behind a
+    /// trusted proxy) and the security headers. Program.cs puts the static files between this and
+    /// <see cref="UseShootInfrastructure"/>, so the page gets the same headers (CSP, no framing) as the API.
+    /// </summary>
+    public static WebApplication UseShootEdge(this WebApplication app)
     {
         // Without a trusted proxy in front, X-Forwarded-For is whatever the client wrote: ignore it entirely.
         if (app.Services.GetRequiredService<IOptions<ShootOptions>>().Value.TrustForwardedHeaders)
             app.UseForwardedHeaders();
         app.UseMiddleware<SecurityHeadersMiddleware>();
+        return app;
+    }
+
+    public static WebApplication UseShootInfrastructure(this WebApplication app)
+    {
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseStatusCodePages(context => EnvelopeWriter.WriteStatusAsync(context.HttpContext, context.HttpContext.Response.StatusCode));

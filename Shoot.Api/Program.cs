@@ -12,6 +12,7 @@ builder.Services.AddShootFeatures();
 builder.AddShootOperations();
 
 var app = builder.Build();
+app.UseShootEdge();
 app.UseShootWebClient();
 app.UseShootInfrastructure();
 app.MapCarter();

@@ -26,6 +26,8 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("/")] // the web client's static files run before routing: they get the same headers
+    [InlineData("/js/app.js")]
     [InlineData("/health/live")]
     [InlineData("/api/v1/users/me")]
     [InlineData("/api/v1/nothing-here")]
