@@ -36,6 +36,7 @@ public static class FeaturesRegistration
         services.AddScoped<FriendshipStore>();
         services.AddScoped<RecommendationCache>();
         // Stateless over the singleton database: usable from a STOMP session or a job without a request scope.
+        services.AddSingleton<ParticipantCache>();
         services.AddSingleton<RoomMembership>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<AccessRevocation>();

@@ -44,13 +44,14 @@ public sealed class AccessRevocation(IEventBus bus) : INotificationHandler<RoomR
 /// Each instance's half of <see cref="AccessRevocation"/>: drops what this instance holds. A class of its own because the
 /// bus depends on its subscribers, so a subscriber cannot depend on the bus.
 /// </summary>
-public sealed partial class AccessRevocationSubscriber(IStompBroker broker, SseHub sse, ILogger<AccessRevocationSubscriber> logger) : IBusSubscriber
+public sealed partial class AccessRevocationSubscriber(IStompBroker broker, SseHub sse, ParticipantCache participants, ILogger<AccessRevocationSubscriber> logger) : IBusSubscriber
 {
     public void OnEvent(BusEvent busEvent)
     {
         if (busEvent.Destination != AccessRevocation.Destination
             || JsonSerializer.Deserialize<AccessRevocation.Revoked>(busEvent.Payload) is not { } revoked)
             return;
+        participants.Forget(revoked.UserId);
         var userId = revoked.UserId.ToString(CultureInfo.InvariantCulture);
         if (revoked.RoomId is { } roomId)
         {

@@ -21,7 +21,7 @@ public sealed record Membership(long RoomId, RoomType Type, ParticipantRole Role
 /// The one membership check every room and message slice uses. A room the caller is not in is reported as not found,
 /// never as forbidden, so nobody can probe which room ids exist (docs/api.md §1).
 /// </summary>
-public sealed class RoomMembership(ISqlDatabase database)
+public sealed class RoomMembership(ISqlDatabase database, ParticipantCache participants)
 {
     private const string MembershipSql = """
         SELECT r.type, p.role FROM rooms r JOIN room_participants p ON p.room_id = r.id
@@ -47,6 +47,19 @@ public sealed class RoomMembership(ISqlDatabase database)
 
     public async Task<ParticipantRole?> GetRoleAsync(long roomId, long userId, CancellationToken ct = default) =>
         (await FindAsync(roomId, userId, ct))?.Role;
+
+    /// <summary>
+    /// 404 NOT_FOUND unless the caller is in the room, answered from <see cref="ParticipantCache"/> when it can be (the
+    /// send path: one check per message). For checks that need the role, use <see cref="EnsureParticipantAsync(long, long, CancellationToken)"/>.
+    /// </summary>
+    public async Task EnsureCanPostAsync(long roomId, long userId, CancellationToken ct = default)
+    {
+        if (participants.IsKnownParticipant(roomId, userId))
+            return;
+        var version = participants.VersionOf(userId);
+        _ = await FindAsync(roomId, userId, ct) ?? throw RoomNotFound();
+        participants.Remember(roomId, userId, version);
+    }
 
     /// <summary>The caller's membership, or 404 NOT_FOUND when they are not in the room (or it does not exist).</summary>
     public async Task<Membership> EnsureParticipantAsync(long roomId, long userId, CancellationToken ct = default) =>

@@ -101,7 +101,7 @@ public static partial class SendMessage
         private async Task<(StoredMessage Message, AcceptOutcome Outcome)> AcceptOrThrowAsync(Command command, CancellationToken ct)
         {
             var roomId = command.RoomId!.Value;
-            await membership.EnsureParticipantAsync(roomId, command.SenderId, ct);
+            await membership.EnsureCanPostAsync(roomId, command.SenderId, ct);
             // Refused before the rate limit counts it and before anything is broadcast: the retry is not a new send.
             handOff.EnsureAdmitting();
             await EnforceRateLimitAsync(command.SenderId, roomId, ct);

@@ -1,14 +1,35 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Shoot.Infrastructure.Persistence;
+
+/// <summary>How hard a commit waits for the disk (SQLite's <c>PRAGMA synchronous</c>, which is per connection).</summary>
+public enum SqliteDurability
+{
+    /// <summary>
+    /// WAL with <c>synchronous=NORMAL</c>: a commit is in the OS's hands when it returns, so it survives the process
+    /// crashing; the WAL is fsynced at checkpoints, so a power cut or kernel crash can lose the last commits.
+    /// </summary>
+    Normal,
+
+    /// <summary><c>synchronous=FULL</c>: every commit is fsynced before it returns (survives a power cut).</summary>
+    Full,
+}
 
 /// <summary>One SQLite file under the data directory; WAL so readers never wait for the writer.</summary>
 public sealed class SqliteDatabase : ISqlDatabase
 {
     private readonly string _connectionString;
+    private readonly string _synchronousPragma;
 
-    public SqliteDatabase(string filePath)
+    // Physical connections that have had the durability pragma. Microsoft.Data.Sqlite pools them and offers no hook
+    // for "a new one was opened", and the setting does not live in the file: a pragma run once at start covered only
+    // the first connection, and every pooled one after it fsynced each commit (FULL is SQLite's default).
+    private readonly ConditionalWeakTable<sqlite3, object> _configured = new();
+
+    public SqliteDatabase(string filePath, SqliteDurability durability = SqliteDurability.Normal)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(filePath))!);
         _connectionString = new SqliteConnectionStringBuilder
@@ -19,11 +40,13 @@ public sealed class SqliteDatabase : ISqlDatabase
             // Microsoft.Data.Sqlite retries SQLITE_BUSY until the command timeout, which is what serialises writers.
             DefaultTimeout = 30,
         }.ToString();
+        _synchronousPragma = durability == SqliteDurability.Full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
         Description = $"SQLite ({Path.GetFullPath(filePath)})";
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+        // WAL is a property of the file: once is enough.
+        command.CommandText = "PRAGMA journal_mode=WAL;";
         command.ExecuteNonQuery();
     }
 
@@ -34,6 +57,16 @@ public sealed class SqliteDatabase : ISqlDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
+        var handle = connection.Handle!;
+        if (!_configured.TryGetValue(handle, out _))
+        {
+            await using (var command = connection.CreateCommand())
+            {
+                command.CommandText = _synchronousPragma;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            _configured.AddOrUpdate(handle, this);
+        }
         return connection;
     }
 

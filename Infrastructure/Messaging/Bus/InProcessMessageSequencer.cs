@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Shoot.Infrastructure.Messaging.Store;
+using Shoot.Infrastructure.Messaging.Unread;
 
 namespace Shoot.Infrastructure.Messaging.Bus;
 
@@ -123,18 +124,18 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
         public long Base;
 
         /// <summary>Each sender's own seqs after the base (trimmed as the sender's position passes them).</summary>
-        public readonly Dictionary<long, SortedSet<long>> Own = [];
+        public readonly Dictionary<long, SeqSet> Own = [];
 
         /// <summary>Bumped when a message under the base is deleted: readers' store counts under the base are stale then.</summary>
         public long BelowVersion;
 
         /// <summary>Seqs after the base that will never be unread: FAILED or deleted.</summary>
-        public readonly SortedSet<long> Gone = [];
+        public readonly SeqSet Gone = new();
 
         public void RecordOwn(long senderId, long seq)
         {
             if (!Own.TryGetValue(senderId, out var seqs))
-                Own[senderId] = seqs = [];
+                Own[senderId] = seqs = new SeqSet();
             seqs.Add(seq);
         }
     }

@@ -65,12 +65,11 @@ public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxS
             await using var connection = await messages.Sqlite.OpenAsync(CancellationToken.None);
             await using var transaction = await connection.BeginTransactionAsync();
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            await using var insert = new RepeatedStatement(connection, transaction,
+                "INSERT INTO outbox (message_id, room_id, payload, enqueued_at) VALUES (@messageId, @roomId, @payload, @now)",
+                "@messageId", "@roomId", "@payload", "@now");
             foreach (var row in group)
-            {
-                await connection.ExecuteAsync(
-                    "INSERT INTO outbox (message_id, room_id, payload, enqueued_at) VALUES (@MessageId, @RoomId, @Payload, @now)",
-                    new { row.MessageId, row.RoomId, row.Payload, now }, transaction);
-            }
+                await insert.Bind(0, row.MessageId).Bind(1, row.RoomId).Bind(2, row.Payload).Bind(3, now).ExecuteAsync();
             await transaction.CommitAsync();
             foreach (var row in group)
                 row.Written.TrySetResult();

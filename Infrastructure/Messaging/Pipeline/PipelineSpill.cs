@@ -43,7 +43,8 @@ public sealed partial class PipelineSpill : IAsyncDisposable
 
     public PipelineSpill(IOptions<ShootOptions> shoot, TimeProvider time, ILogger<PipelineSpill> logger)
     {
-        _database = new SqliteDatabase(Path.Combine(shoot.Value.ResolveDataDirectory(), FileName));
+        // FULL: a committed spill row must survive a power cut, not only a process crash.
+        _database = new SqliteDatabase(Path.Combine(shoot.Value.ResolveDataDirectory(), FileName), SqliteDurability.Full);
         _time = time;
         _logger = logger;
         using (var connection = _database.OpenAsync().AsTask().GetAwaiter().GetResult())
@@ -118,13 +119,7 @@ public sealed partial class PipelineSpill : IAsyncDisposable
     /// <summary>Returns when a row was appended or after <paramref name="timeout"/>.</summary>
     public Task WaitForRowsAsync(TimeSpan timeout, CancellationToken ct) => _appended.WaitAsync(timeout, ct);
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
-    {
-        var connection = (SqliteConnection)await _database.OpenAsync(ct);
-        // Per connection: a committed spill row must survive a power cut, not only a process crash.
-        await connection.ExecuteAsync("PRAGMA synchronous=FULL");
-        return connection;
-    }
+    private async Task<SqliteConnection> OpenAsync(CancellationToken ct) => (SqliteConnection)await _database.OpenAsync(ct);
 
     // One writer: every append waiting when it comes round goes into one fsynced transaction.
     private async Task WriteLoopAsync()

@@ -41,12 +41,14 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
             return;
         await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var insert = new RepeatedStatement(connection, transaction, InsertSql, Row.InsertParameters);
         var refused = new List<StoredMessage>();
         foreach (var message in messages)
         {
             try
             {
-                await connection.ExecuteAsync(new CommandDefinition(InsertSql, Row.From(message), transaction, cancellationToken: cancellationToken));
+                Row.From(message).BindInsert(insert);
+                await insert.ExecuteAsync(cancellationToken);
             }
             // A failed statement rolls back only itself; the transaction goes on, so the rest of the batch is stored as in MongoDB.
             catch (Exception e) when (database.Sqlite.IsUniqueViolation(e, SeqIndexColumns))
@@ -260,6 +262,18 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
             CreatedAt = m.CreatedAt.ToUnixTimeMilliseconds(),
             UpdatedAt = m.UpdatedAt.ToUnixTimeMilliseconds(),
         };
+
+        /// <summary><see cref="InsertSql"/>'s parameters, in the order <see cref="BindInsert"/> binds them.</summary>
+        public static readonly string[] InsertParameters =
+        [
+            "@Id", "@RoomId", "@Seq", "@SenderId", "@TempId", "@Text", "@Type", "@IsEdited", "@IsDeleted", "@UrlPreview", "@ThreadId",
+            "@ReplyToMessageId", "@ForwardedFrom", "@Reactions", "@Mentions", "@IsPinned", "@PinnedBy", "@PinnedAt", "@CreatedAt", "@UpdatedAt",
+        ];
+
+        public void BindInsert(RepeatedStatement insert) => insert
+            .Bind(0, Id).Bind(1, RoomId).Bind(2, Seq).Bind(3, SenderId).Bind(4, TempId).Bind(5, Text).Bind(6, Type).Bind(7, IsEdited)
+            .Bind(8, IsDeleted).Bind(9, UrlPreview).Bind(10, ThreadId).Bind(11, ReplyToMessageId).Bind(12, ForwardedFrom).Bind(13, Reactions)
+            .Bind(14, Mentions).Bind(15, IsPinned).Bind(16, PinnedBy).Bind(17, PinnedAt).Bind(18, CreatedAt).Bind(19, UpdatedAt);
 
         public StoredMessage ToMessage() => new()
         {

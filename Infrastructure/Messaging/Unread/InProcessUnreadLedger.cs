@@ -119,10 +119,10 @@ public sealed class InProcessUnreadLedger(InProcessMessageSequencer sequencer, I
                 var own = 0;
                 if (room.Own.TryGetValue(userId, out var ownSeqs))
                 {
-                    ownSeqs.RemoveWhere(seq => seq <= now); // behind the position for good: positions only move forward
-                    own = ownSeqs.GetViewBetween(from + 1, long.MaxValue).Count;
+                    ownSeqs.RemoveUpTo(now); // behind the position for good: positions only move forward
+                    own = ownSeqs.CountAbove(from);
                 }
-                var gone = room.Gone.GetViewBetween(from + 1, long.MaxValue).Count;
+                var gone = room.Gone.CountAbove(from);
                 var count = UnreadArithmetic.Count(room.Seq, from, now < room.Base ? storedBelowBase!.Value : 0, own, gone);
                 var before = user.Rooms.TryGetValue(roomId, out var held) ? held.Count : 0;
                 user.Rooms[roomId] = new Held(memberId, now, count, below, storedBelowBase ?? 0);

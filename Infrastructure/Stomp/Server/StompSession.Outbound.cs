@@ -91,14 +91,16 @@ internal sealed partial class StompSession
             while (await reader.WaitToReadAsync())
             {
                 var isUtf8 = true;
+                var frames = 0;
                 while (batch.WrittenCount < MaxBatchBytes && reader.TryRead(out var item))
                 {
                     if (item.Prefix is not null) StompFrameWriter.WriteRaw(batch, item.Prefix);
                     if (item.AckId != 0) StompFrameWriter.WriteHeader(batch, "ack"u8, item.AckId);
                     StompFrameWriter.WriteRaw(batch, item.Payload);
                     isUtf8 &= item.IsUtf8;
-                    _server.Metrics?.FramesSent(1);
+                    frames++;
                 }
+                _server.Metrics?.FramesSent(frames);
                 await _transport.SendAsync(batch.WrittenMemory, isUtf8, CancellationToken.None);
                 batch.Release();
                 Volatile.Write(ref _lastSent, Environment.TickCount64);

@@ -32,6 +32,10 @@ internal sealed partial class StompSession : IStompSession
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait, // with TryWrite: a full queue refuses instead of dropping silently
+            // An idle writer loop resumes on the delivering thread and writes at once, instead of being queued to the
+            // thread pool and waking a worker for every frame (docs/performance.md). It never blocks that thread: a
+            // send the socket cannot take at once suspends the loop, and frames queue behind it as before.
+            AllowSynchronousContinuations = true,
         });
         _lastReceived = _lastSent = Environment.TickCount64;
     }

@@ -44,6 +44,8 @@ public sealed class AccessRevocationTests(RedisServerFixture redis, PostgresServ
         await carolChat.SubscribeAsync(messages);
         await using var readCount = await SseTestClient.OpenAsync(second.ServerAddress, $"/api/v1/sse/read-count/{roomId}/{messageId}", bob.AccessToken);
         await using var updates = await SseTestClient.OpenAsync(second.ServerAddress, $"/api/v1/sse/updates/{bob.Id}", bob.AccessToken);
+        // Bob posts once before, so the second instance has his membership in its participant cache.
+        await bobChat.SendSavedAsync(roomId, "b-1", "bob before");
 
         (await api.DeleteAsync($"/api/v1/chatrooms/{roomId}/participants/{bob.Id}", alice.AccessToken)).AssertStatus(HttpStatusCode.OK);
 
@@ -60,6 +62,14 @@ public sealed class AccessRevocationTests(RedisServerFixture redis, PostgresServ
         Assert.DoesNotContain(bobChat.Received(messages), m => Text(m) == "after");
         Assert.DoesNotContain(bobChat.Received(status), s => s["tempId"]?.GetValue<string>() == "t-2");
         Assert.False(bobChat.Closed, "only the room's subscriptions end, not the connection");
+
+        // Posting is refused at once on the instance that did not handle the removal (its cache was told on the bus),
+        // and nobody gets the message.
+        await bobChat.SendChatAsync(roomId, "b-2", "bob after");
+        await bobChat.WaitForAsync("/user/queue/errors", 1, e => e["code"]!.GetValue<string>() == "NOT_FOUND" && e["tempId"]?.GetValue<string>() == "b-2");
+        await aliceChat.SendChatAsync(roomId, "t-3", "later");
+        await carolChat.WaitForAsync(messages, 1, m => Text(m) == "later");
+        Assert.DoesNotContain(carolChat.Received(messages), m => Text(m) == "bob after");
 
         // Subscribing again is refused like any room the user is not in.
         await bobChat.SubscribeAsync(messages);
