@@ -22,6 +22,8 @@ if [ -n "$base_url" ] && ! [[ "$base_url" =~ ^https?://[^[:space:]]+$ ]]; then
   exit 2
 fi
 
+# httpyac only runs files under its working directory.
+cd "$root" || exit 2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
