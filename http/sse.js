@@ -3,7 +3,7 @@
 // stream is open, and answers the first event's data — or fails after a bounded wait, so the run never hangs.
 'use strict';
 
-const WAIT_MS = 15000;
+const WAIT_MS = 30000;
 
 function firstEvent(client, trigger, ms = WAIT_MS) {
   return new Promise((resolve, reject) => {

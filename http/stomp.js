@@ -4,7 +4,7 @@
 // waits for fails with a message saying which, and never hangs the run.
 'use strict';
 
-const WAIT_MS = 15000;
+const WAIT_MS = 30000;
 
 function frame(command, headers = {}, body = '') {
   const lines = Object.entries(headers).map(([name, value]) => `${name}:${value}`);
