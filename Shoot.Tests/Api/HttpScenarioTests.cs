@@ -56,6 +56,36 @@ public sealed partial class HttpScenarioTests : IAsyncLifetime
         Assert.Contains("BASE_URL must be an http(s) URL", failure.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Every_request_checks_the_status_its_title_names()
+    {
+        var checkedRequests = 0;
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Root(), "http"), "*.http"))
+        {
+            // A region runs from one ### line to the next; its ### line is the request's title.
+            var lines = File.ReadAllLines(file);
+            var starts = lines.Select((line, index) => (line, index)).Where(l => l.line.StartsWith("###", StringComparison.Ordinal)).Select(l => l.index).Append(lines.Length).ToList();
+            for (var i = 0; i + 1 < starts.Count; i++)
+            {
+                var region = lines[starts[i]..starts[i + 1]];
+                var request = region.FirstOrDefault(line => RequestLine().IsMatch(line));
+                if (request is null)
+                    continue;
+                var where = $"{Path.GetFileName(file)}:{starts[i] + 1} {region[0]}";
+                var checks = region.Where(line => line.StartsWith("??", StringComparison.Ordinal)).ToList();
+                Assert.True(checks.Count > 0, $"{where} checks nothing");
+                // WebSocket steps have no HTTP status: their checks name the STOMP outcome instead.
+                if (request.StartsWith("WS", StringComparison.Ordinal))
+                    continue;
+                var named = TitleStatus().Match(region[0]);
+                Assert.True(named.Success, $"{where} names no status (→ NNN)");
+                Assert.True(checks.Contains($"?? status == {named.Groups[1].Value}"), $"{where} has no ?? status == {named.Groups[1].Value} line");
+                checkedRequests++;
+            }
+        }
+        Assert.True(checkedRequests > 100, $"only {checkedRequests} requests found: the region scan is broken");
+    }
+
     /// <summary>Request lines (METHOD url) of http/*.http; every file holds some, so a file emptied by mistake shows.</summary>
     private static int RequestsInHttpFiles()
     {
@@ -84,4 +114,7 @@ public sealed partial class HttpScenarioTests : IAsyncLifetime
 
     [GeneratedRegex(@"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|WS|SSE)[ \t]+\S", RegexOptions.Multiline)]
     private static partial Regex RequestLine();
+
+    [GeneratedRegex(@"→ (\d{3})")]
+    private static partial Regex TitleStatus();
 }
