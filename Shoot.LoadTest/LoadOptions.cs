@@ -14,6 +14,12 @@ public enum Scenario
     /// <see cref="LoadOptions.Subscribers"/> receive-only sessions; the subscriber users are shared by every room.
     /// </summary>
     Fanout,
+
+    /// <summary>
+    /// The fan-out shape with nobody sending: every session connects, subscribes and stays idle for the measured window;
+    /// the report gives the servers' memory and CPU per idle session.
+    /// </summary>
+    Idle,
 }
 
 /// <summary>Command-line options; see <see cref="Usage"/>.</summary>
@@ -44,10 +50,13 @@ public sealed record LoadOptions
     public int Publishers { get; init; } = 1;
 
     /// <summary>Users signed up: the clients, or in the fan-out scenario the shared subscribers plus every room's publishers.</summary>
-    public int Users => Scenario == Scenario.Fanout ? Subscribers + Rooms * Publishers : Clients;
+    public int Users => HasFanoutShape ? Subscribers + Rooms * Publishers : Clients;
+
+    /// <summary>Fan-out and idle: rooms × (subscribers + publishers) sessions, subscriber users shared by the rooms.</summary>
+    public bool HasFanoutShape => Scenario is Scenario.Fanout or Scenario.Idle;
 
     /// <summary>Users that send: every client, or in the fan-out scenario the publishers.</summary>
-    public int Senders => Scenario == Scenario.Fanout ? Rooms * Publishers : Clients;
+    public int Senders => Scenario switch { Scenario.Fanout => Rooms * Publishers, Scenario.Idle => 0, _ => Clients };
 
     /// <summary>Each client also reads its unread SSE stream; the report adds send → SSE unread latency (messages scenario).</summary>
     public bool Sse { get; init; }
@@ -65,7 +74,7 @@ public sealed record LoadOptions
         Shoot load tool.
           dotnet run -c Release --project Shoot.LoadTest -- --url http://127.0.0.1:8080 [--url http://127.0.0.1:8081]
               [--clients 50] [--rooms 10] [--rate 2] [--duration 30] [--warmup 5] [--drain 5] [--payload 100]
-              [--scenario messages|reads|typing|fanout] [--subscribers 50] [--publishers 1]
+              [--scenario messages|reads|typing|fanout|idle] [--subscribers 50] [--publishers 1]
               [--sse] [--server-pid PID]... [--clk-tck 100] [--dotnet-counters PATH]
           --url URL      base URL of a Shoot instance; repeat (or comma-separate) for several; members of a room are
                          spread round-robin over them
@@ -85,6 +94,10 @@ public sealed record LoadOptions
                            --subscribers receive-only STOMP sessions; the subscriber users are the same in every room
                            (each member of all rooms, one session per room), so setup signs up only
                            subscribers + rooms × publishers users; --clients is ignored; loss/order/latency report
+                         idle: the fanout shape with nobody sending (--rate ignored): all sessions connect and
+                           subscribe, wait --warmup, then stay idle for --duration; with --server-pid the report gives
+                           the servers' resident memory before and after connecting (KB per session) and their CPU
+                           while idle (µs per session per second). Sessions negotiate no heart-beats.
           --subscribers S  (fanout) receive-only sessions per room (subscribers + publishers ≤ 100, a room's limit)
           --publishers P   (fanout) sending users per room
           --sse          (messages scenario) each client also opens its unread stream, GET /api/v1/sse/unread/{userId},
@@ -133,7 +146,7 @@ public sealed record LoadOptions
         }
 
         options = options with { Urls = urls.Count > 0 ? urls : [new Uri("http://localhost:8080")] };
-        if (options.Scenario == Scenario.Fanout)
+        if (options.HasFanoutShape)
         {
             if (options.Rooms < 1 || options.Subscribers < 1 || options.Publishers < 1)
                 throw new ArgumentException("--rooms, --subscribers and --publishers must be at least 1.");
@@ -147,7 +160,7 @@ public sealed record LoadOptions
             if (options.Clients > 100 * options.Rooms)
                 throw new ArgumentException("A GROUP room holds at most 100 participants: raise --rooms.");
         }
-        if (options.Rate <= 0 || options.DurationSeconds <= 0 || options.WarmupSeconds < 0 || options.DrainSeconds < 0)
+        if ((options.Rate <= 0 && options.Scenario != Scenario.Idle) || options.DurationSeconds <= 0 || options.WarmupSeconds < 0 || options.DrainSeconds < 0)
             throw new ArgumentException("--rate and --duration must be positive; --warmup and --drain not negative.");
         if (options.Scenario == Scenario.Reads && options.WarmupSeconds <= 0)
             throw new ArgumentException("--scenario reads seeds its messages during --warmup, which must be positive.");
@@ -165,7 +178,8 @@ public sealed record LoadOptions
         "reads" => Scenario.Reads,
         "typing" => Scenario.Typing,
         "fanout" => Scenario.Fanout,
-        _ => throw new ArgumentException($"Unknown scenario {value} (messages, reads, typing or fanout)."),
+        "idle" => Scenario.Idle,
+        _ => throw new ArgumentException($"Unknown scenario {value} (messages, reads, typing, fanout or idle)."),
     };
 
     private static LoadOptions AddUrls(LoadOptions options, List<Uri> urls, string value)

@@ -34,7 +34,7 @@ internal static class Program
         var ct = cts.Token;
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
 
-        var shape = options.Scenario == Scenario.Fanout
+        var shape = options.HasFanoutShape
             ? $"{options.Rooms} rooms × ({options.Subscribers} subscribers + {options.Publishers} publishers), {options.Rate}/s per publisher "
             : $"{options.Clients} clients, {options.Rooms} rooms, {options.Rate}/s per client ";
         Console.WriteLine($"Shoot load ({options.Scenario.ToString().ToLowerInvariant()}): " + shape +
@@ -45,7 +45,7 @@ internal static class Program
         using var sseHttp = SseUnreadClient.CreateHttpClient();
         var setup = Stopwatch.StartNew();
         var users = await rest.SignUpAllAsync(ct);
-        var fanout = options.Scenario == Scenario.Fanout;
+        var fanout = options.HasFanoutShape;
         var roomIds = fanout ? await rest.CreateFanoutRoomsAsync(users, ct) : await rest.CreateRoomsAsync(users, ct);
         Console.WriteLine($"Signed up {users.Length} users and created {roomIds.Length} rooms in {setup.Elapsed.TotalSeconds:0.0}s.");
 
@@ -56,6 +56,7 @@ internal static class Program
         }).ToArray();
         try
         {
+            var residentBefore = ServerMemory.ResidentKilobytes(options.ServerPids);
             setup.Restart();
             await Parallel.ForEachAsync(clients, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
                 async (client, token) => await client.ConnectAsync(token));
@@ -69,6 +70,7 @@ internal static class Program
 
             var report = options.Scenario switch
             {
+                Scenario.Idle => await RunIdleAsync(clients.Length, residentBefore, options, ct),
                 Scenario.Reads => await RunReadsAsync(clients, options, ct),
                 Scenario.Typing => await RunTypingAsync(clients, options, ct),
                 // Fan-out is the messages run with receive-only members: same schedule, accounting and report.
@@ -97,6 +99,32 @@ internal static class Program
             return new LoadClient(u, room, roomIds[room]);
         }),
     ];
+
+    /// <summary>
+    /// Nobody sends: after --warmup the servers' resident memory is read again and their CPU is charged over --duration.
+    /// Memory per session is the growth since before connecting, so it includes each session's share of GC heap growth.
+    /// </summary>
+    private static async Task<Report> RunIdleAsync(int sessions, long? residentBefore, LoadOptions options, CancellationToken ct)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(options.WarmupSeconds), ct);
+        var residentAfter = ServerMemory.ResidentKilobytes(options.ServerPids);
+        var cpu = new CpuWindow(options);
+        await cpu.StartAtAsync(System.Diagnostics.Stopwatch.GetTimestamp(), ct);
+        await Task.Delay(TimeSpan.FromSeconds(options.DurationSeconds), ct);
+        var cpuSeconds = cpu.Stop();
+        var lines = new List<string> { "| metric | value", "|---|---", $"| idle sessions | {sessions}" };
+        if (residentBefore is { } before && residentAfter is { } after)
+        {
+            lines.Add($"| server resident memory | {before / 1024.0:0.0} MB before connecting, {after / 1024.0:0.0} MB after (+{options.WarmupSeconds:0} s)");
+            lines.Add($"|   per session | {(double)(after - before) / sessions:0.0} KB");
+        }
+        if (cpuSeconds is { } seconds)
+        {
+            lines.Add($"| server CPU while idle | {seconds:0.00} s over {options.DurationSeconds:0} s ({100 * seconds / options.DurationSeconds:0.0}% of one core)");
+            lines.Add($"|   per session | {seconds / options.DurationSeconds / sessions * 1e6:0.00} µs per second");
+        }
+        return new Report(string.Join(Environment.NewLine, lines), Clean: true);
+    }
 
     /// <summary>After the last read or typing frame, how long updates it caused are still counted (covers the 200 ms read window).</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);

@@ -49,3 +49,18 @@ public sealed class CpuWindow(LoadOptions options)
         if (wait > 0) await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency), ct);
     }
 }
+
+/// <summary>Resident memory of server processes on this machine (<c>VmRSS</c> of <c>/proc/&lt;pid&gt;/status</c>).</summary>
+public static class ServerMemory
+{
+    /// <summary>Sum of the processes' resident kilobytes; null without processes.</summary>
+    public static long? ResidentKilobytes(IReadOnlyCollection<int> pids) =>
+        pids.Count == 0 ? null : pids.Sum(pid => ParseResidentKilobytes(File.ReadAllText($"/proc/{pid}/status")));
+
+    /// <summary>The <c>VmRSS:   12345 kB</c> line of a status file.</summary>
+    public static long ParseResidentKilobytes(string status)
+    {
+        var line = status.Split('\n').First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+    }
+}

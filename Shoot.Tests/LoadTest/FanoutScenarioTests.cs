@@ -26,6 +26,14 @@ public sealed class FanoutScenarioTests
         Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--scenario", "fanout", option, value]));
 
     [Fact]
+    public void Idle_has_the_fanout_shape_sends_nothing_and_needs_no_rate()
+    {
+        var options = LoadOptions.Parse(["--scenario", "idle", "--rooms", "150", "--subscribers", "99", "--publishers", "1", "--rate", "0"]);
+        Assert.Equal(99 + 150, options.Users);
+        Assert.Equal(0, options.Senders);
+    }
+
+    [Fact]
     public void Other_scenarios_still_count_every_client_as_a_user_and_a_sender()
     {
         var options = LoadOptions.Parse(["--clients", "40", "--rooms", "4"]);

@@ -23,6 +23,15 @@ public sealed class ServerCpuTests
     }
 
     [Fact]
+    public void Resident_memory_is_read_from_the_vmrss_line()
+    {
+        const string status = "Name:\tdotnet\nVmPeak:\t  900000 kB\nVmRSS:\t  123456 kB\nRssAnon:\t  100000 kB\n";
+        Assert.Equal(123456, ServerMemory.ParseResidentKilobytes(status));
+        Assert.True(ServerMemory.ResidentKilobytes([Environment.ProcessId]) > 0);
+        Assert.Null(ServerMemory.ResidentKilobytes([]));
+    }
+
+    [Fact]
     public void This_process_has_readable_cpu_ticks() =>
         Assert.True(ServerCpu.ReadTicks([Environment.ProcessId]) >= 0);
 }
