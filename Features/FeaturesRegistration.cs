@@ -40,6 +40,7 @@ public static class FeaturesRegistration
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<AccessRevocation>();
         services.AddSingleton<Shoot.Infrastructure.Messaging.Bus.IBusSubscriber, AccessRevocationSubscriber>();
+        services.AddMessagePartStores();
         services.AddSingleton<ReadPositions>();
         services.AddSingleton<ReadCountBroadcaster>();
         services.AddSingleton<ChangedMessageBroadcaster>();
