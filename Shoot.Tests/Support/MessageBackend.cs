@@ -19,6 +19,9 @@ public sealed record MessageBackend(IMessageStore Messages, IPinStore Pins, IRea
     public static MessageBackend On(MongoMessageStore store) =>
         new(store, new MongoPinStore(store), new MongoReactionStore(store), new MongoUrlPreviewStore(store));
 
+    /// <summary>A backend on a fresh MongoDB database (<see cref="MongoStoreAsync"/>).</summary>
+    public static async Task<MessageBackend> OnMongoAsync(MongoFixture mongo) => On(await MongoStoreAsync(mongo));
+
     /// <summary>A fresh database of <paramref name="mongo"/>'s server, indexed; skips the test when no server is configured.</summary>
     public static async Task<MongoMessageStore> MongoStoreAsync(MongoFixture mongo)
     {
@@ -49,4 +52,14 @@ public sealed class SqliteMessageDatabases : IDisposable
     public async Task<MessageBackend> CreateBackendAsync() => MessageBackend.On(new SqliteMessageStore(await CreateAsync()));
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
+
+/// <summary>
+/// A suite of the stores on a <see cref="MessageBackend"/>, run once per backend by subclasses that say how to make one.
+/// Each test makes its own, empty (migrated or indexed); the MongoDB one skips the test without a server, so tests are
+/// skippable.
+/// </summary>
+public abstract class MessageBackendSuite(Func<Task<MessageBackend>> createBackend)
+{
+    protected Task<MessageBackend> CreateBackendAsync() => createBackend();
 }

@@ -17,11 +17,10 @@ namespace Shoot.Tests.Features.Messages;
 /// adapter sends is checked without a server.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class MongoPinStoreTests(MongoFixture mongo) : PinStoreSuite, IClassFixture<MongoFixture>
+public sealed class MongoPinStoreTests(MongoFixture mongo)
+    : PinStoreSuite(() => MessageBackend.OnMongoAsync(mongo)), IClassFixture<MongoFixture>
 {
     private const string Id = "6b071ea5efdcf4691a7309a0";
-
-    protected override async Task<MessageBackend> CreateBackendAsync() => MessageBackend.On(await MessageBackend.MongoStoreAsync(mongo));
 
     [Fact]
     public void A_pin_takes_a_slot_of_a_message_neither_deleted_nor_pinned()

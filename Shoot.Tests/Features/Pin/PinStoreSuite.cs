@@ -5,15 +5,9 @@ using static Shoot.Tests.Support.TestMessages;
 
 namespace Shoot.Tests.Features.Messages;
 
-/// <summary>
-/// What every <see cref="IPinStore"/> must do, run against each adapter with the message store it is paired with
-/// (subclasses). Each test gets an empty store. Skippable because the MongoDB run skips without a server.
-/// </summary>
-public abstract class PinStoreSuite
+/// <summary>What every <see cref="IPinStore"/> must do, on each backend (subclasses; see <see cref="MessageBackendSuite"/>).</summary>
+public abstract class PinStoreSuite(Func<Task<MessageBackend>> createBackend) : MessageBackendSuite(createBackend)
 {
-    /// <summary>A new, empty backend (migrated or indexed); skips the test when it is unavailable.</summary>
-    protected abstract Task<MessageBackend> CreateBackendAsync();
-
     [SkippableFact]
     public async Task Pins_hold_the_room_limit_and_list_the_latest_pinned_first()
     {

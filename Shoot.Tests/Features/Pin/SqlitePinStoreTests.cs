@@ -6,16 +6,12 @@ namespace Shoot.Tests.Features.Messages;
 
 /// <summary>The pin suite on SQLite: each test gets its own migrated messages.db.</summary>
 [Trait("Category", "Integration")]
-public sealed class SqlitePinStoreTests : PinStoreSuite, IDisposable
+public sealed class SqlitePinStoreTests(SqliteMessageDatabases databases) : PinStoreSuite(databases.CreateBackendAsync), IClassFixture<SqliteMessageDatabases>
 {
-    private readonly SqliteMessageDatabases _databases = new();
-
-    protected override Task<MessageBackend> CreateBackendAsync() => _databases.CreateBackendAsync();
-
     [Fact]
     public async Task A_rooms_pins_and_the_count_a_pin_checks_are_read_from_the_partial_pin_index()
     {
-        await using var connection = await (await _databases.CreateAsync()).Sqlite.OpenAsync();
+        await using var connection = await (await databases.CreateAsync()).Sqlite.OpenAsync();
 
         var list = await connection.QueryAsync($"EXPLAIN QUERY PLAN {SqlitePinStore.PinnedSql}", new { roomId = 1 });
         var pin = await connection.QueryAsync($"EXPLAIN QUERY PLAN {SqlitePinStore.PinSql}",
@@ -26,6 +22,4 @@ public sealed class SqlitePinStoreTests : PinStoreSuite, IDisposable
         Assert.DoesNotContain("TEMP B-TREE", listPlan);
         Assert.Contains("SEARCH pinned USING COVERING INDEX ix_messages_room_pinned (room_id=?)", string.Join(" | ", pin.Select(step => (string)step.detail)));
     }
-
-    public void Dispose() => _databases.Dispose();
 }

@@ -11,10 +11,9 @@ namespace Shoot.Tests.Features.Messages;
 /// the adapter sends is checked without a server.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class MongoReactionStoreTests(MongoFixture mongo) : ReactionStoreSuite, IClassFixture<MongoFixture>
+public sealed class MongoReactionStoreTests(MongoFixture mongo)
+    : ReactionStoreSuite(() => MessageBackend.OnMongoAsync(mongo)), IClassFixture<MongoFixture>
 {
-    protected override async Task<MessageBackend> CreateBackendAsync() => MessageBackend.On(await MessageBackend.MongoStoreAsync(mongo));
-
     [Fact]
     public void A_reaction_is_added_to_a_set_and_pulled_as_an_int64()
     {

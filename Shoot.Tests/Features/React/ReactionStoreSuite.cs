@@ -5,15 +5,9 @@ using static Shoot.Tests.Support.TestMessages;
 
 namespace Shoot.Tests.Features.Messages;
 
-/// <summary>
-/// What every <see cref="IReactionStore"/> must do, run against each adapter with the message store it is paired with
-/// (subclasses). Each test gets an empty store. Skippable because the MongoDB run skips without a server.
-/// </summary>
-public abstract class ReactionStoreSuite
+/// <summary>What every <see cref="IReactionStore"/> must do, on each backend (subclasses; see <see cref="MessageBackendSuite"/>).</summary>
+public abstract class ReactionStoreSuite(Func<Task<MessageBackend>> createBackend) : MessageBackendSuite(createBackend)
 {
-    /// <summary>A new, empty backend (migrated or indexed); skips the test when it is unavailable.</summary>
-    protected abstract Task<MessageBackend> CreateBackendAsync();
-
     [SkippableFact]
     public async Task A_reaction_is_held_once_per_user_and_a_reaction_nobody_holds_disappears()
     {

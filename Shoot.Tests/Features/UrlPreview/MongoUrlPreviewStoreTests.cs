@@ -12,10 +12,9 @@ namespace Shoot.Tests.Features.Messages;
 /// What the adapter sends is checked without a server.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class MongoUrlPreviewStoreTests(MongoFixture mongo) : UrlPreviewStoreSuite, IClassFixture<MongoFixture>
+public sealed class MongoUrlPreviewStoreTests(MongoFixture mongo)
+    : UrlPreviewStoreSuite(() => MessageBackend.OnMongoAsync(mongo)), IClassFixture<MongoFixture>
 {
-    protected override async Task<MessageBackend> CreateBackendAsync() => MessageBackend.On(await MessageBackend.MongoStoreAsync(mongo));
-
     [Fact]
     public void A_url_preview_goes_only_to_a_message_not_deleted_whose_text_is_unchanged()
     {

@@ -5,15 +5,9 @@ using static Shoot.Tests.Support.TestMessages;
 
 namespace Shoot.Tests.Features.Messages;
 
-/// <summary>
-/// What every <see cref="IUrlPreviewStore"/> must do, run against each adapter with the message store it is paired with
-/// (subclasses). Each test gets an empty store. Skippable because the MongoDB run skips without a server.
-/// </summary>
-public abstract class UrlPreviewStoreSuite
+/// <summary>What every <see cref="IUrlPreviewStore"/> must do, on each backend (subclasses; see <see cref="MessageBackendSuite"/>).</summary>
+public abstract class UrlPreviewStoreSuite(Func<Task<MessageBackend>> createBackend) : MessageBackendSuite(createBackend)
 {
-    /// <summary>A new, empty backend (migrated or indexed); skips the test when it is unavailable.</summary>
-    protected abstract Task<MessageBackend> CreateBackendAsync();
-
     [SkippableFact]
     public async Task A_url_preview_is_set_and_cleared_only_on_a_message_not_deleted_whose_text_is_unchanged()
     {
