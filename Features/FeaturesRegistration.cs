@@ -35,12 +35,18 @@ public static class FeaturesRegistration
         services.AddScoped<RefreshTokenStore>();
         services.AddScoped<FriendshipStore>();
         services.AddScoped<RecommendationCache>();
+        // The periodic precompute of active users' recommendations (docs/friends.md), one instance at a time.
+        services.AddOptions<FriendRecommendationOptions>().BindConfiguration(FriendRecommendationOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<RecommendationRefresher>();
+        services.AddHostedService<RecommendationRefreshService>();
         // Stateless over the singleton database: usable from a STOMP session or a job without a request scope.
         services.AddSingleton<ParticipantCache>();
         services.AddSingleton<RoomMembership>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<AccessRevocation>();
         services.AddSingleton<Shoot.Infrastructure.Messaging.Bus.IBusSubscriber, AccessRevocationSubscriber>();
+        services.AddMessagePartStores();
         services.AddSingleton<ReadPositions>();
         services.AddSingleton<ReadCountBroadcaster>();
         services.AddSingleton<ChangedMessageBroadcaster>();

@@ -28,11 +28,31 @@ public sealed partial class RecommendationCache(ICache cache, ILogger<Recommenda
     public async Task<IReadOnlyList<RecommendFriends.Ranked>> GetOrRankAsync(
         long userId, int maxDepth, int skip, int limit, Func<Task<IReadOnlyList<RecommendFriends.Ranked>>> rank, CancellationToken ct)
     {
-        var graphVersion = await cache.GetVersionAsync(GraphVersionKey, ct);
-        var userVersion = await cache.GetVersionAsync(UserVersionKey(userId), ct);
-        var key = $"friend-recs:{userId}:{maxDepth}:{skip}:{limit}:{graphVersion}:{userVersion}";
+        var key = await KeyAsync(userId, maxDepth, skip, limit, ct);
         if (await cache.GetAsync(key, ct) is { } cached)
             return JsonSerializer.Deserialize<RecommendFriends.Ranked[]>(cached)!;
+        return await RankAndStoreAsync(key, rank, ct);
+    }
+
+    /// <summary>
+    /// Ranks the page anew and stores it whether or not an entry exists, with a fresh <see cref="TimeToLive"/>: the
+    /// periodic precompute (<see cref="RecommendationRefresher"/>), so an active user's next request finds it.
+    /// </summary>
+    public async Task RefreshAsync(
+        long userId, int maxDepth, int skip, int limit, Func<Task<IReadOnlyList<RecommendFriends.Ranked>>> rank, CancellationToken ct) =>
+        await RankAndStoreAsync(await KeyAsync(userId, maxDepth, skip, limit, ct), rank, ct);
+
+    // The versions are read before the database is (see the class summary), so the key is built before ranking.
+    private async Task<string> KeyAsync(long userId, int maxDepth, int skip, int limit, CancellationToken ct)
+    {
+        var graphVersion = await cache.GetVersionAsync(GraphVersionKey, ct);
+        var userVersion = await cache.GetVersionAsync(UserVersionKey(userId), ct);
+        return $"friend-recs:{userId}:{maxDepth}:{skip}:{limit}:{graphVersion}:{userVersion}";
+    }
+
+    private async Task<IReadOnlyList<RecommendFriends.Ranked>> RankAndStoreAsync(
+        string key, Func<Task<IReadOnlyList<RecommendFriends.Ranked>>> rank, CancellationToken ct)
+    {
         var ranked = await rank();
         await cache.SetAsync(key, JsonSerializer.Serialize(ranked), TimeToLive, ct);
         return ranked;

@@ -33,7 +33,7 @@ public static class Pins
             .Must(Infrastructure.Messaging.MessageId.IsValid).WithMessage("messageId must be a message id.");
     }
 
-    public sealed class Handler(IMessageStore store, RoomMembership membership, ReadPositions reads, ChangedMessageBroadcaster changes, TimeProvider clock)
+    public sealed class Handler(IMessageStore store, IPinStore pins, RoomMembership membership, ReadPositions reads, ChangedMessageBroadcaster changes, TimeProvider clock)
         : ICommandHandler<SetPin, Message>, IQueryHandler<ListPins, ItemList<Message>>
     {
         public async ValueTask<Message> Handle(SetPin command, CancellationToken ct)
@@ -44,14 +44,14 @@ public static class Pins
             if (!command.Pinned)
             {
                 return message.IsPinned
-                    ? await changes.BroadcastAsync(await store.UnpinAsync(message.Id, ct) ?? throw ShootException.NotFound("The message"), ct)
+                    ? await changes.BroadcastAsync(await pins.UnpinAsync(message.Id, ct) ?? throw ShootException.NotFound("The message"), ct)
                     : await reads.ViewAsync(message, ct);
             }
             if (message.IsDeleted)
                 throw DeletedConflict();
             if (message.IsPinned)
                 return await reads.ViewAsync(message, ct);
-            var result = await store.PinAsync(message.Id, command.UserId, clock.GetUtcNow(), MaxPerRoom, ct);
+            var result = await pins.PinAsync(message.Id, command.UserId, clock.GetUtcNow(), MaxPerRoom, ct);
             return result.Outcome switch
             {
                 PinOutcome.Pinned => await changes.BroadcastAsync(result.Message!, ct),
@@ -65,7 +65,7 @@ public static class Pins
         public async ValueTask<ItemList<Message>> Handle(ListPins query, CancellationToken ct)
         {
             await membership.EnsureParticipantAsync(query.RoomId, query.UserId, ct);
-            return new ItemList<Message>(await reads.ViewAsync(query.RoomId, await store.PinnedAsync(query.RoomId, ct), ct));
+            return new ItemList<Message>(await reads.ViewAsync(query.RoomId, await pins.PinnedAsync(query.RoomId, ct), ct));
         }
 
         private static ShootException DeletedConflict() => ShootException.Conflict("A deleted message cannot be pinned.");

@@ -64,7 +64,7 @@ public static class Reactions
         }
     }
 
-    public sealed class Handler(IMessageStore store, RoomMembership membership, ReadPositions reads, ChangedMessageBroadcaster changes)
+    public sealed class Handler(IMessageStore store, IReactionStore reactions, RoomMembership membership, ReadPositions reads, ChangedMessageBroadcaster changes)
         : ICommandHandler<Command, Message>
     {
         public async ValueTask<Message> Handle(Command command, CancellationToken ct)
@@ -77,8 +77,8 @@ public static class Reactions
             if (holds == command.Held)
                 return await reads.ViewAsync(message, ct);
             var changed = await (command.Held
-                    ? store.AddReactionAsync(message.Id, name, command.UserId, ct)
-                    : store.RemoveReactionAsync(message.Id, name, command.UserId, ct))
+                    ? reactions.AddReactionAsync(message.Id, name, command.UserId, ct)
+                    : reactions.RemoveReactionAsync(message.Id, name, command.UserId, ct))
                 ?? throw DeletedConflict();
             return await changes.BroadcastAsync(changed, ct);
         }

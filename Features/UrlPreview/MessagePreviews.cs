@@ -18,7 +18,7 @@ namespace Shoot.Features.Messages;
 /// (refused, failed, not HTML, no tags) leaves urlPreview null. A full queue drops the preview, never the message.
 /// </summary>
 public sealed partial class MessagePreviews(
-    IUrlPreviewer previewer, IMessageStore store, ChangedMessageBroadcaster broadcaster, IOptionsMonitor<UrlPreviewOptions> options,
+    IUrlPreviewer previewer, IMessageStore store, IUrlPreviewStore previews, ChangedMessageBroadcaster broadcaster, IOptionsMonitor<UrlPreviewOptions> options,
     ILogger<MessagePreviews> logger)
     : BackgroundService, IPersistenceObserver
 {
@@ -70,7 +70,7 @@ public sealed partial class MessagePreviews(
         if (FirstUrl(before.Text) == FirstUrl(edited.Text))
             return edited;
         if (edited.UrlPreview is not null)
-            edited = await store.SetUrlPreviewAsync(edited.Id, edited.Text, null, ct) ?? edited with { UrlPreview = null };
+            edited = await previews.SetUrlPreviewAsync(edited.Id, edited.Text, null, ct) ?? edited with { UrlPreview = null };
         Enqueue(edited);
         return edited;
     }
@@ -118,7 +118,7 @@ public sealed partial class MessagePreviews(
             var current = await store.FindAsync(messageId, ct);
             if (current is null || current.IsDeleted || FirstUrl(current.Text) != url || current.UrlPreview == preview)
                 return;
-            if (await store.SetUrlPreviewAsync(messageId, current.Text, preview, ct) is { } previewed)
+            if (await previews.SetUrlPreviewAsync(messageId, current.Text, preview, ct) is { } previewed)
             {
                 await broadcaster.BroadcastAsync(previewed, ct);
                 return;

@@ -28,6 +28,7 @@ public static class RedisRegistration
             services.AddSingleton<IExpiringSetStore, RedisExpiringSetStore>();
             services.AddSingleton<IReadSpanWindow, RedisReadSpanWindow>();
             services.AddSingleton<ITurnGate, RedisTurnGate>();
+            services.AddSingleton<IInstanceLock, RedLockInstanceLock>();
         }
         else
         {
@@ -35,6 +36,7 @@ public static class RedisRegistration
             services.AddSingleton<IExpiringSetStore, InMemoryExpiringSetStore>();
             services.AddSingleton<IReadSpanWindow, InProcessReadSpanWindow>();
             services.AddSingleton<ITurnGate, InProcessTurnGate>();
+            services.AddSingleton<IInstanceLock, InProcessInstanceLock>();
         }
         return services;
     }

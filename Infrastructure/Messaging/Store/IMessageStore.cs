@@ -5,6 +5,13 @@ namespace Shoot.Infrastructure.Messaging.Store;
 /// when <c>ConnectionStrings:Mongo</c> is set. The persistence pipeline writes through <see cref="SaveBatchAsync"/>; history,
 /// edits and deletes read and change single messages. Times are kept to the millisecond. A message id that is not
 /// 24 lowercase hex characters names no message: lookups and changes by id answer null.
+/// <para>
+/// Only what messages themselves need is here. The parts a single feature changes — pins, reactions, URL previews —
+/// have their port and both adapters in that feature's folder (Features/Pin, React, UrlPreview), written against the
+/// same table or collection through <see cref="SqliteMessageStore"/> and <see cref="MongoMessageStore"/>, so every
+/// message read goes through one row or document mapping. Soft delete still clears them, as a delete takes the whole
+/// message.
+/// </para>
 /// </summary>
 public interface IMessageStore
 {
@@ -35,48 +42,11 @@ public interface IMessageStore
     Task<StoredMessage?> EditTextAsync(string messageId, string text, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Sets (or, with null, clears) the urlPreview of a message that is not deleted and whose text is still
-    /// <paramref name="forText"/>, in one atomic step: a preview fetched for a text that was edited or deleted meanwhile
-    /// is dropped, never stored over the newer state. updatedAt stays (the preview is the server's, not an edit).
-    /// Returns the new state, or null when the message is absent, deleted or its text changed.
-    /// </summary>
-    Task<StoredMessage?> SetUrlPreviewAsync(string messageId, string forText, UrlPreview? preview, CancellationToken cancellationToken = default);
-
-    /// <summary>
     /// Soft delete: text emptied, isDeleted set, urlPreview and reactions dropped, unpinned (so it no longer counts toward
     /// its room's pin limit), updatedAt set. Returns the new state, or null when absent.
     /// Deleting a deleted message changes nothing (not even updatedAt) and returns it as it is.
     /// </summary>
     Task<StoredMessage?> SoftDeleteAsync(string messageId, DateTimeOffset at, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Adds <paramref name="userId"/> to the holders of <paramref name="reaction"/> (a name such as <c>like</c>: lowercase
-    /// letters, digits and <c>_</c>, else <see cref="ArgumentException"/>) on a message that is not deleted, in one atomic
-    /// step: users reacting at once all end up in the list, each once. Holding it already changes nothing. updatedAt is
-    /// left alone (it dates the content). Returns the new state, or null when absent or deleted.
-    /// </summary>
-    Task<StoredMessage?> AddReactionAsync(string messageId, string reaction, long userId, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Removes <paramref name="userId"/> from the holders of <paramref name="reaction"/> atomically; a reaction left with
-    /// nobody disappears from <see cref="StoredMessage.Reactions"/>. Not holding it changes nothing. Returns the new state,
-    /// or null when absent or deleted.
-    /// </summary>
-    Task<StoredMessage?> RemoveReactionAsync(string messageId, string reaction, long userId, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Pins a message that is neither deleted nor pinned, by <paramref name="userId"/> at <paramref name="at"/>, unless its
-    /// room holds <paramref name="maxPinnedPerRoom"/> pinned messages already. The check and the pin are one atomic step,
-    /// whatever the number of writers and instances: a room never ends up with more. The outcome says what happened;
-    /// a message pinned already is left as it is (<see cref="PinOutcome.AlreadyPinned"/>).
-    /// </summary>
-    Task<PinResult> PinAsync(string messageId, long userId, DateTimeOffset at, int maxPinnedPerRoom, CancellationToken cancellationToken = default);
-
-    /// <summary>Unpins (isPinned false, pinnedBy and pinnedAt null). Returns the new state, or null when absent; unpinning an unpinned message changes nothing.</summary>
-    Task<StoredMessage?> UnpinAsync(string messageId, CancellationToken cancellationToken = default);
-
-    /// <summary>The pinned messages of a room, most recently pinned first.</summary>
-    Task<IReadOnlyList<StoredMessage>> PinnedAsync(long roomId, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// How many stored messages of a room a reader has not read: seq in (<paramref name="afterSeq"/>, <paramref name="upToSeq"/>]
@@ -100,25 +70,3 @@ public interface IMessageStore
 /// (messages of the room whose threadId is that id; the thread's root message is not one of them).
 /// </summary>
 public sealed record MessagePage(long RoomId, int Limit, string? BeforeId = null, string? AfterId = null, long? AfterSeq = null, string? ThreadId = null);
-
-/// <summary>What <see cref="IMessageStore.PinAsync"/> did.</summary>
-public enum PinOutcome
-{
-    /// <summary>Pinned now.</summary>
-    Pinned,
-
-    /// <summary>It was pinned already; nothing changed.</summary>
-    AlreadyPinned,
-
-    /// <summary>Its room holds the most pinned messages it may; nothing changed.</summary>
-    LimitReached,
-
-    /// <summary>A deleted message is not pinned.</summary>
-    Deleted,
-
-    /// <summary>No such message.</summary>
-    NotFound,
-}
-
-/// <summary>The outcome of a pin, and the message as it is after it (null when <see cref="PinOutcome.NotFound"/>).</summary>
-public sealed record PinResult(PinOutcome Outcome, StoredMessage? Message);

@@ -24,28 +24,6 @@ internal static class MessageStoreRules
         }
     }
 
-    /// <summary>
-    /// A reaction name goes into a JSON path (SQLite) or a field path (MongoDB): only lowercase letters, digits and
-    /// <c>_</c>, so it can never address another part of the message.
-    /// </summary>
-    public static void CheckReaction(string reaction)
-    {
-        if (reaction.Length is 0 or > 32 || !reaction.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
-            throw new ArgumentException($"Reaction '{reaction}' is not a reaction name.", nameof(reaction));
-    }
-
-    /// <summary>
-    /// Why a pin's conditional write matched nothing, from the message as it is now: gone, deleted, pinned already
-    /// (by this call's rival, or before), or else it was the room's limit.
-    /// </summary>
-    public static PinResult PinRefused(StoredMessage? current) => current switch
-    {
-        null => new PinResult(PinOutcome.NotFound, null),
-        { IsDeleted: true } => new PinResult(PinOutcome.Deleted, current),
-        { IsPinned: true } => new PinResult(PinOutcome.AlreadyPinned, current),
-        _ => new PinResult(PinOutcome.LimitReached, current),
-    };
-
     public static void CheckPage(MessagePage page)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(page.Limit, 1, nameof(page.Limit));

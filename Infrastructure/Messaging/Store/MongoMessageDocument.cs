@@ -8,7 +8,7 @@ namespace Shoot.Infrastructure.Messaging.Store;
 /// and counts are Int64, times BSON dates (milliseconds). Other message ids held by a message (threadId,
 /// replyToMessageId, forwardedFrom.messageId) stay strings, compared as given.
 /// </summary>
-internal static class MongoMessageDocument
+public static class MongoMessageDocument
 {
     public static BsonDocument ToBson(StoredMessage m) => new()
     {

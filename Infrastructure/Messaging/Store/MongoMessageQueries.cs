@@ -5,9 +5,10 @@ namespace Shoot.Infrastructure.Messaging.Store;
 
 /// <summary>
 /// Everything <see cref="MongoMessageStore"/> sends, as values: tests render them to BSON without a server, so the
-/// adapter itself only passes them to the driver.
+/// adapter itself only passes them to the driver. Public for the feature stores on the same collection (pins, reactions,
+/// previews), which add their own updates beside these.
 /// </summary>
-internal static class MongoMessageQueries
+public static class MongoMessageQueries
 {
     public const string SeqIndexName = "ux_messages_room_seq";
     public const string IdIndexName = "_id_";
@@ -43,9 +44,6 @@ internal static class MongoMessageQueries
 
     public static FilterDefinition<BsonDocument> NotDeletedById(ObjectId id) => Filter.Eq("_id", id) & Filter.Eq("isDeleted", false);
 
-    /// <summary>A message not deleted whose text is still the one a preview was fetched for.</summary>
-    public static FilterDefinition<BsonDocument> NotDeletedWithText(ObjectId id, string text) => NotDeletedById(id) & Filter.Eq("text", text);
-
     public static FilterDefinition<BsonDocument> Room(long roomId) => Filter.Eq("roomId", roomId);
 
     /// <summary>The filters of <see cref="MessagePage"/> combined; the ordering is <see cref="PageSort"/>.</summary>
@@ -79,58 +77,16 @@ internal static class MongoMessageQueries
     public static UpdateDefinition<BsonDocument> EditUpdate(string text, DateTimeOffset at) =>
         Update.Set("text", text).Set("isEdited", true).Set("updatedAt", MongoMessageDocument.Date(at));
 
-    public static UpdateDefinition<BsonDocument> UrlPreviewUpdate(UrlPreview? preview) =>
-        Update.Set("urlPreview", MongoMessageDocument.Preview(preview));
-
     public static UpdateDefinition<BsonDocument> SoftDeleteUpdate(DateTimeOffset at) =>
         Update.Combine(Update.Set("text", "").Set("isDeleted", true).Set("urlPreview", BsonNull.Value).Set("reactions", new BsonDocument()), UnpinUpdate())
             .Set("updatedAt", MongoMessageDocument.Date(at));
 
-    /// <summary>One user added to one reaction's set: $addToSet is atomic on the document and adds nobody twice.</summary>
-    public static UpdateDefinition<BsonDocument> AddReactionUpdate(string reaction, long userId) => Update.AddToSet(ReactionField(reaction), userId);
-
-    public static UpdateDefinition<BsonDocument> RemoveReactionUpdate(string reaction, long userId) => Update.Pull(ReactionField(reaction), userId);
-
     /// <summary>
-    /// After a $pull, the reaction is removed only if its list is still empty: a user who reacted meanwhile is kept,
-    /// because the condition and the $unset are one atomic update.
+    /// Unpinning (and deleting) gives the pin slot back (the slots: Features/Pin/MongoPinStore; their index is created
+    /// here with the others, as soft delete frees a slot too).
     /// </summary>
-    public static FilterDefinition<BsonDocument> EmptyReactionById(ObjectId id, string reaction) => ById(id) & Filter.Size(ReactionField(reaction), 0);
-
-    public static UpdateDefinition<BsonDocument> DropReactionUpdate(string reaction) => Update.Unset(ReactionField(reaction));
-
-    private static string ReactionField(string reaction) => "reactions." + reaction;
-
-    /// <summary>
-    /// The pin limit (at most N pinned messages per room) across instances, without multi-document transactions (which a
-    /// standalone server lacks): a pinned message also holds one of its room's N pin slots, <c>pinSlot</c> 1…N, and
-    /// (roomId, pinSlot) is a unique index over the documents that have one (<see cref="PinSlotIndexName"/>). The server
-    /// checks the index in the same atomic write that pins, so two pins racing for one slot cannot both succeed: the
-    /// loser gets a duplicate-key error and tries the next slot; with every slot taken, the room is full. Counting first
-    /// and pinning after could not hold the limit, and a per-room counter document would be a second write that a crash
-    /// could leave out of step with the messages.
-    /// </summary>
-    public static FilterDefinition<BsonDocument> PinnableById(ObjectId id) => NotDeletedById(id) & Filter.Eq("isPinned", false);
-
-    public static UpdateDefinition<BsonDocument> PinUpdate(long userId, DateTimeOffset at, int slot) =>
-        Update.Set("isPinned", true).Set("pinnedBy", userId).Set("pinnedAt", MongoMessageDocument.Date(at)).Set("pinSlot", slot);
-
-    /// <summary>Unpinning (and deleting) gives the slot back.</summary>
     public static UpdateDefinition<BsonDocument> UnpinUpdate() =>
         Update.Set("isPinned", false).Set("pinnedBy", BsonNull.Value).Set("pinnedAt", BsonNull.Value).Unset("pinSlot");
-
-    /// <summary>A room's pinned messages: the documents holding a slot, so the partial slot index serves the query.</summary>
-    public static FilterDefinition<BsonDocument> PinnedFilter(long roomId) => Room(roomId) & Filter.Exists("pinSlot");
-
-    public static SortDefinition<BsonDocument> LatestPinnedFirst { get; } = Sort.Descending("pinnedAt").Descending("_id");
-
-    /// <summary>A pin that lost its slot to another message of the room (findAndModify reports it as a command error).</summary>
-    public static bool IsPinSlotTaken(MongoException exception) => exception switch
-    {
-        MongoCommandException e => IsDuplicateOn(PinSlotIndexName, e.Code, e.ErrorMessage ?? e.Message),
-        MongoWriteException e => IsDuplicateOn(PinSlotIndexName, e.WriteError.Code, e.WriteError.Message),
-        _ => false,
-    };
 
     /// <summary>
     /// E11000 on the <c>_id_</c> index: the message is stored already (a redelivery), which SaveBatch ignores. The server

@@ -6,15 +6,21 @@ namespace Shoot.Infrastructure.Messaging.Store;
 /// <summary>
 /// Messages in the MongoDB collection <c>messages</c> (<see cref="MongoMessageDocument"/> for the shape). Thin on
 /// purpose: every filter, update and sort comes from <see cref="MongoMessageQueries"/>, which tests render without a server.
+/// The feature stores that change one part of a message (pins, reactions, URL previews) send their own updates to
+/// <see cref="Collection"/> and map what comes back with <see cref="MongoMessageDocument"/>, so a document is read in one place.
 /// </summary>
 public sealed class MongoMessageStore(IMongoCollection<BsonDocument> messages, string description) : IMessageStore
 {
     public const string CollectionName = "messages";
     public const string DefaultDatabaseName = "shoot";
 
-    private static readonly FindOneAndUpdateOptions<BsonDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
+    /// <summary>findAndModify answering the document as the update left it.</summary>
+    public static readonly FindOneAndUpdateOptions<BsonDocument> ReturnAfter = new() { ReturnDocument = ReturnDocument.After };
 
     public string Description { get; } = description;
+
+    /// <summary>The <c>messages</c> collection, for the feature stores that change one part of a message.</summary>
+    public IMongoCollection<BsonDocument> Collection => messages;
 
     /// <summary>The store on the database named by the connection string (<c>mongodb://host/shoot</c>), "shoot" when it names none.</summary>
     public static MongoMessageStore Create(IMongoClient client, MongoUrl url)
@@ -97,102 +103,31 @@ public sealed class MongoMessageStore(IMongoCollection<BsonDocument> messages, s
     {
         if (!TryParse(messageId, out var id))
             return null;
-        var document = await messages.FindOneAndUpdateAsync(
-            MongoMessageQueries.NotDeletedById(id), MongoMessageQueries.EditUpdate(text, at), ReturnAfter, cancellationToken);
-        return document is null ? null : MongoMessageDocument.FromBson(document);
-    }
-
-    public async Task<StoredMessage?> SetUrlPreviewAsync(string messageId, string forText, UrlPreview? preview, CancellationToken cancellationToken = default)
-    {
-        if (!TryParse(messageId, out var id))
-            return null;
-        var document = await messages.FindOneAndUpdateAsync(
-            MongoMessageQueries.NotDeletedWithText(id, forText), MongoMessageQueries.UrlPreviewUpdate(preview), ReturnAfter, cancellationToken);
-        return document is null ? null : MongoMessageDocument.FromBson(document);
+        return await UpdateOneAsync(MongoMessageQueries.NotDeletedById(id), MongoMessageQueries.EditUpdate(text, at), cancellationToken);
     }
 
     public async Task<StoredMessage?> SoftDeleteAsync(string messageId, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         if (!TryParse(messageId, out var id))
             return null;
-        var document = await messages.FindOneAndUpdateAsync(
-            MongoMessageQueries.NotDeletedById(id), MongoMessageQueries.SoftDeleteUpdate(at), ReturnAfter, cancellationToken);
         // Already deleted: deleting again changes nothing and answers the state as it is.
-        return document is null ? await FindAsync(messageId, cancellationToken) : MongoMessageDocument.FromBson(document);
+        return await UpdateOneAsync(MongoMessageQueries.NotDeletedById(id), MongoMessageQueries.SoftDeleteUpdate(at), cancellationToken)
+            ?? await FindAsync(messageId, cancellationToken);
     }
 
-    public async Task<StoredMessage?> AddReactionAsync(string messageId, string reaction, long userId, CancellationToken cancellationToken = default)
+    /// <summary>One atomic update of the message <paramref name="filter"/> matches; the message after it, or null when none matched.</summary>
+    public async Task<StoredMessage?> UpdateOneAsync(
+        FilterDefinition<BsonDocument> filter, UpdateDefinition<BsonDocument> update, CancellationToken cancellationToken = default)
     {
-        var (_, document) = await ChangeReactionAsync(messageId, reaction, MongoMessageQueries.AddReactionUpdate(reaction, userId), cancellationToken);
+        var document = await messages.FindOneAndUpdateAsync(filter, update, ReturnAfter, cancellationToken);
         return document is null ? null : MongoMessageDocument.FromBson(document);
-    }
-
-    public async Task<StoredMessage?> RemoveReactionAsync(string messageId, string reaction, long userId, CancellationToken cancellationToken = default)
-    {
-        var (id, document) = await ChangeReactionAsync(messageId, reaction, MongoMessageQueries.RemoveReactionUpdate(reaction, userId), cancellationToken);
-        if (document?.GetValue("reactions", BsonNull.Value) is BsonDocument reactions && reactions.GetValue(reaction, BsonNull.Value) is BsonArray { Count: 0 })
-        {
-            // Emptied: drop the name, unless someone reacted meanwhile (then the list is theirs and the filter misses).
-            document = await messages.FindOneAndUpdateAsync(
-                MongoMessageQueries.EmptyReactionById(id, reaction), MongoMessageQueries.DropReactionUpdate(reaction), ReturnAfter, cancellationToken)
-                ?? await messages.Find(MongoMessageQueries.ById(id)).FirstOrDefaultAsync(cancellationToken);
-        }
-        return document is null ? null : MongoMessageDocument.FromBson(document);
-    }
-
-    /// <summary>One reaction update of a message that is not deleted; the document after it, or null.</summary>
-    private async Task<(ObjectId Id, BsonDocument? Document)> ChangeReactionAsync(
-        string messageId, string reaction, UpdateDefinition<BsonDocument> update, CancellationToken cancellationToken)
-    {
-        MessageStoreRules.CheckReaction(reaction);
-        if (!TryParse(messageId, out var id))
-            return (id, null);
-        return (id, await messages.FindOneAndUpdateAsync(MongoMessageQueries.NotDeletedById(id), update, ReturnAfter, cancellationToken));
-    }
-
-    /// <remarks>The limit holds through the room's pin slots and their unique index (<see cref="MongoMessageQueries.PinnableById"/>).</remarks>
-    public async Task<PinResult> PinAsync(string messageId, long userId, DateTimeOffset at, int maxPinnedPerRoom, CancellationToken cancellationToken = default)
-    {
-        if (!TryParse(messageId, out var id))
-            return new PinResult(PinOutcome.NotFound, null);
-        for (var slot = 1; slot <= maxPinnedPerRoom; slot++)
-        {
-            try
-            {
-                var document = await messages.FindOneAndUpdateAsync(
-                    MongoMessageQueries.PinnableById(id), MongoMessageQueries.PinUpdate(userId, at, slot), ReturnAfter, cancellationToken);
-                if (document is null)
-                    break;
-                return new PinResult(PinOutcome.Pinned, MongoMessageDocument.FromBson(document));
-            }
-            catch (MongoException e) when (MongoMessageQueries.IsPinSlotTaken(e))
-            {
-                // Another message of the room holds this slot: try the next one.
-            }
-        }
-        return MessageStoreRules.PinRefused(await FindAsync(messageId, cancellationToken));
-    }
-
-    public async Task<StoredMessage?> UnpinAsync(string messageId, CancellationToken cancellationToken = default)
-    {
-        if (!TryParse(messageId, out var id))
-            return null;
-        var document = await messages.FindOneAndUpdateAsync(MongoMessageQueries.ById(id), MongoMessageQueries.UnpinUpdate(), ReturnAfter, cancellationToken);
-        return document is null ? null : MongoMessageDocument.FromBson(document);
-    }
-
-    public async Task<IReadOnlyList<StoredMessage>> PinnedAsync(long roomId, CancellationToken cancellationToken = default)
-    {
-        var documents = await messages.Find(MongoMessageQueries.PinnedFilter(roomId))
-            .Sort(MongoMessageQueries.LatestPinnedFirst)
-            .ToListAsync(cancellationToken);
-        return documents.Select(MongoMessageDocument.FromBson).ToList();
     }
 
     public Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default) =>
         messages.DeleteManyAsync(MongoMessageQueries.Room(roomId), cancellationToken);
 
-    private static bool TryParse(string messageId, out ObjectId id)
+    /// <summary>The ObjectId of a message id; false for a string that is not one (it names no message).</summary>
+    public static bool TryParse(string messageId, out ObjectId id)
     {
         id = ObjectId.Empty;
         return MessageId.IsValid(messageId) && ObjectId.TryParse(messageId, out id);

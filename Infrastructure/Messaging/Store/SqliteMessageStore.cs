@@ -7,11 +7,14 @@ namespace Shoot.Infrastructure.Messaging.Store;
 
 /// <summary>
 /// Messages in the embedded messages.db (<see cref="MessagesDatabase"/>; schema in Migrations/MessagesSqlite/0001).
-/// Times are kept to the millisecond, like the API's timestamps (docs/api.md §1) and BSON dates.
+/// Times are kept to the millisecond, like the API's timestamps (docs/api.md §1) and BSON dates. The feature stores that
+/// change one part of a message (pins, reactions, URL previews) write their own statements on the same table and read
+/// the rows back through <see cref="QuerySingleAsync"/> and <see cref="QueryAsync"/>, so a row is mapped in one place.
 /// </summary>
 public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStore
 {
-    private const string Columns = """
+    /// <summary>The columns of a whole message, named as <see cref="StoredMessage"/>'s properties: what a RETURNING or SELECT hands to the mapping.</summary>
+    public const string Columns = """
         id AS Id, room_id AS RoomId, seq AS Seq, sender_id AS SenderId, temp_id AS TempId, text AS Text, type AS Type,
         is_edited AS IsEdited, is_deleted AS IsDeleted, url_preview AS UrlPreview, thread_id AS ThreadId,
         reply_to_message_id AS ReplyToMessageId, forwarded_from AS ForwardedFrom, reactions AS Reactions, mentions AS Mentions,
@@ -67,9 +70,7 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
     public async Task<IReadOnlyList<StoredMessage>> PageAsync(MessagePage page, CancellationToken cancellationToken = default)
     {
         MessageStoreRules.CheckPage(page);
-        await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(PageSql(page), page, cancellationToken: cancellationToken));
-        return rows.Select(row => row.ToMessage()).ToList();
+        return await QueryAsync(PageSql(page), page, cancellationToken);
     }
 
     /// <summary>The page query, with <see cref="MessagePage"/>'s properties as parameters (tests check its query plan).</summary>
@@ -119,12 +120,6 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
             WHERE id = @messageId AND is_deleted = 0 RETURNING {Columns}
             """, new { messageId, text, at = at.ToUnixTimeMilliseconds() }, cancellationToken);
 
-    public Task<StoredMessage?> SetUrlPreviewAsync(string messageId, string forText, UrlPreview? preview, CancellationToken cancellationToken = default) =>
-        QuerySingleAsync($"""
-            UPDATE messages SET url_preview = @preview
-            WHERE id = @messageId AND is_deleted = 0 AND text = @forText RETURNING {Columns}
-            """, new { messageId, forText, preview = preview is null ? null : JsonSerializer.Serialize(preview, Json) }, cancellationToken);
-
     public async Task<StoredMessage?> SoftDeleteAsync(string messageId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
         await QuerySingleAsync($"""
             UPDATE messages SET text = '', is_deleted = 1, url_preview = NULL, reactions = json_object(), {UnpinnedSet}, updated_at = @at
@@ -133,74 +128,8 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
         // Already deleted: deleting again changes nothing and answers the state as it is.
         ?? await FindAsync(messageId, cancellationToken);
 
-    // Reactions are JSON text ({"like": [5, 7]}), changed by one UPDATE each. A statement that writes takes the file's
-    // write lock before it reads (one writer at a time, across connections and processes), so the list it reads is the
-    // list it replaces: no reaction is lost to a concurrent one. @path is '$."name"' (names are checked to be
-    // [a-z0-9_]); '[#]' appends to an array.
-    private const string AddReactionSql = $"""
-        UPDATE messages SET reactions = CASE
-            WHEN EXISTS (SELECT 1 FROM json_each(messages.reactions, @path) WHERE value = @userId) THEN reactions
-            WHEN json_type(reactions, @path) = 'array' THEN json_insert(reactions, @path || '[#]', @userId)
-            ELSE json_set(reactions, @path, json_array(@userId)) END
-        WHERE id = @messageId AND is_deleted = 0 RETURNING {Columns}
-        """;
-
-    // The list without the user, in its order; a list left empty is removed, so reactions never shows a name nobody holds.
-    // json() keeps the rebuilt list JSON (a value out of a subquery would otherwise be set as a string).
-    private const string RemoveReactionSql = $"""
-        UPDATE messages SET reactions = CASE
-            WHEN NOT EXISTS (SELECT 1 FROM json_each(messages.reactions, @path) WHERE value <> @userId) THEN json_remove(reactions, @path)
-            ELSE json_set(reactions, @path, json((SELECT json_group_array(value) FROM
-                (SELECT value FROM json_each(messages.reactions, @path) WHERE value <> @userId ORDER BY key)))) END
-        WHERE id = @messageId AND is_deleted = 0 RETURNING {Columns}
-        """;
-
-    public Task<StoredMessage?> AddReactionAsync(string messageId, string reaction, long userId, CancellationToken cancellationToken = default) =>
-        ChangeReactionAsync(AddReactionSql, messageId, reaction, userId, cancellationToken);
-
-    public Task<StoredMessage?> RemoveReactionAsync(string messageId, string reaction, long userId, CancellationToken cancellationToken = default) =>
-        ChangeReactionAsync(RemoveReactionSql, messageId, reaction, userId, cancellationToken);
-
-    private Task<StoredMessage?> ChangeReactionAsync(string sql, string messageId, string reaction, long userId, CancellationToken cancellationToken)
-    {
-        MessageStoreRules.CheckReaction(reaction);
-        return QuerySingleAsync(sql, new { messageId, path = $"$.\"{reaction}\"", userId }, cancellationToken);
-    }
-
-    private const string UnpinnedSet = "is_pinned = 0, pinned_by = NULL, pinned_at = NULL";
-
-    /// <summary>
-    /// The pin, conditional on the room's count of pinned messages, in one statement: a statement that writes takes the
-    /// file's write lock before it reads anything, and SQLite has one writer at a time, so no other pin can come between
-    /// the count and the set — on any connection, or any process sharing the file.
-    /// </summary>
-    internal const string PinSql = $"""
-        UPDATE messages SET is_pinned = 1, pinned_by = @userId, pinned_at = @at
-        WHERE id = @messageId AND is_deleted = 0 AND is_pinned = 0
-          AND (SELECT COUNT(*) FROM messages AS pinned WHERE pinned.room_id = messages.room_id AND pinned.is_pinned = 1) < @maxPinnedPerRoom
-        RETURNING {Columns}
-        """;
-
-    /// <summary>A room's pins, from the partial index ix_messages_room_pinned (tests check its query plan).</summary>
-    internal const string PinnedSql = $"SELECT {Columns} FROM messages WHERE room_id = @roomId AND is_pinned = 1 ORDER BY pinned_at DESC, id DESC";
-
-    public async Task<PinResult> PinAsync(string messageId, long userId, DateTimeOffset at, int maxPinnedPerRoom, CancellationToken cancellationToken = default)
-    {
-        var pinned = await QuerySingleAsync(PinSql, new { messageId, userId, at = at.ToUnixTimeMilliseconds(), maxPinnedPerRoom }, cancellationToken);
-        return pinned is not null
-            ? new PinResult(PinOutcome.Pinned, pinned)
-            : MessageStoreRules.PinRefused(await FindAsync(messageId, cancellationToken));
-    }
-
-    public Task<StoredMessage?> UnpinAsync(string messageId, CancellationToken cancellationToken = default) =>
-        QuerySingleAsync($"UPDATE messages SET {UnpinnedSet} WHERE id = @messageId RETURNING {Columns}", new { messageId }, cancellationToken);
-
-    public async Task<IReadOnlyList<StoredMessage>> PinnedAsync(long roomId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(PinnedSql, new { roomId }, cancellationToken: cancellationToken));
-        return rows.Select(row => row.ToMessage()).ToList();
-    }
+    /// <summary>What unpinning sets; a soft delete unpins too, so it no longer counts toward its room's pin limit.</summary>
+    public const string UnpinnedSet = "is_pinned = 0, pinned_by = NULL, pinned_at = NULL";
 
     public async Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default)
     {
@@ -208,12 +137,24 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM messages WHERE room_id = @roomId", new { roomId }, cancellationToken: cancellationToken));
     }
 
-    private async Task<StoredMessage?> QuerySingleAsync(string sql, object parameters, CancellationToken cancellationToken)
+    /// <summary>The one message a statement returns (its columns <see cref="Columns"/>), or null.</summary>
+    public async Task<StoredMessage?> QuerySingleAsync(string sql, object parameters, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
         return row?.ToMessage();
     }
+
+    /// <summary>The messages a query returns (its columns <see cref="Columns"/>), in its order.</summary>
+    public async Task<IReadOnlyList<StoredMessage>> QueryAsync(string sql, object parameters, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        return rows.Select(row => row.ToMessage()).ToList();
+    }
+
+    /// <summary>A urlPreview as the url_preview column holds it: JSON text, or null.</summary>
+    public static string? PreviewJson(UrlPreview? preview) => preview is null ? null : JsonSerializer.Serialize(preview, Json);
 
     /// <summary>A row as stored: JSON text for the nested values, Unix milliseconds for times.</summary>
     private sealed class Row
@@ -250,7 +191,7 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
             Type = m.Type,
             IsEdited = m.IsEdited,
             IsDeleted = m.IsDeleted,
-            UrlPreview = m.UrlPreview is null ? null : JsonSerializer.Serialize(m.UrlPreview, Json),
+            UrlPreview = PreviewJson(m.UrlPreview),
             ThreadId = m.ThreadId,
             ReplyToMessageId = m.ReplyToMessageId,
             ForwardedFrom = m.ForwardedFrom is null ? null : JsonSerializer.Serialize(m.ForwardedFrom, Json),

@@ -20,6 +20,8 @@ public sealed class StartupValidationTests
         { new() { ["Shoot:UrlPreview:Timeout"] = "00:00:00" }, "Shoot:UrlPreview:Timeout" },
         { new() { ["Shoot:UrlPreview:MaxBytes"] = "10" }, "MaxBytes" },
         { new() { ["Shoot:UrlPreview:MaxRedirects"] = "-1" }, "MaxRedirects" },
+        { new() { ["Shoot:Friends:RecommendationRefreshInterval"] = "00:00:00" }, "RecommendationRefreshInterval" },
+        { new() { ["Shoot:Friends:RecommendationRefreshMaxUsers"] = "0" }, "RecommendationRefreshMaxUsers" },
     };
 
     [Theory]

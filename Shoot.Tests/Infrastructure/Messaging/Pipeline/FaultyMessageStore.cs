@@ -31,18 +31,8 @@ internal sealed class FaultyMessageStore(IMessageStore inner) : IMessageStore
     public Task<long> MaxSeqAsync(long roomId, CancellationToken cancellationToken = default) => inner.MaxSeqAsync(roomId, cancellationToken);
     public Task<StoredMessage?> EditTextAsync(string messageId, string text, DateTimeOffset at, CancellationToken cancellationToken = default) =>
         inner.EditTextAsync(messageId, text, at, cancellationToken);
-    public Task<StoredMessage?> SetUrlPreviewAsync(string messageId, string forText, UrlPreview? preview, CancellationToken cancellationToken = default) =>
-        inner.SetUrlPreviewAsync(messageId, forText, preview, cancellationToken);
     public Task<StoredMessage?> SoftDeleteAsync(string messageId, DateTimeOffset at, CancellationToken cancellationToken = default) =>
         inner.SoftDeleteAsync(messageId, at, cancellationToken);
-    public Task<StoredMessage?> AddReactionAsync(string messageId, string reaction, long userId, CancellationToken cancellationToken = default) =>
-        inner.AddReactionAsync(messageId, reaction, userId, cancellationToken);
-    public Task<StoredMessage?> RemoveReactionAsync(string messageId, string reaction, long userId, CancellationToken cancellationToken = default) =>
-        inner.RemoveReactionAsync(messageId, reaction, userId, cancellationToken);
-    public Task<PinResult> PinAsync(string messageId, long userId, DateTimeOffset at, int maxPinnedPerRoom, CancellationToken cancellationToken = default) =>
-        inner.PinAsync(messageId, userId, at, maxPinnedPerRoom, cancellationToken);
-    public Task<StoredMessage?> UnpinAsync(string messageId, CancellationToken cancellationToken = default) => inner.UnpinAsync(messageId, cancellationToken);
-    public Task<IReadOnlyList<StoredMessage>> PinnedAsync(long roomId, CancellationToken cancellationToken = default) => inner.PinnedAsync(roomId, cancellationToken);
     public Task<long> CountUnreadAsync(long roomId, long afterSeq, long upToSeq, long excludeSenderId, CancellationToken cancellationToken = default) =>
         inner.CountUnreadAsync(roomId, afterSeq, upToSeq, excludeSenderId, cancellationToken);
     public Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default) => inner.DeleteRoomAsync(roomId, cancellationToken);

@@ -1,17 +1,17 @@
-using System.Text.Json;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Store;
+using static Shoot.Tests.Support.TestMessages;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Store;
 
 /// <summary>
 /// What every <see cref="IMessageStore"/> must do, run against each adapter (subclasses). Each test gets an empty store.
+/// What the feature stores on the same table or collection must do (pins, reactions, previews) is in their folders'
+/// suites (Features/Pin, React, UrlPreview).
 /// Tests are skippable because the MongoDB run skips without a server; the SQLite run never skips.
 /// </summary>
 public abstract class MessageStoreSuite
 {
-    private static readonly DateTimeOffset Start = new(2026, 11, 25, 17, 45, 3, 120, TimeSpan.Zero);
-
     /// <summary>A new, empty store (ready: migrated or indexed); skips the test when its backend is unavailable.</summary>
     protected abstract Task<IMessageStore> CreateStoreAsync();
 
@@ -220,29 +220,6 @@ public abstract class MessageStoreSuite
     }
 
     [SkippableFact]
-    public async Task A_url_preview_is_set_and_cleared_only_on_a_message_not_deleted_whose_text_is_unchanged()
-    {
-        var store = await CreateStoreAsync();
-        var message = Message(room: 1, seq: 1) with { Text = "see https://x.test", Mentions = [3] };
-        var deleted = Message(room: 1, seq: 2) with { Text = "", IsDeleted = true };
-        await store.SaveBatchAsync([message, deleted]);
-        var preview = new UrlPreview("https://x.test", "X", "about x", "https://x.test/i.png", "X site");
-
-        var previewed = await store.SetUrlPreviewAsync(message.Id, message.Text, preview);
-
-        // updatedAt stays: a preview is not an edit.
-        AssertSame(message with { UrlPreview = preview }, previewed);
-        AssertSame(message with { UrlPreview = preview }, await store.FindAsync(message.Id));
-        Assert.Null(await store.SetUrlPreviewAsync(message.Id, "an older text", null));
-        AssertSame(message with { UrlPreview = preview }, await store.FindAsync(message.Id));
-        AssertSame(message, await store.SetUrlPreviewAsync(message.Id, message.Text, null));
-        Assert.Null(await store.SetUrlPreviewAsync(deleted.Id, "", preview));
-        AssertSame(deleted, await store.FindAsync(deleted.Id));
-        Assert.Null(await store.SetUrlPreviewAsync(MessageId.New(Start), "nobody", preview));
-        Assert.Null(await store.SetUrlPreviewAsync("not-an-id", "nobody", preview));
-    }
-
-    [SkippableFact]
     public async Task Soft_delete_empties_the_text_and_drops_the_preview()
     {
         var store = await CreateStoreAsync();
@@ -258,130 +235,6 @@ public abstract class MessageStoreSuite
         AssertSame(expected, again);
         AssertSame(expected, await store.FindAsync(message.Id));
         Assert.Null(await store.SoftDeleteAsync(MessageId.New(Start), at));
-    }
-
-    [SkippableFact]
-    public async Task Soft_delete_also_drops_the_reactions_and_the_pin()
-    {
-        var store = await CreateStoreAsync();
-        var message = Message(room: 1, seq: 1);
-        await store.SaveBatchAsync([message]);
-        await store.AddReactionAsync(message.Id, "like", 5);
-        Assert.Equal(PinOutcome.Pinned, (await store.PinAsync(message.Id, 5, Start.AddMinutes(1), 3)).Outcome);
-        var at = Start.AddMinutes(2);
-
-        var deleted = await store.SoftDeleteAsync(message.Id, at);
-
-        AssertSame(message with { Text = "", IsDeleted = true, UpdatedAt = at }, deleted);
-        Assert.Empty(await store.PinnedAsync(1));
-    }
-
-    [SkippableFact]
-    public async Task A_reaction_is_held_once_per_user_and_a_reaction_nobody_holds_disappears()
-    {
-        var store = await CreateStoreAsync();
-        var message = Message(room: 1, seq: 1);
-        var deleted = Message(room: 1, seq: 2) with { Text = "", IsDeleted = true };
-        await store.SaveBatchAsync([message, deleted]);
-
-        AssertSame(message with { Reactions = Reactions(("like", [5])) }, await store.AddReactionAsync(message.Id, "like", 5));
-        AssertSame(message with { Reactions = Reactions(("like", [5])) }, await store.AddReactionAsync(message.Id, "like", 5));
-        await store.AddReactionAsync(message.Id, "like", 7);
-        AssertSame(message with { Reactions = Reactions(("like", [5, 7]), ("laugh", [5])) }, await store.AddReactionAsync(message.Id, "laugh", 5));
-
-        // Removing one not held changes nothing; removing the last holder removes the name. updatedAt never moves.
-        AssertSame(message with { Reactions = Reactions(("like", [5, 7]), ("laugh", [5])) }, await store.RemoveReactionAsync(message.Id, "like", 9));
-        AssertSame(message with { Reactions = Reactions(("like", [5, 7])) }, await store.RemoveReactionAsync(message.Id, "laugh", 5));
-        AssertSame(message with { Reactions = Reactions(("like", [7])) }, await store.RemoveReactionAsync(message.Id, "like", 5));
-        AssertSame(message with { Reactions = Reactions(("like", [7])) }, await store.RemoveReactionAsync(message.Id, "wow", 7));
-        AssertSame(message, await store.RemoveReactionAsync(message.Id, "like", 7));
-        AssertSame(message, await store.FindAsync(message.Id));
-
-        Assert.Null(await store.AddReactionAsync(deleted.Id, "like", 5));
-        Assert.Null(await store.RemoveReactionAsync(deleted.Id, "like", 5));
-        AssertSame(deleted, await store.FindAsync(deleted.Id));
-        Assert.Null(await store.AddReactionAsync(MessageId.New(Start), "like", 5));
-        Assert.Null(await store.AddReactionAsync("not-a-message-id", "like", 5));
-        foreach (var bad in new[] { "", "Like", "like.x", "$where", "a\"b", "😂", new string('a', 33) })
-            await Assert.ThrowsAsync<ArgumentException>(() => store.AddReactionAsync(message.Id, bad, 5));
-    }
-
-    [SkippableFact]
-    public async Task Users_reacting_at_once_all_end_up_in_the_list()
-    {
-        var store = await CreateStoreAsync();
-        var message = Message(room: 1, seq: 1);
-        await store.SaveBatchAsync([message]);
-        var users = Enumerable.Range(1, 20).Select(i => (long)i).ToList();
-
-        await Task.WhenAll(users.Select(user => Task.Run(() => store.AddReactionAsync(message.Id, "like", user))));
-        // Then half take theirs back while the others add another reaction, all at once.
-        await Task.WhenAll(users.Select(user => Task.Run(() => user % 2 == 0
-            ? store.RemoveReactionAsync(message.Id, "like", user)
-            : store.AddReactionAsync(message.Id, "love", user))));
-
-        var reactions = (await store.FindAsync(message.Id))!.Reactions;
-        Assert.Equal(users.Where(u => u % 2 == 1), reactions["like"].Order());
-        Assert.Equal(users.Where(u => u % 2 == 1), reactions["love"].Order());
-        Assert.Equal(["like", "love"], reactions.Keys.Order());
-    }
-
-    [SkippableFact]
-    public async Task Pins_hold_the_room_limit_and_list_the_latest_pinned_first()
-    {
-        var store = await CreateStoreAsync();
-        var m = Messages(room: 1, count: 5);
-        m[4] = m[4] with { Text = "", IsDeleted = true };
-        var otherRoom = Message(room: 2, seq: 1);
-        await store.SaveBatchAsync([.. m, otherRoom]);
-        var at = Start.AddHours(1);
-
-        var first = await store.PinAsync(m[0].Id, 5, at, 3);
-        Assert.Equal(PinOutcome.Pinned, first.Outcome);
-        AssertSame(m[0] with { IsPinned = true, PinnedBy = 5, PinnedAt = at }, first.Message);
-        var again = await store.PinAsync(m[0].Id, 6, at.AddMinutes(1), 3);
-        Assert.Equal(PinOutcome.AlreadyPinned, again.Outcome);
-        AssertSame(first.Message, again.Message);
-        Assert.Equal(PinOutcome.Pinned, (await store.PinAsync(m[1].Id, 6, at.AddMinutes(2), 3)).Outcome);
-        Assert.Equal(PinOutcome.Pinned, (await store.PinAsync(m[2].Id, 5, at.AddMinutes(3), 3)).Outcome);
-
-        var full = await store.PinAsync(m[3].Id, 5, at.AddMinutes(4), 3);
-        Assert.Equal(PinOutcome.LimitReached, full.Outcome);
-        AssertSame(m[3], full.Message);
-        Assert.Equal(PinOutcome.Pinned, (await store.PinAsync(otherRoom.Id, 5, at, 3)).Outcome);
-        Assert.Equal(PinOutcome.Deleted, (await store.PinAsync(m[4].Id, 5, at, 3)).Outcome);
-        Assert.Equal(new PinResult(PinOutcome.NotFound, null), await store.PinAsync(MessageId.New(Start), 5, at, 3));
-        Assert.Equal(new PinResult(PinOutcome.NotFound, null), await store.PinAsync("not-a-message-id", 5, at, 3));
-        Assert.Equal([m[2].Id, m[1].Id, m[0].Id], (await store.PinnedAsync(1)).Select(p => p.Id));
-        Assert.Equal([otherRoom.Id], (await store.PinnedAsync(2)).Select(p => p.Id));
-        Assert.Empty(await store.PinnedAsync(3));
-
-        // Unpinning (twice changes nothing) and deleting both give a place back.
-        AssertSame(m[1], await store.UnpinAsync(m[1].Id));
-        AssertSame(m[1], await store.UnpinAsync(m[1].Id));
-        Assert.Null(await store.UnpinAsync(MessageId.New(Start)));
-        Assert.Equal(PinOutcome.Pinned, (await store.PinAsync(m[3].Id, 5, at.AddMinutes(5), 3)).Outcome);
-        Assert.Equal(PinOutcome.LimitReached, (await store.PinAsync(m[1].Id, 5, at.AddMinutes(6), 3)).Outcome);
-        await store.SoftDeleteAsync(m[0].Id, at.AddMinutes(7));
-        Assert.Equal(PinOutcome.Pinned, (await store.PinAsync(m[1].Id, 7, at.AddMinutes(8), 3)).Outcome);
-        Assert.Equal([m[1].Id, m[3].Id, m[2].Id], (await store.PinnedAsync(1)).Select(p => p.Id));
-        AssertSame(m[1] with { IsPinned = true, PinnedBy = 7, PinnedAt = at.AddMinutes(8) }, await store.FindAsync(m[1].Id));
-    }
-
-    [SkippableFact]
-    public async Task Pins_racing_for_the_last_places_never_pass_the_limit()
-    {
-        var store = await CreateStoreAsync();
-        var m = Messages(room: 1, count: 10);
-        await store.SaveBatchAsync(m);
-        var at = Start.AddHours(1);
-
-        var results = await Task.WhenAll(m.Select((message, i) => Task.Run(() => store.PinAsync(message.Id, 5 + i, at, 3))));
-
-        Assert.Equal(3, results.Count(r => r.Outcome == PinOutcome.Pinned));
-        Assert.Equal(7, results.Count(r => r.Outcome == PinOutcome.LimitReached));
-        Assert.Equal(results.Where(r => r.Outcome == PinOutcome.Pinned).Select(r => r.Message!.Id).Order(),
-            (await store.PinnedAsync(1)).Select(p => p.Id).Order());
     }
 
     [SkippableFact]
@@ -433,37 +286,8 @@ public abstract class MessageStoreSuite
         Assert.Equal(0, await store.MaxSeqAsync(1));
     }
 
-    private static StoredMessage Message(long room, long seq, int offsetSeconds = 0, int stepSeconds = 1)
-    {
-        // One second apart, so ids order like seqs whatever the id counter does.
-        var at = Start.AddSeconds(offsetSeconds + stepSeconds * seq);
-        return new StoredMessage
-        {
-            Id = MessageId.New(at),
-            RoomId = room,
-            Seq = seq,
-            SenderId = 100 + room,
-            Text = $"room {room} message {seq}",
-            CreatedAt = at,
-            UpdatedAt = at,
-        };
-    }
-
-    private static List<StoredMessage> Messages(long room, int count, int offsetSeconds = 0, int stepSeconds = 1) =>
-        Enumerable.Range(1, count).Select(seq => Message(room, seq, offsetSeconds, stepSeconds)).ToList();
-
     private static long[] Seqs(params long[] seqs) => seqs;
-
-    private static Dictionary<string, IReadOnlyList<long>> Reactions(params (string Name, long[] Users)[] reactions) =>
-        reactions.ToDictionary(r => r.Name, IReadOnlyList<long> (r) => r.Users);
 
     private static async Task<long[]> SeqsOf(IMessageStore store, MessagePage page) =>
         (await store.PageAsync(page)).Select(m => m.Seq).ToArray();
-
-    /// <summary>Every field, compared by value (records compare collections by reference).</summary>
-    private static void AssertSame(StoredMessage? expected, StoredMessage? actual)
-    {
-        Assert.NotNull(actual);
-        Assert.Equal(JsonSerializer.Serialize(expected), JsonSerializer.Serialize(actual));
-    }
 }

@@ -1,20 +1,14 @@
 using MongoDB.Bson;
-using MongoDB.Bson.IO;
-using MongoDB.Bson.Serialization;
-using MongoDB.Bson.Serialization.Serializers;
-using System.Net;
 using MongoDB.Driver;
-using MongoDB.Driver.Core.Clusters;
-using MongoDB.Driver.Core.Connections;
-using MongoDB.Driver.Core.Servers;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Store;
+using static Shoot.Tests.Support.BsonRender;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Store;
 
 /// <summary>
-/// What the MongoDB adapter sends, rendered to BSON without a server. Canonical Extended JSON, so the types show too:
-/// ids and seqs must go out as Int64 and ObjectId, times as dates.
+/// What the MongoDB adapter sends, rendered to BSON without a server (<see cref="Support.BsonRender"/>). The updates of
+/// pins, reactions and previews are checked beside their stores (Features/Pin, React, UrlPreview).
 /// </summary>
 [Trait("Category", "Unit")]
 public sealed class MongoMessageQueriesTests
@@ -22,12 +16,6 @@ public sealed class MongoMessageQueriesTests
     private const string Before = "6b071ea5efdcf4691a7309a0";
     private const string After = "6b071e00efdcf4691a730001";
     private const string Thread = "6b071d00efdcf4691a7300ff";
-    private const string Room7 = """{ "roomId" : { "$numberLong" : "7" }""";
-    private const string At = """{ "$date" : { "$numberLong" : "1764092703120" } }""";
-
-    private static readonly DateTimeOffset AtTime = DateTimeOffset.FromUnixTimeMilliseconds(1764092703120);
-    private static readonly RenderArgs<BsonDocument> Args = new(BsonDocumentSerializer.Instance, BsonSerializer.SerializerRegistry);
-    private static readonly JsonWriterSettings Canonical = new() { OutputMode = JsonOutputMode.CanonicalExtendedJson, Indent = false };
 
     [Fact]
     public void A_room_page_filters_by_room_only_and_sorts_newest_id_first()
@@ -117,69 +105,6 @@ public sealed class MongoMessageQueriesTests
     }
 
     [Fact]
-    public void A_reaction_is_added_to_a_set_and_pulled_as_an_int64()
-    {
-        Assert.Equal("""{ "$addToSet" : { "reactions.like" : { "$numberLong" : "5" } } }""", Json(MongoMessageQueries.AddReactionUpdate("like", 5)));
-        Assert.Equal("""{ "$pull" : { "reactions.like" : { "$numberLong" : "5" } } }""", Json(MongoMessageQueries.RemoveReactionUpdate("like", 5)));
-    }
-
-    [Fact]
-    public void An_emptied_reaction_is_dropped_only_while_it_is_still_empty()
-    {
-        Assert.Equal($$"""{ "_id" : { "$oid" : "{{Before}}" }, "reactions.laugh" : { "$size" : { "$numberInt" : "0" } } }""",
-            Json(MongoMessageQueries.EmptyReactionById(ObjectId.Parse(Before), "laugh")));
-        Assert.Equal("""{ "$unset" : { "reactions.laugh" : { "$numberInt" : "1" } } }""", Json(MongoMessageQueries.DropReactionUpdate("laugh")));
-    }
-
-    [Fact]
-    public void A_pin_takes_a_slot_of_a_message_neither_deleted_nor_pinned()
-    {
-        Assert.Equal($$"""{ "_id" : { "$oid" : "{{Before}}" }, "isDeleted" : false, "isPinned" : false }""",
-            Json(MongoMessageQueries.PinnableById(ObjectId.Parse(Before))));
-        Assert.Equal($$"""{ "$set" : { "isPinned" : true, "pinnedBy" : { "$numberLong" : "5" }, "pinnedAt" : {{At}}, "pinSlot" : { "$numberInt" : "2" } } }""",
-            Json(MongoMessageQueries.PinUpdate(5, AtTime, 2)));
-        Assert.Equal("""{ "$set" : { "isPinned" : false, "pinnedBy" : null, "pinnedAt" : null }, "$unset" : { "pinSlot" : { "$numberInt" : "1" } } }""",
-            Json(MongoMessageQueries.UnpinUpdate()));
-    }
-
-    [Fact]
-    public void A_rooms_pins_are_the_messages_holding_a_slot_latest_pinned_first()
-    {
-        Assert.Equal($$"""{{Room7}}, "pinSlot" : { "$exists" : true } }""", Json(MongoMessageQueries.PinnedFilter(7)));
-        Assert.Equal("""{ "pinnedAt" : { "$numberInt" : "-1" }, "_id" : { "$numberInt" : "-1" } }""", Json(MongoMessageQueries.LatestPinnedFirst));
-    }
-
-    [Theory]
-    [InlineData(11000, "E11000 duplicate key error collection: shoot.messages index: ux_messages_room_pin_slot dup key: { roomId: 1, pinSlot: 2 }", true)]
-    [InlineData(11000, "E11000 duplicate key error collection: shoot.messages index: ux_messages_room_seq dup key: { roomId: 1, seq: 1 }", false)]
-    [InlineData(2, "ux_messages_room_pin_slot index: ux_messages_room_pin_slot mentioned", false)]
-    public void A_pin_that_lost_its_slot_is_told_apart_from_other_errors(int code, string errmsg, bool taken)
-    {
-        var connection = new ConnectionId(new ServerId(new ClusterId(), new DnsEndPoint("mongo", 27017)));
-        // What the driver throws for a findAndModify the server refused: the command and the server's reply.
-        var failure = new MongoCommandException(connection, "Command findAndModify failed: " + errmsg,
-            new BsonDocument("findAndModify", "messages"), new BsonDocument { ["ok"] = 0, ["errmsg"] = errmsg, ["code"] = code });
-
-        Assert.Equal(taken, MongoMessageQueries.IsPinSlotTaken(failure));
-        Assert.False(MongoMessageQueries.IsPinSlotTaken(new MongoConnectionException(connection, errmsg)));
-    }
-
-    [Fact]
-    public void A_url_preview_goes_only_to_a_message_not_deleted_whose_text_is_unchanged()
-    {
-        Assert.Equal($$"""{ "_id" : { "$oid" : "{{Before}}" }, "isDeleted" : false, "text" : "see https://x.test" }""",
-            Json(MongoMessageQueries.NotDeletedWithText(ObjectId.Parse(Before), "see https://x.test")));
-    }
-
-    [Fact]
-    public void A_url_preview_update_sets_the_sub_document_or_null_and_nothing_else()
-    {
-        Assert.Equal("""{ "$set" : { "urlPreview" : { "url" : "https://x.test", "title" : "X", "description" : null, "imageUrl" : "https://x.test/i.png", "siteName" : "X site" } } }""",
-            Json(MongoMessageQueries.UrlPreviewUpdate(new UrlPreview("https://x.test", "X", null, "https://x.test/i.png", "X site"))));
-        Assert.Equal("""{ "$set" : { "urlPreview" : null } }""", Json(MongoMessageQueries.UrlPreviewUpdate(null)));
-    }
-
-    [Fact]
     public void Unread_is_a_seq_range_not_the_readers_own_and_not_deleted()
     {
         Assert.Equal($$"""{{Room7}}, "seq" : { "$gt" : { "$numberLong" : "3" }, "$lte" : { "$numberLong" : "9" } }, "senderId" : { "$ne" : { "$numberLong" : "5" } }, "isDeleted" : false }""",
@@ -216,8 +141,4 @@ public sealed class MongoMessageQueriesTests
         Assert.Equal(duplicateId, MongoMessageQueries.IsDuplicateOn(MongoMessageQueries.IdIndexName, code, message));
         Assert.Equal(duplicateSeq, MongoMessageQueries.IsDuplicateOn(MongoMessageQueries.SeqIndexName, code, message));
     }
-
-    private static string Json(FilterDefinition<BsonDocument> filter) => filter.Render(Args).ToJson(Canonical);
-    private static string Json(SortDefinition<BsonDocument> sort) => sort.Render(Args).ToJson(Canonical);
-    private static string Json(UpdateDefinition<BsonDocument> update) => update.Render(Args).ToJson(Canonical);
 }

@@ -1,6 +1,6 @@
-using MongoDB.Bson;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Tests.Fixtures;
+using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Store;
 
@@ -8,14 +8,5 @@ namespace Shoot.Tests.Infrastructure.Messaging.Store;
 [Trait("Category", "Integration")]
 public sealed class MongoMessageStoreTests(MongoFixture mongo) : MessageStoreSuite, IClassFixture<MongoFixture>
 {
-    protected override async Task<IMessageStore> CreateStoreAsync()
-    {
-        mongo.SkipIfUnavailable();
-        var collection = mongo.CreateDatabase().GetCollection<BsonDocument>(MongoMessageStore.CollectionName);
-        var store = new MongoMessageStore(collection, "test");
-        await store.EnsureIndexesAsync();
-        // Starting twice (a second instance, a restart) finds the indexes there and changes nothing.
-        await store.EnsureIndexesAsync();
-        return store;
-    }
+    protected override async Task<IMessageStore> CreateStoreAsync() => await MessageBackend.MongoStoreAsync(mongo);
 }

@@ -3,7 +3,7 @@ using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
-using Microsoft.Extensions.Logging.Abstractions;
+using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Store;
 
@@ -13,8 +13,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreSuite, IDisposable
 {
     private const string Id = "6b071ea5efdcf4691a7309a0";
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("shoot-messages-").FullName;
-    private int _stores;
+    private readonly SqliteMessageDatabases _databases = new();
 
     protected override async Task<IMessageStore> CreateStoreAsync() => new SqliteMessageStore(await CreateDatabaseAsync());
 
@@ -64,21 +63,6 @@ public sealed class SqliteMessageStoreTests : MessageStoreSuite, IDisposable
         Assert.Equal(0, await store.MaxSeqAsync(3));
     }
 
-    [Fact]
-    public async Task A_rooms_pins_and_the_count_a_pin_checks_are_read_from_the_partial_pin_index()
-    {
-        await using var connection = await (await CreateDatabaseAsync()).Sqlite.OpenAsync();
-
-        var list = await connection.QueryAsync($"EXPLAIN QUERY PLAN {SqliteMessageStore.PinnedSql}", new { roomId = 1 });
-        var pin = await connection.QueryAsync($"EXPLAIN QUERY PLAN {SqliteMessageStore.PinSql}",
-            new { messageId = Id, userId = 5, at = 0L, maxPinnedPerRoom = 3 });
-
-        var listPlan = string.Join(" | ", list.Select(step => (string)step.detail));
-        Assert.StartsWith("SEARCH messages USING INDEX ix_messages_room_pinned (room_id=?)", listPlan);
-        Assert.DoesNotContain("TEMP B-TREE", listPlan);
-        Assert.Contains("SEARCH pinned USING COVERING INDEX ix_messages_room_pinned (room_id=?)", string.Join(" | ", pin.Select(step => (string)step.detail)));
-    }
-
     [Theory]
     [MemberData(nameof(Pages))]
     public async Task Every_page_shape_is_served_by_an_index_in_its_order(MessagePage page, string index)
@@ -93,13 +77,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreSuite, IDisposable
         Assert.DoesNotContain("TEMP B-TREE", plan);
     }
 
-    private async Task<MessagesDatabase> CreateDatabaseAsync()
-    {
-        var file = Path.Combine(_directory, $"{Interlocked.Increment(ref _stores)}-{MessagesDatabase.FileName}");
-        var database = new MessagesDatabase(new SqliteDatabase(file));
-        await database.Migrator(NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
-        return database;
-    }
+    private Task<MessagesDatabase> CreateDatabaseAsync() => _databases.CreateAsync();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _databases.Dispose();
 }

@@ -1,0 +1,27 @@
+using Shoot.Infrastructure.Messaging.Store;
+
+namespace Shoot.Features.Messages;
+
+/// <summary>
+/// The stores of the parts of a message that one feature changes (pins, reactions, URL previews). They live in their
+/// feature's folder but write the same table or collection as the message store, so each follows the backend the
+/// message store chose (<see cref="MessageStoreRegistration.AddMessageStore"/>): MongoDB when it registered
+/// <see cref="MongoMessageStore"/>, else SQLite.
+/// </summary>
+public static class MessagePartStores
+{
+    public static IServiceCollection AddMessagePartStores(this IServiceCollection services)
+    {
+        services.AddOnMessageStore<IPinStore>(sqlite => new SqlitePinStore(sqlite), mongo => new MongoPinStore(mongo));
+        services.AddOnMessageStore<IReactionStore>(sqlite => new SqliteReactionStore(sqlite), mongo => new MongoReactionStore(mongo));
+        services.AddOnMessageStore<IUrlPreviewStore>(sqlite => new SqliteUrlPreviewStore(sqlite), mongo => new MongoUrlPreviewStore(mongo));
+        return services;
+    }
+
+    private static void AddOnMessageStore<TStore>(
+        this IServiceCollection services, Func<SqliteMessageStore, TStore> sqlite, Func<MongoMessageStore, TStore> mongo)
+        where TStore : class =>
+        services.AddSingleton(sp => sp.GetService<MongoMessageStore>() is { } onMongo
+            ? mongo(onMongo)
+            : sqlite(sp.GetRequiredService<SqliteMessageStore>()));
+}
