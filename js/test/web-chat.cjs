@@ -12,10 +12,12 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run
   '--disable-component-update', '--disable-sync'];
 const suffix = Math.random().toString(36).slice(2, 8);
 
+const problems = [];
+const steps = {};
+const pages = {};
+
 async function main() {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS });
-  const problems = [];
-  const steps = {};
   try {
     const open = async (name) => {
       const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
@@ -23,7 +25,9 @@ async function main() {
       page.setDefaultTimeout(20000);
       page.on('console', (message) => { if (message.type() === 'error') problems.push(`${name} console: ${message.text()}`); });
       page.on('pageerror', (error) => problems.push(`${name} page error: ${error.message}`));
+      if (process.env.DEBUG_CONSOLE) page.on('console', (message) => console.error(name, message.type(), message.text()));
       await page.goto(baseUrl + '/');
+      pages[name] = page;
       return page;
     };
     const signUp = async (page, username, nickname) => {
@@ -108,11 +112,16 @@ async function main() {
     const threadReply = alice.locator('#messages .message', { hasText: 'Fine, thanks' });
     await threadReply.getByRole('button', { name: '↳ in a thread' }).click();
     await alice.locator('#thread-messages .message', { hasText: 'Fine, thanks' }).waitFor();
-    await alice.getByRole('button', { name: 'Close thread' }).click();
     steps.threadSeen = true;
 
+    // Bob's reply became SAVED on Alice's screen from the room's status topic, so she can pin it; the screenshot for
+    // the README shows the pinned bar and the open thread.
+    await threadReply.getByRole('button', { name: 'Pin', exact: true }).click();
+    await bob.locator('#pin-list li', { hasText: 'Fine, thanks' }).waitFor();
+    await alice.locator('#pin-list li', { hasText: 'Fine, thanks' }).waitFor();
     await alice.screenshot({ path: screenshotPath });
     steps.screenshot = screenshotPath;
+    await alice.getByRole('button', { name: 'Close thread' }).click();
 
     // Friends: Alice sends a request with Bob's user code; Bob sees it and accepts; Alice's friend list has Bob.
     const bobsCode = (await bob.locator('#who').textContent()).match(/user code: ([A-Z0-9]{8})/)[1];
@@ -183,6 +192,14 @@ async function main() {
     await dashboard.getByText('ScheduledMessageJob.FireAsync').first().waitFor();
     await dashboard.screenshot({ path: dashboardScreenshotPath });
     steps.dashboard = dashboardScreenshotPath;
+  } catch (error) {
+    // What each page showed when a step failed, for the test's failure message.
+    for (const [name, page] of Object.entries(pages)) {
+      const shown = await page.locator('#room').innerHTML({ timeout: 1000 }).catch(() => '(unavailable)');
+      console.error(`${name}'s room: ${shown.replace(/\s+/g, ' ').slice(0, 4000)}`);
+    }
+    console.error(`steps: ${JSON.stringify(steps)} problems: ${JSON.stringify(problems)}`);
+    throw error;
   } finally {
     await browser.close();
   }

@@ -101,12 +101,17 @@ function stop() {
   state.roomId = null;
   for (const timer of state.timers) clearInterval(timer);
   state.timers = [];
+  renderedRooms = null;
   closeThread();
   $('room').hidden = true;
 }
 
+let roomsLoads = 0;
 async function loadRooms() {
+  // Room updates come in bursts and answers can cross: only the latest load's answer is shown.
+  const load = ++roomsLoads;
   const { items } = await call('GET', '/api/v1/chatrooms');
+  if (load !== roomsLoads) return;
   state.rooms = new Map(items.map((room) => [room.id, room]));
   renderRooms();
   loadPresence();
@@ -114,11 +119,18 @@ async function loadRooms() {
 
 const roomTitle = (room) => room.title || 'Room ' + room.id;
 
+let renderedRooms = null;
 function renderRooms() {
   const list = $('rooms');
   const favouritesOnly = $('favourites-only').checked;
   const shown = [...state.rooms.values()].filter((room) =>
     (!favouritesOnly || room.favorite) && (!state.roomFilter || state.roomFilter.has(room.id)));
+  // The list reloads on every room update: rebuilt only when what it shows changed, so a click is never split
+  // between a button and its replacement (and focus stays where it was).
+  const shape = JSON.stringify([state.roomId, shown.map((room) => [room.id, room.title, room.type, room.favorite,
+    room.id === state.roomId ? 0 : room.unreadCount, state.presence.get(state.peers.get(room.id))])]);
+  if (shape === renderedRooms) return;
+  renderedRooms = shape;
   list.replaceChildren(...shown.map((room) => {
     const unread = room.id === state.roomId ? 0 : room.unreadCount;
     const peer = state.peers.get(room.id);
@@ -146,8 +158,8 @@ function presenceDot(status) {
 async function toggleFavourite(room) {
   try {
     await call(room.favorite ? 'DELETE' : 'POST', `/api/v1/chatrooms/${room.id}/favorite`);
-    room.favorite = !room.favorite;
-    renderRooms();
+    // Reloaded rather than flipped here: a reload already under way would bring back the old flag.
+    await loadRooms();
   } catch (error) { notify(error.message); }
 }
 
@@ -342,7 +354,8 @@ function upsert(message) {
   if (known?.status && ORDER.indexOf(known.status) > ORDER.indexOf(message.status)) message.status = known.status;
   state.messages.set(message.id, message);
   if (message.seq > state.maxSeq) state.maxSeq = message.seq;
-  if (message.tempId && message.senderId === state.me.id) state.byTempId.set(message.tempId, message);
+  // Everyone's messages follow the room's status topic: the actions (reactions, pin, thread…) need a stored message.
+  if (message.tempId) state.byTempId.set(message.tempId, message);
   replaceOrAppend($('messages'), message, renderMessage(message));
 }
 
