@@ -26,6 +26,14 @@ function notify(text) {
   $('notice').hidden = !text;
 }
 
+// Confirmations go to the polite status line and fade after a while; errors stay in the alert line until the next.
+let toldTimer = null;
+function tell(text) {
+  $('notice-ok').textContent = text;
+  clearTimeout(toldTimer);
+  toldTimer = setTimeout(() => { $('notice-ok').textContent = ''; }, 8000);
+}
+
 function show(view) {
   $('auth').hidden = view !== 'auth';
   $('chat').hidden = view !== 'chat';
@@ -199,9 +207,8 @@ async function loadPresence(force = false) {
     }));
     renderRooms();
     renderRoomPresence();
-  } catch (error) {
-    // A room that went away meanwhile: the next round (or the room list's reload) settles it.
-    if (!(error instanceof ApiError)) throw error;
+  } catch {
+    // Best effort: a room that went away meanwhile, or the server out of reach; the next round settles it.
   }
 }
 
@@ -519,6 +526,7 @@ $('forward-form').addEventListener('submit', async (event) => {
       targetRoomIds: [Number($('forward-room').value)], additionalContent: note || undefined });
     $('forward-dialog').close();
     notify('');
+    tell(`Forwarded to ${$('forward-room').selectedOptions[0]?.textContent}.`);
   } catch (error) { notify(error.message); }
 });
 $('forward-cancel').addEventListener('click', () => $('forward-dialog').close());
@@ -717,8 +725,8 @@ $('friend-form').addEventListener('submit', async (event) => {
     const request = await call('POST', '/api/v1/users/friends/requests', { userCode: code });
     event.target.reset();
     notify('');
-    $('notice-ok').textContent = request.status === 'ACCEPTED'
-      ? `You are now friends with ${await userName(request.toUserId)}.` : `Friend request sent to ${await userName(request.toUserId)}.`;
+    tell(request.status === 'ACCEPTED'
+      ? `You are now friends with ${await userName(request.toUserId)}.` : `Friend request sent to ${await userName(request.toUserId)}.`);
     await loadFriends();
   } catch (error) { notify(error.message); }
 });
