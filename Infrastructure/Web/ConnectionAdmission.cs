@@ -24,14 +24,10 @@ public sealed class ConnectionAdmission(IOptionsMonitor<LimitsOptions> limits, I
     /// </summary>
     public async Task<IDisposable?> AdmitAsync(HttpContext context)
     {
+        if (!await AdmitOriginAsync(context))
+            return null;
         var address = SecurityEvents.ClientAddressOf(context);
         var origin = context.Request.Headers.Origin.ToString();
-        if (!IsAllowedOrigin(origin))
-        {
-            security.ConnectionRefused("origin not allowed", address, origin);
-            await EnvelopeWriter.WriteErrorAsync(context, ErrorCode.Forbidden, "This origin may not open a session.");
-            return null;
-        }
         var cap = limits.CurrentValue.ConnectionsPerIp;
         var count = _open.AddOrUpdate(address, 1, (_, n) => n + 1);
         if (count > cap)
@@ -43,6 +39,17 @@ public sealed class ConnectionAdmission(IOptionsMonitor<LimitsOptions> limits, I
             return null;
         }
         return new Lease(this, address);
+    }
+
+    /// <summary>False after writing 403 FORBIDDEN when the request's Origin is not allowed.</summary>
+    public async Task<bool> AdmitOriginAsync(HttpContext context)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        if (IsAllowedOrigin(origin))
+            return true;
+        security.ConnectionRefused("origin not allowed", SecurityEvents.ClientAddressOf(context), origin);
+        await EnvelopeWriter.WriteErrorAsync(context, ErrorCode.Forbidden, "This origin may not open a session.");
+        return false;
     }
 
     private bool IsAllowedOrigin(string origin)

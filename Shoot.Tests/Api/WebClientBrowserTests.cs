@@ -6,7 +6,10 @@ namespace Shoot.Tests.Api;
 /// <summary>
 /// The web client at / in Debian's chromium, driven by playwright-core (js/test/web-chat.cjs): two people sign up in
 /// their own browser contexts, find each other, and chat — typing, the message with its SAVED tick, the read receipt,
-/// a reaction, a reply, a scheduled message that the Hangfire dashboard lists — with no console or page error on either side. It also saves the screenshots shown in the
+/// a reaction, a reply, the peer's presence, a pin the other side sees and unpins, an edit and a delete seen live, a
+/// thread reply, a friend request by user code accepted, a group room with the new friend and a message in it, a
+/// forward, favourites and room search, no overflow at phone width, a scheduled message that the Hangfire dashboard
+/// lists — with no console or page error on either side. It also saves the screenshots shown in the
 /// README (TestResults/web-client.png and hangfire-dashboard.png; docs/ holds copies).
 /// </summary>
 [Trait("Category", "Browser")]
@@ -33,7 +36,9 @@ public sealed class WebClientBrowserTests : IAsyncLifetime
             _factory.ServerAddress.ToString().TrimEnd('/'), screenshot, dashboard);
 
         var steps = result["steps"]!.AsObject();
-        foreach (var step in new[] { "signedUp", "roomOpened", "typingSeen", "messageReceived", "savedTick", "readReceipt", "reactionSeen", "replyReceived", "scheduled" })
+        foreach (var step in new[] { "signedUp", "roomOpened", "typingSeen", "messageReceived", "savedTick", "readReceipt", "reactionSeen", "replyReceived",
+                     "presenceSeen", "pinSeen", "unpinSeen", "editSeen", "deleteSeen", "threadSeen", "friendAccepted", "groupMessage",
+                     "forwarded", "roomFilters", "phoneWidth", "scheduled" })
             Assert.True(steps[step]?.GetValue<bool>() == true, $"step {step} not reached: {result}");
         Assert.Empty(result["problems"]!.AsArray().Select(p => p!.GetValue<string>()));
         Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot of the chat was not written");

@@ -77,6 +77,12 @@ public interface IStompHandshakeGate
 {
     /// <returns>A lease to dispose when the session ends; or null after the gate has written its refusal to the response.</returns>
     Task<IDisposable?> AdmitAsync(HttpContext context);
+
+    /// <summary>
+    /// The origin part of the check alone, for requests that open no session themselves (SockJS's /info, xhr_send and
+    /// CORS preflights): true when the request's Origin may talk to the service; else false after writing the refusal.
+    /// </summary>
+    Task<bool> AdmitOriginAsync(HttpContext context);
 }
 
 /// <summary>Longest-prefix lookup of handlers; built once, read without locks.</summary>

@@ -16,6 +16,9 @@ namespace Shoot.Infrastructure.Stomp.SockJs;
 /// </summary>
 public static class SockJsHttp
 {
+    // A year, as sockjs-node and Spring cache preflights and /info's OPTIONS.
+    private const string PreflightMaxAgeSeconds = "31536000";
+
     private static readonly string[] Transports = ["websocket", "xhr-streaming", "xhr-polling", "eventsource"];
 
     public static IServiceCollection AddSockJs(this IServiceCollection services)
@@ -39,10 +42,14 @@ public static class SockJsHttp
         group.Map("/info", InfoAsync);
         // SockJS's raw WebSocket URL: plain STOMP over WebSocket, the same as the base URL itself.
         group.Map("/websocket", StompEndpoint.HandleAsync);
-        group.Map("/{file}", (HttpContext context, string file) => Refuse(context, StatusCodes.Status404NotFound,
-            file.StartsWith("iframe", StringComparison.Ordinal) && file.EndsWith(".html", StringComparison.Ordinal)
-                ? "Iframe-based SockJS transports are not offered; use websocket, xhr-streaming, xhr-polling or eventsource."
-                : "No such endpoint or resource."));
+        group.Map("/{file}", async (HttpContext context, string file) =>
+        {
+            if (!await CorsAsync(context)) return;
+            await Refuse(context, StatusCodes.Status404NotFound,
+                file.StartsWith("iframe", StringComparison.Ordinal) && file.EndsWith(".html", StringComparison.Ordinal)
+                    ? "Iframe-based SockJS transports are not offered; use websocket, xhr-streaming, xhr-polling or eventsource."
+                    : "No such endpoint or resource.");
+        });
         group.Map("/{server}/{session}/{transport}", DispatchAsync);
         return group;
     }
@@ -50,19 +57,45 @@ public static class SockJsHttp
     internal static void NoCache(HttpResponse response) =>
         response.Headers.CacheControl = "no-store, no-cache, no-transform, must-revalidate, max-age=0";
 
-    private static Task InfoAsync(HttpContext context)
+    /// <summary>
+    /// CORS as sockjs-node and Spring's SockJS service answer it, so a page on another origin can use the xhr and
+    /// eventsource transports: an allowed Origin (any when <c>Shoot:AllowedOrigins</c> is empty) is echoed with
+    /// credentials allowed; a refused one gets 403 and no CORS headers, the same answer as its WebSocket handshake. A
+    /// request without Origin is not a CORS request and gets no CORS headers.
+    /// </summary>
+    /// <returns>False after the refusal has been written.</returns>
+    internal static async Task<bool> CorsAsync(HttpContext context)
     {
-        if (!IsMethod(context, "GET", out var preflight)) return preflight;
+        var origin = context.Request.Headers.Origin.ToString();
+        if (string.IsNullOrEmpty(origin)) return true;
+        if (context.RequestServices.GetService<IStompHandshakeGate>() is { } gate && !await gate.AdmitOriginAsync(context))
+            return false;
+        var headers = context.Response.Headers;
+        headers.AccessControlAllowOrigin = origin;
+        headers.AccessControlAllowCredentials = "true";
+        headers.Vary = "Origin";
+        return true;
+    }
+
+    private static async Task InfoAsync(HttpContext context)
+    {
+        if (!await CorsAsync(context)) return;
+        if (!IsMethod(context, "GET", out var preflight))
+        {
+            await preflight;
+            return;
+        }
         var response = context.Response;
         response.ContentType = "application/json; charset=UTF-8";
         NoCache(response);
         // cookie_needed is false: the proxy keeps a session on one instance by its URL, not by a JSESSIONID cookie.
-        return JsonSerializer.SerializeAsync(response.Body, new SockJsInfo(true, Transports, ["*:*"], false, RandomNumberGenerator.GetInt32(int.MaxValue)),
+        await JsonSerializer.SerializeAsync(response.Body, new SockJsInfo(true, Transports, ["*:*"], false, RandomNumberGenerator.GetInt32(int.MaxValue)),
             SockJsJson.Default.SockJsInfo, context.RequestAborted);
     }
 
     private static async Task DispatchAsync(HttpContext context, string server, string session, string transport)
     {
+        if (!await CorsAsync(context)) return;
         // The protocol's session URLs: two non-empty segments without dots (they would make relative URLs of the iframe page ambiguous).
         if (server.Contains('.') || session.Contains('.'))
         {
@@ -255,7 +288,10 @@ public static class SockJsHttp
         await closed.CancelAsync();
     }
 
-    /// <summary>True when the request has <paramref name="method"/>; else the answer: 204 for a CORS preflight (OPTIONS), 405 otherwise.</summary>
+    /// <summary>
+    /// True when the request has <paramref name="method"/>; else the answer: 204 for a CORS preflight (OPTIONS) with the
+    /// methods, the requested headers and a year's max-age (as sockjs-node answers), 405 otherwise.
+    /// </summary>
     private static bool IsMethod(HttpContext context, string method, out Task refusal)
     {
         refusal = Task.CompletedTask;
@@ -263,8 +299,13 @@ public static class SockJsHttp
         context.Response.Headers.Allow = "OPTIONS, " + method;
         if (HttpMethods.IsOptions(context.Request.Method))
         {
+            var headers = context.Response.Headers;
             context.Response.StatusCode = StatusCodes.Status204NoContent;
-            context.Response.Headers.AccessControlAllowMethods = "OPTIONS, " + method;
+            headers.AccessControlAllowMethods = "OPTIONS, " + method;
+            var requested = context.Request.Headers.AccessControlRequestHeaders.ToString();
+            if (!string.IsNullOrEmpty(requested)) headers.AccessControlAllowHeaders = requested;
+            headers.AccessControlMaxAge = PreflightMaxAgeSeconds;
+            headers.CacheControl = "public, max-age=" + PreflightMaxAgeSeconds;
             return false;
         }
         refusal = Refuse(context, StatusCodes.Status405MethodNotAllowed, $"Use {method} here.");

@@ -75,6 +75,18 @@ public sealed class SockJsProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_listed_origins_any_origin_is_echoed_with_credentials()
+    {
+        // Shoot:AllowedOrigins is empty here: every origin may use the service (SockJsAdmissionTests covers a list).
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/ws/chat/info");
+        request.Headers.Add("Origin", "https://anywhere.example");
+        using var info = await _http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, info.StatusCode);
+        Assert.Equal(["https://anywhere.example"], info.Headers.GetValues("Access-Control-Allow-Origin"));
+        Assert.Equal(["true"], info.Headers.GetValues("Access-Control-Allow-Credentials"));
+    }
+
+    [Fact]
     public async Task Xhr_polling_opens_carries_stomp_both_ways_and_serves_the_close_frame_until_forgotten()
     {
         var session = NewSession();
