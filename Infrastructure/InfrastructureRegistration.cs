@@ -13,6 +13,7 @@ using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.RateLimiting;
 using Shoot.Infrastructure.Redis;
+using Shoot.Infrastructure.Security;
 using Shoot.Infrastructure.Scheduling;
 using Shoot.Infrastructure.Stomp.Server;
 using Shoot.Infrastructure.Stomp.SockJs;
@@ -47,6 +48,7 @@ public static class InfrastructureRegistration
         // Registered through a factory so the container owns (and disposes) it.
         services.AddHostedService(_ => dataDirectoryLock);
         services.AddHostedService<LocalMessagesWarning>();
+        services.AddMessageEncryption();
         services.AddRelationalDatabase(connections);
         services.AddMessageStore(connections);
         services.AddBus(connections);
