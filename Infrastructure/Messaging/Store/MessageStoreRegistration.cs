@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using MongoDB.Driver;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Infrastructure.Messaging.Store;
 
@@ -16,6 +17,7 @@ public static class MessageStoreRegistration
     /// </summary>
     public static IServiceCollection AddMessageStore(this IServiceCollection services, ConnectionStringsOptions connections)
     {
+        services.AddMessageEncryption();
         if (connections.HasMongo)
         {
             var url = MongoUrl.Create(connections.Mongo);
