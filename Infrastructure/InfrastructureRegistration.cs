@@ -61,6 +61,7 @@ public static class InfrastructureRegistration
         services.AddStomp(configuration);
         services.AddSockJs();
         services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();
+        HostRefusalMiddleware.Register(services);
         services.AddSingleton<ConnectionAdmission>();
         services.AddSingleton<IStompHandshakeGate>(sp => sp.GetRequiredService<ConnectionAdmission>());
         services.AddShootHealthChecks(connections);
@@ -107,6 +108,11 @@ public static class InfrastructureRegistration
     /// </summary>
     public static WebApplication UseShootEdge(this WebApplication app)
     {
+        app.Use((context, next) =>
+        {
+            HostRefusalMiddleware.MarkPassed(context);
+            return next(context);
+        });
         // Without a trusted proxy in front, X-Forwarded-For is whatever the client wrote: ignore it entirely.
         if (app.Services.GetRequiredService<IOptions<ShootOptions>>().Value.TrustForwardedHeaders)
             app.UseForwardedHeaders();
