@@ -1,9 +1,6 @@
-using Microsoft.Extensions.Options;
 using Shoot.Features.Common;
 using Shoot.Features.Users;
 using Shoot.Infrastructure.Auth;
-using Shoot.Infrastructure.Configuration;
-using Shoot.Infrastructure.RateLimiting;
 
 namespace Shoot.Features.Auth;
 

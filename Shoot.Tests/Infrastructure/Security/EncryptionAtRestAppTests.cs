@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Dapper;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.Security;
 using Shoot.Tests.Support;
@@ -18,7 +19,10 @@ public sealed class EncryptionAtRestAppTests : IDisposable
 
     private Dictionary<string, string?> Settings(string current, params (string Id, string Key)[] keys)
     {
-        var settings = new Dictionary<string, string?> { ["Shoot:DataDirectory"] = _data, ["Shoot:Encryption:CurrentKeyId"] = current };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Shoot:DataDirectory"] = _data, ["Shoot:Encryption:CurrentKeyId"] = current, ["Shoot:Schedule:PollInterval"] = "00:00:00.200",
+        };
         foreach (var (id, key) in keys)
             settings[$"Shoot:Encryption:Keys:{id}"] = key;
         return settings;
@@ -31,6 +35,7 @@ public sealed class EncryptionAtRestAppTests : IDisposable
         TestUser alice, bob;
         long roomId;
         string firstId;
+        long scheduleId;
         await using (var factory = new ShootAppFactory(Settings("a", a), kestrel: true))
         {
             var api = factory.CreateShootClient();
@@ -43,9 +48,9 @@ public sealed class EncryptionAtRestAppTests : IDisposable
 
             firstId = await chat.SendSavedAsync(roomId, "t-1", "first confidential words");
             (await api.PutAsync($"/api/v1/messages/{firstId}", new { text = "edited confidential words" }, alice.AccessToken)).AssertStatus(HttpStatusCode.OK);
-            (await api.PostAsync("/api/v1/messages/schedule",
+            scheduleId = (await api.PostAsync("/api/v1/messages/schedule",
                     new { roomId, text = "scheduled confidential words", scheduledAt = DateTimeOffset.UtcNow.AddHours(1).ToString("O") }, alice.AccessToken))
-                .AssertStatus(HttpStatusCode.Created);
+                .AssertStatus(HttpStatusCode.Created).Data["id"]!.GetValue<long>();
 
             var live = (await chat.WaitForAsync($"/topic/messages/{roomId}", 1))[0];
             Assert.Equal("first confidential words", live["content"]!["text"]!.GetValue<string>());
@@ -79,10 +84,21 @@ public sealed class EncryptionAtRestAppTests : IDisposable
             Assert.Equal(["second confidential words", MessageTextCodec.UnreadablePlaceholder], await HistoryTextsAsync(api, roomId, bob));
             Assert.Equal("second confidential words", await LastMessageTextAsync(api, bob));
             Assert.Equal([MessageTextCodec.UnreadablePlaceholder], await ScheduleTextsAsync(api, alice));
+            // Moved to now, the unreadable schedule fails instead of sending the placeholder, and keeps its stored text.
+            (await api.PutAsync($"/api/v1/messages/schedule/{scheduleId}", new { scheduledAt = DateTimeOffset.UtcNow.AddSeconds(1).ToString("O") },
+                alice.AccessToken)).AssertStatus(HttpStatusCode.OK);
+            await Eventually.HoldsAsync(async () =>
+                (await api.GetAsync("/api/v1/messages/schedule", alice.AccessToken)).Data["items"]![0]!["status"]!.GetValue<string>() == "FAILED",
+                TimeSpan.FromSeconds(60));
+            Assert.Equal(2, (await HistoryTextsAsync(api, roomId, bob)).Count);
             var one = (await api.GetAsync($"/api/v1/messages/{firstId}", bob.AccessToken)).AssertStatus(HttpStatusCode.OK);
             Assert.Equal(MessageTextCodec.UnreadablePlaceholder, one.Data["content"]!["text"]!.GetValue<string>());
         }
         Assert.Empty(FilesContaining("confidential"));
+        // The failed schedule still holds its text as written under a, for the day a is put back.
+        var shoot = new SqliteDatabase(Path.Combine(_data, "shoot.db"));
+        await using var connection = await shoot.OpenAsync();
+        Assert.StartsWith("enc:v1:a:", await connection.ExecuteScalarAsync<string>("SELECT text FROM scheduled_messages WHERE id = @scheduleId", new { scheduleId }));
     }
 
     private static async Task<List<string>> HistoryTextsAsync(ShootClient api, long roomId, TestUser reader) =>
