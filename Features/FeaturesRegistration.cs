@@ -30,6 +30,7 @@ public static class FeaturesRegistration
         services.AddCarter(configurator: c => c.WithModules(modules).WithEmptyValidators());
 
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<LoginLockout>();
         services.AddScoped<UserDirectory>();
         services.AddSingleton<Shoot.Infrastructure.Auth.IAccessTokenState, AccessTokenState>();
         services.AddScoped<RefreshTokenStore>();

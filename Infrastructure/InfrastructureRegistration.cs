@@ -13,6 +13,7 @@ using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.RateLimiting;
 using Shoot.Infrastructure.Redis;
+using Shoot.Infrastructure.Security;
 using Shoot.Infrastructure.Scheduling;
 using Shoot.Infrastructure.Stomp.Server;
 using Shoot.Infrastructure.Stomp.SockJs;
@@ -47,6 +48,7 @@ public static class InfrastructureRegistration
         // Registered through a factory so the container owns (and disposes) it.
         services.AddHostedService(_ => dataDirectoryLock);
         services.AddHostedService<LocalMessagesWarning>();
+        services.AddMessageEncryption();
         services.AddRelationalDatabase(connections);
         services.AddMessageStore(connections);
         services.AddBus(connections);
@@ -59,6 +61,7 @@ public static class InfrastructureRegistration
         services.AddStomp(configuration);
         services.AddSockJs();
         services.AddSingleton<IStompAuthenticator, JwtStompAuthenticator>();
+        HostRefusalMiddleware.Register(services);
         services.AddSingleton<ConnectionAdmission>();
         services.AddSingleton<IStompHandshakeGate>(sp => sp.GetRequiredService<ConnectionAdmission>());
         services.AddShootHealthChecks(connections);
@@ -105,6 +108,11 @@ public static class InfrastructureRegistration
     /// </summary>
     public static WebApplication UseShootEdge(this WebApplication app)
     {
+        app.Use((context, next) =>
+        {
+            HostRefusalMiddleware.MarkPassed(context);
+            return next(context);
+        });
         // Without a trusted proxy in front, X-Forwarded-For is whatever the client wrote: ignore it entirely.
         if (app.Services.GetRequiredService<IOptions<ShootOptions>>().Value.TrustForwardedHeaders)
             app.UseForwardedHeaders();

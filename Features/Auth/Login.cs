@@ -1,15 +1,13 @@
-using Microsoft.Extensions.Options;
 using Shoot.Features.Common;
 using Shoot.Features.Users;
 using Shoot.Infrastructure.Auth;
-using Shoot.Infrastructure.Configuration;
-using Shoot.Infrastructure.RateLimiting;
 
 namespace Shoot.Features.Auth;
 
 /// <summary>
 /// <c>POST /api/v1/auth/login</c>. Failed attempts are counted per username (docs/api.md §9): the Nth failure within the
-/// window locks the username, and until the lock ends every attempt — right password or not — gets 429 with Retry-After.
+/// window locks the username, and until the lock ends every attempt — right password or not — gets 429 with Retry-After
+/// (<see cref="LoginLockout"/>, shared with account deletion).
 /// </summary>
 public static class Login
 {
@@ -24,35 +22,21 @@ public static class Login
         }
     }
 
-    public sealed class Handler(
-        UserDirectory users, PasswordHasher hasher, RefreshTokenStore refreshTokens, ICounterStore counters, IOptionsMonitor<LimitsOptions> limits,
-        SecurityEvents security)
+    public sealed class Handler(UserDirectory users, PasswordHasher hasher, RefreshTokenStore refreshTokens, LoginLockout lockout, SecurityEvents security)
         : ICommandHandler<Command, TokenPair>
     {
         public async ValueTask<TokenPair> Handle(Command command, CancellationToken cancellationToken)
         {
-            var normalized = UserDirectory.NormalizeUsername(command.Username!);
-            var lockKey = "login-lock:" + normalized;
-            var failuresKey = "login-fail:" + normalized;
-            if (await counters.TimeToLiveAsync(lockKey, cancellationToken) is { } lockedFor)
-                throw ShootException.RateLimited(lockedFor, "Too many failed logins for this username; try again later.");
-
+            await lockout.ThrowIfLockedAsync(command.Username!, cancellationToken);
             var user = await users.FindByUsernameAsync(command.Username!, cancellationToken);
             if (!hasher.Verify(command.Password!, user?.PasswordHash))
             {
-                var limit = limits.CurrentValue;
-                security.LoginFailed(normalized, user?.Id);
-                var failures = await counters.IncrementAsync(failuresKey, limit.LoginFailureWindow, cancellationToken);
-                if (failures.Count >= limit.LoginFailuresBeforeLock)
-                {
-                    await counters.SetAsync(lockKey, limit.LoginLockDuration, cancellationToken);
-                    await counters.DeleteAsync(failuresKey, cancellationToken);
-                    security.UsernameLocked(normalized, user?.Id, limit.LoginLockDuration);
-                }
+                security.LoginFailed(UserDirectory.NormalizeUsername(command.Username!), user?.Id);
+                await lockout.FailedAsync(command.Username!, user?.Id, cancellationToken);
                 // One message for unknown user and wrong password, so the answer does not reveal which usernames exist.
                 throw ShootException.Unauthorized("Wrong username or password.");
             }
-            await counters.DeleteAsync(failuresKey, cancellationToken);
+            await lockout.SucceededAsync(command.Username!, cancellationToken);
             return await refreshTokens.IssueAsync(user!.Id, user.Username, user.TokenGeneration, cancellationToken);
         }
     }

@@ -8,6 +8,7 @@ using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Features.Messages;
 
@@ -34,7 +35,7 @@ public static class ChangeMessage
     }
 
     public sealed class Handler(IMessageStore store, RoomMembership membership, ChangedMessageBroadcaster changes, TimeProvider clock,
-        ISqlDatabase database, Sse.RoomActivityAnnouncer activity, MessagePreviews previews)
+        ISqlDatabase database, Sse.RoomActivityAnnouncer activity, MessagePreviews previews, MessageTextCodec codec)
         : ICommandHandler<Edit, Message>, ICommandHandler<Delete, Empty>
     {
         // A room list shows its lastMessage's text, so an edit or a delete of that message shows there too.
@@ -69,7 +70,8 @@ public static class ChangeMessage
         private async Task UpdateRoomLastMessageAsync(StoredMessage message, CancellationToken ct)
         {
             await using var connection = await database.OpenAsync(ct);
-            await connection.ExecuteAsync(new CommandDefinition(RoomLastTextSql, new { message.Text, message.RoomId, message.Id }, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(RoomLastTextSql,
+                new { Text = Rooms.RoomRow.SealText(codec, message.Text, message.Id), message.RoomId, message.Id }, cancellationToken: ct));
         }
 
         private async Task<StoredMessage> FindOwnAsync(long userId, string messageId, CancellationToken ct)

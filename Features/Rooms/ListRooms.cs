@@ -4,6 +4,7 @@ using Shoot.Features.Common;
 using Shoot.Features.Messages;
 using Shoot.Infrastructure.Auth;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Features.Rooms;
 
@@ -47,7 +48,7 @@ public static class ListRooms
         """ + Newest;
 
     /// <summary>Unread counts come from the unread ledger, all of the caller's rooms in one count (<see cref="UnreadCounts.ForUserAsync"/>).</summary>
-    public sealed class Handler(ISqlDatabase database, UnreadCounts unread)
+    public sealed class Handler(ISqlDatabase database, UnreadCounts unread, MessageTextCodec codec)
         : IQueryHandler<Query, ItemList<RoomSummary>>, IQueryHandler<Search, ItemList<RoomSummary>>
     {
         public ValueTask<ItemList<RoomSummary>> Handle(Query query, CancellationToken ct) =>
@@ -66,7 +67,7 @@ public static class ListRooms
             if (rows.Count == 0)
                 return new ItemList<RoomSummary>([]);
             var counts = (await unread.ForUserAsync(caller, ct)).ToDictionary(c => c.RoomId, c => c.Count);
-            return new ItemList<RoomSummary>(rows.Select(row => row.ToSummary(counts.GetValueOrDefault(row.Id))).ToList());
+            return new ItemList<RoomSummary>(rows.Select(row => row.ToSummary(counts.GetValueOrDefault(row.Id), codec)).ToList());
         }
     }
 

@@ -1,10 +1,11 @@
 using Dapper;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Features.Rooms;
 
 /// <summary>The room reads several slices share. The caller's membership must be checked before (RoomMembership).</summary>
-public sealed class RoomDirectory(ISqlDatabase database)
+public sealed class RoomDirectory(ISqlDatabase database, MessageTextCodec codec)
 {
     private const string RoomSql = $"SELECT {RoomRow.Columns} FROM rooms r WHERE r.id = @roomId";
 
@@ -21,7 +22,7 @@ public sealed class RoomDirectory(ISqlDatabase database)
         var row = await connection.QuerySingleOrDefaultAsync<RoomRow>(RoomSql, new { roomId, caller = viewerId })
             ?? throw RoomMembership.RoomNotFound();
         var participants = await connection.QueryAsync<ParticipantRow>(ParticipantsSql, new { roomId });
-        return row.ToRoom(participants.Select(p => p.ToParticipant()).ToList());
+        return row.ToRoom(participants.Select(p => p.ToParticipant()).ToList(), codec);
     }
 
     /// <summary>Participants in join order (the first is the longest-standing).</summary>

@@ -47,7 +47,7 @@ public static class ChangeSchedule
                 ScheduledAt = anchor.ToUnixTimeMilliseconds(),
                 JobId = job,
             };
-            if (!await store.TryChangeAsync(row.Id, row.Version, change, ct))
+            if (!await store.TryChangeAsync(row, change, ct))
             {
                 jobs.Delete(job);
                 throw Moved();
@@ -60,7 +60,7 @@ public static class ChangeSchedule
         {
             var row = await PendingAsync(command.UserId, command.ScheduleId, ct);
             var change = ScheduleStore.Unchanged(row, clock.GetUtcNow().ToUnixTimeMilliseconds()) with { Status = "CANCELLED", JobId = null };
-            if (!await store.TryChangeAsync(row.Id, row.Version, change, ct))
+            if (!await store.TryChangeAsync(row, change, ct))
                 throw Moved();
             jobs.Delete(row.JobId);
             return Empty.Value;

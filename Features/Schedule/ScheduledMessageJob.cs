@@ -30,6 +30,12 @@ public sealed partial class ScheduledMessageJob(
         if (row is null || row.Status != "PENDING" || row.Version != version)
             return;
         var now = clock.GetUtcNow();
+        if (row.TextUnreadable)
+        {
+            // Encrypted under a key no longer configured: sending the placeholder would be a message nobody wrote.
+            await FailAsync(row, "its text cannot be decrypted with the configured Shoot:Encryption keys", now, ct);
+            return;
+        }
         // Re-checked now, not when it was scheduled: someone who has left the room (or whose room is gone) sends nothing.
         if (!await membership.IsParticipantAsync(row.RoomId, row.UserId, ct))
         {
@@ -97,7 +103,7 @@ public sealed partial class ScheduledMessageJob(
             nextJob = jobs.Schedule(row.Id, row.Version + 1, at);
             change = change with { Occurrence = occurrence, ScheduledAt = at.ToUnixTimeMilliseconds(), JobId = nextJob };
         }
-        if (await store.TryChangeAsync(row.Id, row.Version, change, ct))
+        if (await store.TryChangeAsync(row, change, ct))
         {
             LogFired(logger, row.Id, row.RoomId, change.Status);
         }
@@ -111,7 +117,7 @@ public sealed partial class ScheduledMessageJob(
     private async Task FailAsync(ScheduleStore.Row row, string why, DateTimeOffset now, CancellationToken ct)
     {
         var change = ScheduleStore.Unchanged(row, now.ToUnixTimeMilliseconds()) with { Status = "FAILED", JobId = null };
-        if (await store.TryChangeAsync(row.Id, row.Version, change, ct))
+        if (await store.TryChangeAsync(row, change, ct))
             LogFailed(logger, row.Id, row.RoomId, why);
     }
 

@@ -2,6 +2,7 @@ using Dapper;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Features.Messages;
 
@@ -9,7 +10,7 @@ namespace Shoot.Features.Messages;
 /// Reports the pipeline's progress to senders (PROCESSING, SAVED with persistedId, FAILED) and keeps each room's
 /// lastMessage and lastActiveAt current once its messages are stored.
 /// </summary>
-public sealed class PersistenceStatusObserver(SendStatusReporter statuses, ISqlDatabase database) : IPersistenceObserver
+public sealed class PersistenceStatusObserver(SendStatusReporter statuses, ISqlDatabase database, MessageTextCodec codec) : IPersistenceObserver
 {
     // Ids sort by time (ObjectId layout), so "newer than what the room shows" is a string comparison in both dialects;
     // it keeps an older message, redelivered late, from replacing a newer lastMessage.
@@ -40,7 +41,7 @@ public sealed class PersistenceStatusObserver(SendStatusReporter statuses, ISqlD
             {
                 await connection.ExecuteAsync(TouchRoomSql, new
                 {
-                    latest.Id, latest.Text, latest.SenderId, At = latest.CreatedAt.ToUnixTimeMilliseconds(), latest.RoomId,
+                    latest.Id, Text = Rooms.RoomRow.SealText(codec, latest.Text, latest.Id), latest.SenderId, At = latest.CreatedAt.ToUnixTimeMilliseconds(), latest.RoomId,
                 });
             }
         }

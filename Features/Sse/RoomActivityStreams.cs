@@ -5,6 +5,7 @@ using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Messaging.Unread;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.Sse;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Features.Sse;
 
@@ -14,7 +15,8 @@ namespace Shoot.Features.Sse;
 /// sees an older count after a newer one), and <c>unread</c> with the new total when a user leaves a room. Counts come
 /// from <see cref="UnreadCounts"/>: no message-store query per event.
 /// </summary>
-public sealed class RoomActivityStreams(SsePublisher sse, ISqlDatabase database, IMessageSequencer sequencer, UnreadCounts unread, IUnreadLedger ledger)
+public sealed class RoomActivityStreams(SsePublisher sse, ISqlDatabase database, IMessageSequencer sequencer, UnreadCounts unread, IUnreadLedger ledger,
+    MessageTextCodec codec)
     : INotificationHandler<RoomRemoved>
 {
     private const string RoomSql = "SELECT " + RoomRow.Columns + " FROM rooms r WHERE r.id = @roomId";
@@ -60,7 +62,7 @@ public sealed class RoomActivityStreams(SsePublisher sse, ISqlDatabase database,
             room = await connection.QuerySingleOrDefaultAsync<RoomRow>(new CommandDefinition(RoomSql, new { roomId, caller = 0L }, cancellationToken: ct));
         if (room is null)
             return (null, null);
-        var (stored, storedActiveAt) = (room.ToLastMessage(), RoomNames.Time(room.LastActiveAt));
+        var (stored, storedActiveAt) = (room.ToLastMessage(codec), RoomNames.Time(room.LastActiveAt));
         if (await sequencer.LatestAsync(roomId, ct) is not { } newest)
             return (stored, storedActiveAt);
         var accepted = AcceptedMessage.From(roomId, newest);

@@ -4,6 +4,7 @@ using Shoot.Features.Messages;
 using Shoot.Features.Rooms;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.Sse;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Features.Sse;
 
@@ -11,7 +12,7 @@ namespace Shoot.Features.Sse;
 /// What the updates stream announces (docs/api.md §7) from the room and friend events: room-created (each participant's
 /// own RoomSummary), room-removed, friend-added and friend-removed to both sides.
 /// </summary>
-public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database, UnreadCounts unread)
+public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database, UnreadCounts unread, MessageTextCodec codec)
     : INotificationHandler<RoomCreated>, INotificationHandler<ParticipantsChanged>, INotificationHandler<RoomRemoved>,
       INotificationHandler<FriendAdded>, INotificationHandler<FriendRemoved>
 {
@@ -55,7 +56,7 @@ public sealed class UpdatesStreamEvents(SsePublisher sse, ISqlDatabase database,
             return;
         // A user added back into a room they had left is a new membership: it counts again from here.
         var count = (await unread.ForRoomAsync(roomId, [userId], ct)).FirstOrDefault();
-        await sse.PublishAsync(SseStreams.Updates(userId), "room-created", row.ToSummary(count?.Count ?? 0), ct);
+        await sse.PublishAsync(SseStreams.Updates(userId), "room-created", row.ToSummary(count?.Count ?? 0, codec), ct);
         if (count is { Count: > 0 })
             await sse.PublishAsync(SseStreams.Unread(userId), "unread", new { roomId, unreadCount = count.Count, totalUnread = count.Total ?? count.Count }, ct);
     }

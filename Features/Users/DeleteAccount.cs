@@ -39,17 +39,22 @@ public static class DeleteAccount
 
     public sealed class Handler(
         ISqlDatabase database, UserDirectory users, PasswordHasher hasher, AccessRevocation access, ISender sender, IPublisher publisher,
-        SecurityEvents security, TimeProvider clock) : ICommandHandler<Command, Empty>
+        SecurityEvents security, LoginLockout lockout, TimeProvider clock) : ICommandHandler<Command, Empty>
     {
         public async ValueTask<Empty> Handle(Command command, CancellationToken ct)
         {
             var userId = command.UserId;
             var user = await users.FindByIdAsync(userId, ct) ?? throw ShootException.Unauthorized("A valid access token is required.");
+            // A password check like login's, so it counts toward (and honours) the same lock: a stolen access token
+            // must not become a way to guess the password without limit.
+            await lockout.ThrowIfLockedAsync(user.Username, ct);
             if (!hasher.Verify(command.Password!, user.PasswordHash))
             {
                 security.AccountDeletionRefused(userId);
+                await lockout.FailedAsync(user.Username, userId, ct);
                 throw ShootException.Unauthorized("Wrong password.");
             }
+            await lockout.SucceededAsync(user.Username, ct);
 
             IReadOnlyList<long> friends, requestPeers, rooms;
             await using (var connection = await database.OpenAsync(ct))

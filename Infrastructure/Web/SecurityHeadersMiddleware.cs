@@ -19,6 +19,13 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
 
     public Task InvokeAsync(HttpContext context)
     {
+        Apply(context);
+        return next(context);
+    }
+
+    /// <summary>Sets the headers on a response (also on answers written before this middleware runs, such as a refused Host).</summary>
+    public static void Apply(HttpContext context)
+    {
         var headers = context.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";
@@ -32,6 +39,5 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
             // Set before the endpoint runs, so an endpoint with its own policy (SSE: no-cache) overrides it.
             headers.CacheControl = "no-store";
         }
-        return next(context);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Shoot.Features.Messages;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Security;
 using Shoot.Tests.Fixtures;
 
 namespace Shoot.Tests.Support;
@@ -15,6 +16,14 @@ public sealed record MessageBackend(IMessageStore Messages, IPinStore Pins, IRea
 {
     public static MessageBackend On(SqliteMessageStore store) =>
         new(store, new SqlitePinStore(store), new SqliteReactionStore(store), new SqliteUrlPreviewStore(store));
+
+    /// <summary>The stores as the app pairs them with encryption at rest on: each behind its encrypting decorator.</summary>
+    public static MessageBackend Encrypted(SqliteMessageStore store, MessageTextCodec codec)
+    {
+        var seal = new EncryptingMessageStore(store, codec, NullLogger<EncryptingMessageStore>.Instance);
+        return new(seal, new EncryptingPinStore(new SqlitePinStore(store), seal), new EncryptingReactionStore(new SqliteReactionStore(store), seal),
+            new EncryptingUrlPreviewStore(new SqliteUrlPreviewStore(store), seal));
+    }
 
     public static MessageBackend On(MongoMessageStore store) =>
         new(store, new MongoPinStore(store), new MongoReactionStore(store), new MongoUrlPreviewStore(store));
@@ -50,6 +59,11 @@ public sealed class SqliteMessageDatabases : IDisposable
     }
 
     public async Task<MessageBackend> CreateBackendAsync() => MessageBackend.On(new SqliteMessageStore(await CreateAsync()));
+
+    /// <summary>A backend with encryption at rest on (one key), so every store suite also runs through the decorators.</summary>
+    public async Task<MessageBackend> CreateEncryptedBackendAsync() =>
+        MessageBackend.Encrypted(new SqliteMessageStore(await CreateAsync()),
+            Tests.Infrastructure.Security.MessageTextCodecTests.Codec("a", ("a", Tests.Infrastructure.Security.MessageTextCodecTests.KeyA)));
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

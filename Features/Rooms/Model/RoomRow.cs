@@ -1,3 +1,5 @@
+using Shoot.Infrastructure.Security;
+
 namespace Shoot.Features.Rooms;
 
 /// <summary>A rooms row plus, for lists, the caller's own favorite flag (columns snake_case; times Unix ms).</summary>
@@ -29,15 +31,26 @@ public sealed class RoomRow
         r.last_active_at, r.created_at
         """;
 
-    public LastMessage? ToLastMessage() => LastMessageId is null
+    /// <summary>
+    /// The room's lastMessage; its text is message text at rest, sealed like the message's own (bound to the message
+    /// id) when <c>Shoot:Encryption</c> is on, so it is opened here — the placeholder when it cannot be.
+    /// </summary>
+    public LastMessage? ToLastMessage(MessageTextCodec codec) => LastMessageId is null
         ? null
-        : new LastMessage(LastMessageId, LastMessageText ?? "", LastMessageSenderId ?? 0, RoomNames.Time(LastMessageAt ?? LastActiveAt));
+        : new LastMessage(LastMessageId, OpenText(codec, LastMessageText ?? "", LastMessageId), LastMessageSenderId ?? 0,
+            RoomNames.Time(LastMessageAt ?? LastActiveAt));
+
+    /// <summary>The text the rooms table keeps for a room's lastMessage (sealed when encryption at rest is on).</summary>
+    public static string SealText(MessageTextCodec codec, string text, string messageId) => codec.Protect(text, messageId);
+
+    private static string OpenText(MessageTextCodec codec, string stored, string messageId) =>
+        codec.TryUnprotect(stored, messageId, out var text, out _) ? text : MessageTextCodec.UnreadablePlaceholder;
 
     /// <summary>The unread count comes from the unread ledger (<see cref="Messages.UnreadCounts"/>), so the caller gives it.</summary>
-    public RoomSummary ToSummary(long unreadCount) =>
-        new(Id, RoomNames.ParseType(Type), Title, unreadCount, ToLastMessage(), RoomNames.Time(LastActiveAt), Favorite);
+    public RoomSummary ToSummary(long unreadCount, MessageTextCodec codec) =>
+        new(Id, RoomNames.ParseType(Type), Title, unreadCount, ToLastMessage(codec), RoomNames.Time(LastActiveAt), Favorite);
 
-    public Room ToRoom(IReadOnlyList<Participant> participants) =>
-        new(Id, RoomNames.ParseType(Type), Title, participants, Announcement, ToLastMessage(),
+    public Room ToRoom(IReadOnlyList<Participant> participants, MessageTextCodec codec) =>
+        new(Id, RoomNames.ParseType(Type), Title, participants, Announcement, ToLastMessage(codec),
             RoomNames.Time(LastActiveAt), RoomNames.Time(CreatedAt));
 }

@@ -3,6 +3,7 @@ using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Shoot.Infrastructure.Configuration;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
 
@@ -24,10 +25,12 @@ public sealed partial class KafkaPersistencePipeline : IPersistencePipeline, IDi
     private readonly string _topic;
     private readonly string _deadLetterTopic;
     private readonly TimeProvider _time;
+    private readonly MessageTextCodec _codec;
 
     public KafkaPersistencePipeline(IOptions<ConnectionStringsOptions> connections, IOptions<KafkaOptions> options, TimeProvider time,
-        ILogger<KafkaPersistencePipeline> logger)
+        MessageTextCodec codec, ILogger<KafkaPersistencePipeline> logger)
     {
+        _codec = codec;
         _topic = options.Value.Topic;
         _deadLetterTopic = options.Value.DeadLetterTopic;
         _time = time;
@@ -41,7 +44,7 @@ public sealed partial class KafkaPersistencePipeline : IPersistencePipeline, IDi
         await _producer.ProduceAsync(_topic, new Message<string, byte[]>
         {
             Key = KafkaClientFactory.RoomKey(message.RoomId),
-            Value = PipelineRecord.Encode(message),
+            Value = PipelineRecord.Encode(message, _codec),
         }, cancellationToken);
     }
 
@@ -57,7 +60,7 @@ public sealed partial class KafkaPersistencePipeline : IPersistencePipeline, IDi
         };
         await _producer.ProduceAsync(_deadLetterTopic, new Message<string, byte[]>
         {
-            Key = KafkaClientFactory.RoomKey(message.RoomId), Value = PipelineRecord.Encode(message), Headers = headers,
+            Key = KafkaClientFactory.RoomKey(message.RoomId), Value = PipelineRecord.Encode(message, _codec), Headers = headers,
         }, cancellationToken);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Messaging.Store;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
 
@@ -24,11 +25,13 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
     private readonly PersistenceBatchProcessor _processor;
     private readonly TimeProvider _time;
     private readonly ILogger<KafkaPersistenceWorker> _logger;
+    private readonly MessageTextCodec _codec;
     private readonly List<ConsumeResult<string, byte[]>> _pending = [];
 
     public KafkaPersistenceWorker(IOptions<ConnectionStringsOptions> connections, IOptions<KafkaOptions> options, IMessageStore store,
-        IEnumerable<IPersistenceObserver> observers, TimeProvider time, ILogger<KafkaPersistenceWorker> logger)
+        IEnumerable<IPersistenceObserver> observers, TimeProvider time, MessageTextCodec codec, ILogger<KafkaPersistenceWorker> logger)
     {
+        _codec = codec;
         _bootstrapServers = connections.Value.Kafka!;
         _options = options.Value;
         _processor = new PersistenceBatchProcessor(store.SaveBatchAsync, observers, _options, time, logger);
@@ -114,7 +117,7 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
 
     private void StoreAndCommit(IConsumer<string, byte[]> consumer, IProducer<string, byte[]> deadLetters, CancellationToken ct)
     {
-        var batch = _pending.Select(r => PipelineRecord.Decode(r.Message.Value, KafkaClientFactory.RoomFromKey(r.Message.Key))).ToList();
+        var batch = _pending.Select(r => PipelineRecord.Decode(r.Message.Value, _codec, KafkaClientFactory.RoomFromKey(r.Message.Key))).ToList();
         var failed = _processor.StoreAsync(batch, ct).GetAwaiter().GetResult();
         foreach (var (index, reason) in failed)
             DeadLetter(deadLetters, _pending[index], reason, ct);

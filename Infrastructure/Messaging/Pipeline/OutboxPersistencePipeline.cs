@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Dapper;
 using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
 
@@ -11,7 +12,7 @@ namespace Shoot.Infrastructure.Messaging.Pipeline;
 /// The embedded pipeline: a message is handed over once its row in the <c>outbox</c> table of <c>messages.db</c> is
 /// committed (what SENT_TO_KAFKA means without Kafka), so a crash loses nothing that was accepted.
 /// </summary>
-public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxSignal signal, OutboxWriteGate gate, TimeProvider time)
+public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxSignal signal, OutboxWriteGate gate, TimeProvider time, MessageTextCodec codec)
     : IPersistencePipeline, ISeqFloorSource
 {
     private const int MaxGroup = 1000;
@@ -26,7 +27,7 @@ public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxS
     /// </remarks>
     public async Task EnqueueAsync(StoredMessage message, CancellationToken cancellationToken = default)
     {
-        var row = new PendingRow(message.Id, message.RoomId, Encoding.UTF8.GetString(PipelineRecord.Encode(message)));
+        var row = new PendingRow(message.Id, message.RoomId, Encoding.UTF8.GetString(PipelineRecord.Encode(message, codec)));
         _waiting.Enqueue(row);
         await gate.RunAsync(() => row.Written.Task.IsCompleted ? Task.CompletedTask : WriteWaitingAsync(), cancellationToken);
         await row.Written.Task;
@@ -44,7 +45,7 @@ public sealed class OutboxPersistencePipeline(MessagesDatabase messages, OutboxS
             // position NULL: SQLite gives the dead letter a fresh one (it never was an outbox row).
             await connection.ExecuteAsync(
                 "INSERT INTO outbox_dead (position, message_id, room_id, payload, enqueued_at, reason, failed_at) VALUES (NULL, @Id, @RoomId, @payload, @now, @reason, @now)",
-                new { message.Id, message.RoomId, payload = Encoding.UTF8.GetString(PipelineRecord.Encode(message)), now, reason });
+                new { message.Id, message.RoomId, payload = Encoding.UTF8.GetString(PipelineRecord.Encode(message, codec)), now, reason });
         }, cancellationToken);
 
     /// <summary>Rows not drained yet hold seqs the store does not have; after a restart, a room's counter starts above them.</summary>

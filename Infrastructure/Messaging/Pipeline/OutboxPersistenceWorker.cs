@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
 
@@ -21,10 +22,12 @@ public sealed partial class OutboxPersistenceWorker : BackgroundService
     private readonly PersistenceBatchProcessor _processor;
     private readonly TimeProvider _time;
     private readonly ILogger<OutboxPersistenceWorker> _logger;
+    private readonly MessageTextCodec _codec;
 
     public OutboxPersistenceWorker(MessagesDatabase messages, OutboxSignal signal, OutboxWriteGate gate, IOptions<OutboxOptions> options, IMessageStore store,
-        IEnumerable<IPersistenceObserver> observers, TimeProvider time, ILogger<OutboxPersistenceWorker> logger)
+        IEnumerable<IPersistenceObserver> observers, TimeProvider time, MessageTextCodec codec, ILogger<OutboxPersistenceWorker> logger)
     {
+        _codec = codec;
         _messages = messages;
         _signal = signal;
         _options = options.Value;
@@ -90,7 +93,7 @@ public sealed partial class OutboxPersistenceWorker : BackgroundService
         if (rows.Count == 0)
             return false;
 
-        var batch = rows.Select(r => PipelineRecord.Decode(Encoding.UTF8.GetBytes(r.Payload), r.RoomId)).ToList();
+        var batch = rows.Select(r => PipelineRecord.Decode(Encoding.UTF8.GetBytes(r.Payload), _codec, r.RoomId)).ToList();
         var failed = await _processor.StoreAsync(batch, ct);
         await _gate.RunAsync(() => RemoveDrainedAsync(rows, failed, ct), ct);
         foreach (var (index, reason) in failed)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Shoot.Infrastructure.Security;
 using Shoot.Infrastructure.Web;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
@@ -11,18 +12,26 @@ internal sealed record PipelineRecord(StoredMessage Message, string? PoisonReaso
 {
     public bool IsPoison => PoisonReason is not null;
 
-    public static byte[] Encode(StoredMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, ShootJson.Options);
+    /// <summary>
+    /// The record's bytes (Kafka value, outbox and spill payload): the message as JSON, its text sealed by
+    /// <paramref name="codec"/> (bound to the message id) when encryption at rest is on, as sent otherwise.
+    /// </summary>
+    public static byte[] Encode(StoredMessage message, MessageTextCodec codec) =>
+        JsonSerializer.SerializeToUtf8Bytes(codec.Enabled ? message with { Text = codec.Protect(message.Text, message.Id) } : message, ShootJson.Options);
 
-    public static PipelineRecord Decode(ReadOnlySpan<byte> payload, long? roomIdHint = null)
+    /// <summary>The message of a record, its text opened; a text that cannot be decrypted makes the record poison (dead-lettered as it is).</summary>
+    public static PipelineRecord Decode(ReadOnlySpan<byte> payload, MessageTextCodec codec, long? roomIdHint = null)
     {
         try
         {
-            return JsonSerializer.Deserialize<StoredMessage>(payload, ShootJson.Options) switch
-            {
-                null => new PipelineRecord(Salvage(payload, roomIdHint), "The record is JSON null, not a message."),
-                { Id: var id } message when !MessageId.IsValid(id) => new PipelineRecord(message, $"The record's id '{id}' is not a message id."),
-                var message => new PipelineRecord(message, null),
-            };
+            var message = JsonSerializer.Deserialize<StoredMessage>(payload, ShootJson.Options);
+            if (message is null)
+                return new PipelineRecord(Salvage(payload, roomIdHint), "The record is JSON null, not a message.");
+            if (!MessageId.IsValid(message.Id))
+                return new PipelineRecord(message, $"The record's id '{message.Id}' is not a message id.");
+            return codec.TryUnprotect(message.Text, message.Id, out var text, out var failure)
+                ? new PipelineRecord(message with { Text = text }, null)
+                : new PipelineRecord(message with { Text = "" }, $"The record's text cannot be decrypted: {failure.Reason}.");
         }
         catch (JsonException e)
         {

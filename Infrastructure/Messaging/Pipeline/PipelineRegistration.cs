@@ -1,6 +1,7 @@
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
 
@@ -13,6 +14,7 @@ public static class PipelineRegistration
     /// </summary>
     public static IServiceCollection AddPersistencePipeline(this IServiceCollection services, ConnectionStringsOptions connections)
     {
+        services.AddMessageEncryption();
         services.AddMetrics();
         services.AddOptions<HandOffOptions>().BindConfiguration(HandOffOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.SpillAfter > TimeSpan.Zero && o.ForwardRetryInterval > TimeSpan.Zero, "Shoot:Pipeline:SpillAfter and ForwardRetryInterval must be positive.")

@@ -4,6 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
 
@@ -35,14 +36,16 @@ public sealed partial class PipelineSpill : IAsyncDisposable
     private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
     private readonly ILogger<PipelineSpill> _logger;
+    private readonly MessageTextCodec _codec;
     private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly WakeSignal _appended = new();
     private readonly Task _writer;
     private long _depth;
     private long _oldestSpilledAt;
 
-    public PipelineSpill(IOptions<ShootOptions> shoot, TimeProvider time, ILogger<PipelineSpill> logger)
+    public PipelineSpill(IOptions<ShootOptions> shoot, TimeProvider time, MessageTextCodec codec, ILogger<PipelineSpill> logger)
     {
+        _codec = codec;
         // FULL: a committed spill row must survive a power cut, not only a process crash.
         _database = new SqliteDatabase(Path.Combine(shoot.Value.ResolveDataDirectory(), FileName), SqliteDurability.Full);
         _time = time;
@@ -141,7 +144,7 @@ public sealed partial class PipelineSpill : IAsyncDisposable
                         var m = append.Message;
                         await connection.ExecuteAsync(
                             "INSERT INTO spill (message_id, room_id, seq, payload, spilled_at) VALUES (@Id, @RoomId, @Seq, @payload, @now)",
-                            new { m.Id, m.RoomId, m.Seq, payload = PipelineRecord.Encode(m), now }, transaction);
+                            new { m.Id, m.RoomId, m.Seq, payload = PipelineRecord.Encode(m, _codec), now }, transaction);
                     }
                     await transaction.CommitAsync();
                 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Infrastructure.Messaging.Pipeline;
 
@@ -9,7 +10,8 @@ namespace Shoot.Infrastructure.Messaging.Pipeline;
 /// after <see cref="HandOffOptions.ForwardRetryInterval"/>. It starts with whatever a previous run left in the file.
 /// </summary>
 public sealed partial class SpillForwarder(
-    PipelineSpill spill, IPersistencePipeline pipeline, PersistenceHandOff handOff, IOptions<HandOffOptions> options, ILogger<SpillForwarder> logger)
+    PipelineSpill spill, IPersistencePipeline pipeline, PersistenceHandOff handOff, IOptions<HandOffOptions> options, MessageTextCodec codec,
+    ILogger<SpillForwarder> logger)
     : BackgroundService
 {
     private readonly HandOffOptions _options = options.Value;
@@ -47,7 +49,7 @@ public sealed partial class SpillForwarder(
         var rows = await spill.OldestAsync(_options.ForwardBatchSize, ct);
         // Produced in this order, a room's rows go out in seq order: Kafka keeps the order of one key's produces.
         var sends = rows.OrderBy(r => r.RoomId).ThenBy(r => r.Seq)
-            .Select(row => (Row: row, Record: PipelineRecord.Decode(row.Payload, row.RoomId)))
+            .Select(row => (Row: row, Record: PipelineRecord.Decode(row.Payload, codec, row.RoomId)))
             .Select(s => (s.Row, s.Record, Produce: s.Record.IsPoison ? Task.CompletedTask : pipeline.EnqueueAsync(s.Record.Message, CancellationToken.None)))
             .ToList();
         await Task.WhenAll(sends.Select(s => s.Produce)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using MongoDB.Driver;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Infrastructure.Messaging.Store;
 
@@ -11,16 +12,18 @@ public static class MessageStoreRegistration
 {
     /// <summary>
     /// The message store: MongoDB when <c>ConnectionStrings:Mongo</c> is set (indexes created at start), else SQLite in
-    /// messages.db under the data directory (migrated at start).
+    /// messages.db under the data directory (migrated at start). With <c>Shoot:Encryption</c> keys, either one behind
+    /// <see cref="EncryptingMessageStore"/>.
     /// </summary>
     public static IServiceCollection AddMessageStore(this IServiceCollection services, ConnectionStringsOptions connections)
     {
+        services.AddMessageEncryption();
         if (connections.HasMongo)
         {
             var url = MongoUrl.Create(connections.Mongo);
             services.TryAddSingleton<IMongoClient>(_ => new MongoClient(url));
             services.AddSingleton(sp => MongoMessageStore.Create(sp.GetRequiredService<IMongoClient>(), url));
-            services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<MongoMessageStore>());
+            services.AddSingleton(sp => EncryptingMessageStore.Over(sp.GetRequiredService<MongoMessageStore>(), sp));
             services.AddHostedService(sp => new MessageStoreStartup(
                 sp.GetRequiredService<MongoMessageStore>().EnsureIndexesAsync,
                 sp.GetRequiredService<MongoMessageStore>().Description,
@@ -31,7 +34,7 @@ public static class MessageStoreRegistration
             // messages.db is migrated by its own hosted service, registered here first so it runs first.
             services.AddMessagesDatabase();
             services.AddSingleton<SqliteMessageStore>();
-            services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
+            services.AddSingleton(sp => EncryptingMessageStore.Over(sp.GetRequiredService<SqliteMessageStore>(), sp));
             services.AddHostedService(sp => new MessageStoreStartup(
                 _ => Task.CompletedTask,
                 sp.GetRequiredService<SqliteMessageStore>().Description,

@@ -29,6 +29,28 @@ public abstract class AccountDeletionSuite
     }
 
     [Fact]
+    public async Task Wrong_deletion_passwords_count_toward_the_login_lock_and_the_lock_refuses_both()
+    {
+        // Default Shoot:Limits:LoginFailuresBeforeLock is 5: three wrong deletions and two wrong logins make five.
+        var user = await Client.CreateUserAsync("dl");
+        for (var i = 0; i < 3; i++)
+        {
+            (await Client.SendAsync(HttpMethod.Delete, "/api/v1/users/me", new { password = "wrongpass1" }, user.AccessToken))
+                .AssertError(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+        }
+        for (var i = 0; i < 2; i++)
+            (await Client.PostAsync("/api/v1/auth/login", new { username = user.Username, password = "wrongpass1" })).AssertError(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+
+        var login = (await Client.PostAsync("/api/v1/auth/login", new { username = user.Username, password = user.Password }))
+            .AssertError(HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        Assert.NotNull(login.RetryAfter);
+        // Locked: even the right password cannot delete the account (a stolen token is no way around the lock).
+        (await Client.SendAsync(HttpMethod.Delete, "/api/v1/users/me", new { password = user.Password }, user.AccessToken))
+            .AssertError(HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        (await Client.GetAsync("/api/v1/users/me", user.AccessToken)).AssertStatus(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Deleting_an_account_ends_its_tokens_sessions_memberships_and_relations_at_once()
     {
         var api = Client;

@@ -22,6 +22,9 @@ public sealed class StartupValidationTests
         { new() { ["Shoot:UrlPreview:MaxRedirects"] = "-1" }, "MaxRedirects" },
         { new() { ["Shoot:Friends:RecommendationRefreshInterval"] = "00:00:00" }, "RecommendationRefreshInterval" },
         { new() { ["Shoot:Friends:RecommendationRefreshMaxUsers"] = "0" }, "RecommendationRefreshMaxUsers" },
+        { new() { ["Shoot:Encryption:Keys:k1"] = Convert.ToBase64String(new byte[16]), ["Shoot:Encryption:CurrentKeyId"] = "k1" }, "Shoot:Encryption:Keys:k1" },
+        { new() { ["Shoot:Encryption:Keys:k1"] = Convert.ToBase64String(new byte[32]) }, "Shoot:Encryption:CurrentKeyId" },
+        { new() { ["Shoot:Encryption:Keys:k1"] = Convert.ToBase64String(new byte[32]), ["Shoot:Encryption:CurrentKeyId"] = "k2" }, "Shoot:Encryption:CurrentKeyId" },
     };
 
     [Theory]

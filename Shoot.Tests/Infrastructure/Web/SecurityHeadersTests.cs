@@ -75,6 +75,14 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
         foreign.Headers.Host = "evil.example";
         using var refused = await _http.SendAsync(foreign);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        // The envelope, not ASP.NET Core's HTML page, and with the headers every answer carries.
+        Assert.Equal("application/json", refused.Content.Headers.ContentType?.MediaType);
+        var envelope = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
+        Assert.False(envelope["success"]!.GetValue<bool>());
+        Assert.Equal("INVALID_HOST", envelope["errorCode"]!.GetValue<string>());
+        Assert.Equal(400, envelope["code"]!.GetValue<int>());
+        Assert.DoesNotContain("evil.example", envelope.ToJsonString());
+        Assert.Equal("nosniff", Header(refused, "X-Content-Type-Options"));
 
         using var own = new HttpRequestMessage(HttpMethod.Get, "/openapi/v1.json");
         own.Headers.Host = "localhost";

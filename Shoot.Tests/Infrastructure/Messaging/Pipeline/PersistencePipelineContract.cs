@@ -1,5 +1,6 @@
 using System.Text;
 using Shoot.Infrastructure.Messaging;
+using Shoot.Infrastructure.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Messaging.Store;
@@ -168,5 +169,5 @@ public abstract class PersistencePipelineContract : IDisposable
         return -1;
     }
 
-    private static string AsJson(StoredMessage message) => Encoding.UTF8.GetString(PipelineRecord.Encode(message));
+    private static string AsJson(StoredMessage message) => Encoding.UTF8.GetString(PipelineRecord.Encode(message, MessageTextCodec.Off));
 }

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Messaging.Pipeline;
+using Shoot.Infrastructure.Security;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
 
@@ -14,10 +15,10 @@ public sealed class PipelineRecordTests
     {
         var message = TestMessages.New(3, 4) with { Mentions = [7, 8], ThreadId = "0123456789abcdef01234567" };
 
-        var record = PipelineRecord.Decode(PipelineRecord.Encode(message));
+        var record = PipelineRecord.Decode(PipelineRecord.Encode(message, MessageTextCodec.Off), MessageTextCodec.Off);
 
         Assert.False(record.IsPoison);
-        Assert.Equal(Encoding.UTF8.GetString(PipelineRecord.Encode(message)), Encoding.UTF8.GetString(PipelineRecord.Encode(record.Message)));
+        Assert.Equal(Encoding.UTF8.GetString(PipelineRecord.Encode(message, MessageTextCodec.Off)), Encoding.UTF8.GetString(PipelineRecord.Encode(record.Message, MessageTextCodec.Off)));
     }
 
     [Theory]
@@ -26,7 +27,7 @@ public sealed class PipelineRecordTests
     [InlineData("""{"id":"0123456789abcdef01234567","roomId":9,"seq":3,"senderId":5,"tempId":"t-1"}""")]
     public void An_unreadable_record_is_poison_and_keeps_what_a_failed_status_needs(string payload)
     {
-        var record = PipelineRecord.Decode(Encoding.UTF8.GetBytes(payload));
+        var record = PipelineRecord.Decode(Encoding.UTF8.GetBytes(payload), MessageTextCodec.Off);
 
         Assert.True(record.IsPoison);
         Assert.Equal(("0123456789abcdef01234567", 9L, 3L, 5L, "t-1"),
@@ -39,7 +40,7 @@ public sealed class PipelineRecordTests
     [InlineData("not json at all")]
     public void A_record_with_nothing_to_salvage_is_poison_with_the_room_of_its_key(string payload)
     {
-        var record = PipelineRecord.Decode(Encoding.UTF8.GetBytes(payload), roomIdHint: 12);
+        var record = PipelineRecord.Decode(Encoding.UTF8.GetBytes(payload), MessageTextCodec.Off, roomIdHint: 12);
 
         Assert.True(record.IsPoison);
         Assert.Equal((12L, ""), (record.Message.RoomId, record.Message.Id));
@@ -50,7 +51,7 @@ public sealed class PipelineRecordTests
     {
         var message = TestMessages.New(1, 1) with { Id = "not-an-object-id" };
 
-        var record = PipelineRecord.Decode(PipelineRecord.Encode(message));
+        var record = PipelineRecord.Decode(PipelineRecord.Encode(message, MessageTextCodec.Off), MessageTextCodec.Off);
 
         Assert.True(record.IsPoison);
         Assert.Contains("not-an-object-id", record.PoisonReason, StringComparison.Ordinal);

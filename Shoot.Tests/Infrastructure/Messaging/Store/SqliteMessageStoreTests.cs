@@ -1,5 +1,6 @@
 using Dapper;
 using Shoot.Infrastructure.Messaging;
+using Shoot.Infrastructure.Security;
 using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
@@ -54,7 +55,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreSuite, IDisposable
             foreach (var queued in new[] { Message(1, 3), Message(1, 4) })
             {
                 await connection.ExecuteAsync("INSERT INTO outbox (message_id, room_id, payload, enqueued_at) VALUES (@Id, @RoomId, @Payload, 0)",
-                    new { queued.Id, queued.RoomId, Payload = System.Text.Encoding.UTF8.GetString(PipelineRecord.Encode(queued)) });
+                    new { queued.Id, queued.RoomId, Payload = System.Text.Encoding.UTF8.GetString(PipelineRecord.Encode(queued, MessageTextCodec.Off)) });
             }
         }
 
