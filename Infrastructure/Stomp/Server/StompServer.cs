@@ -33,7 +33,11 @@ public sealed class StompServer
         Logger = loggerFactory.CreateLogger("Shoot.Stomp");
         Time = timeProvider ?? TimeProvider.System;
         Limits = new StompParserLimits(Options.MaxFrameSize, Options.MaxHeaders, Options.MaxHeaderLineLength);
+        Watchdog = new SessionWatchdog((exception, sessionId) => StompLog.SessionFailed(Logger, exception, sessionId));
     }
+
+    /// <summary>Every session's deadlines, on one clock.</summary>
+    internal SessionWatchdog Watchdog { get; }
 
     internal StompOptions Options { get; }
 

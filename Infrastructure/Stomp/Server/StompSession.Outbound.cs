@@ -120,41 +120,39 @@ internal sealed partial class StompSession
         }
     }
 
-    private async Task WatchdogAsync()
+    // When the session started (for the CONNECT timeout).
+    private long _startedAt;
+
+    /// <summary>
+    /// The session's deadlines, looked at by the server's <see cref="SessionWatchdog"/>: fails a session that never
+    /// connected, whose token expired or whose client fell silent, and queues a heart-beat when one is due. Returns when
+    /// to look again, or null once the session is closing.
+    /// </summary>
+    internal long? CheckDeadlines(long now)
     {
-        var started = Environment.TickCount64;
+        if (!IsOpen)
+            return null;
         var options = _server.Options;
-        try
+        var state = Volatile.Read(ref _state);
+        if (state == Handshaking && now - _startedAt > options.ConnectTimeoutMilliseconds)
         {
-            while (IsOpen)
-            {
-                await Task.Delay(TickMilliseconds(), _stopping.Token);
-                var now = Environment.TickCount64;
-                var state = Volatile.Read(ref _state);
-                if (state == Handshaking && now - started > options.ConnectTimeoutMilliseconds)
-                {
-                    Fail("No CONNECT frame received in time");
-                }
-                else if (state == Connected && _principal!.ExpiresAt is { } expiry && _server.Time.GetUtcNow() >= expiry)
-                {
-                    Fail("Token expired");
-                }
-                else if (state == Connected && _receiveInterval > 0 && Volatile.Read(ref _handling) == 0
-                         && now - Volatile.Read(ref _lastReceived) > _receiveInterval * options.HeartBeatGraceFactor)
-                {
-                    Fail("Heart-beat timeout: nothing received from the client");
-                }
-                else if (state == Connected && _sendInterval > 0 && now - Volatile.Read(ref _lastSent) >= _sendInterval)
-                {
-                    // A heart-beat that does not fit in the queue is not needed: a full queue means frames are flowing.
-                    _outbound.Writer.TryWrite(Outbound.Control(HeartBeat));
-                }
-            }
+            Fail("No CONNECT frame received in time");
         }
-        catch (OperationCanceledException)
+        else if (state == Connected && _principal!.ExpiresAt is { } expiry && _server.Time.GetUtcNow() >= expiry)
         {
-            // Session over.
+            Fail("Token expired");
         }
+        else if (state == Connected && _receiveInterval > 0 && Volatile.Read(ref _handling) == 0
+                 && now - Volatile.Read(ref _lastReceived) > _receiveInterval * options.HeartBeatGraceFactor)
+        {
+            Fail("Heart-beat timeout: nothing received from the client");
+        }
+        else if (state == Connected && _sendInterval > 0 && now - Volatile.Read(ref _lastSent) >= _sendInterval)
+        {
+            // A heart-beat that does not fit in the queue is not needed: a full queue means frames are flowing.
+            _outbound.Writer.TryWrite(Outbound.Control(HeartBeat));
+        }
+        return IsOpen ? now + TickMilliseconds() : null;
     }
 
     /// <summary>Wake often enough to honour the tightest deadline, but no more than once a second once connected.</summary>
@@ -165,6 +163,6 @@ internal sealed partial class StompSession
         if (_receiveInterval > 0) tick = Math.Min(tick, _receiveInterval / 2);
         // Before CONNECTED the negotiated intervals are unknown; wake often so they apply soon after (handshakes are short).
         if (!IsConnected) tick = Math.Min(100, _server.Options.ConnectTimeoutMilliseconds / 2);
-        return Math.Max(tick, 10);
+        return Math.Max(tick, SessionWatchdog.TickMilliseconds);
     }
 }

@@ -56,7 +56,8 @@ internal sealed partial class StompSession : IStompSession
         _server.Broker.AddSession(this);
         await using var aborted = requestAborted.Register(() => Close(StompCloseReason.Normal));
         var writing = WriteLoopAsync();
-        var watching = WatchdogAsync();
+        _startedAt = Environment.TickCount64;
+        _server.Watchdog.Watch(this, _startedAt + TickMilliseconds());
         try
         {
             await ReadLoopAsync();
@@ -87,7 +88,6 @@ internal sealed partial class StompSession : IStompSession
                 _transport.Abort();
             }
             await _stopping.CancelAsync();
-            await watching;
             await CleanupAsync();
         }
     }

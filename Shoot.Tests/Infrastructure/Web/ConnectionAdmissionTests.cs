@@ -90,16 +90,21 @@ public sealed class ConnectionAdmissionTests : IAsyncLifetime
             (await api.PostAsync("/api/v1/auth/login", new { username = user.Username, password = "Wr0ngGuess" + i })).AssertError(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
         (await api.PostAsync("/api/v1/auth/refresh", new { refreshToken = user.RefreshToken })).AssertStatus(HttpStatusCode.OK);
         (await api.PostAsync("/api/v1/auth/refresh", new { refreshToken = user.RefreshToken })).AssertError(HttpStatusCode.Unauthorized, "UNAUTHORIZED");
-        (await api.SendAsync(HttpMethod.Delete, "/api/v1/users/me", new { password = "Sup3rSecretPw" }, user.AccessToken)).AssertStatus(HttpStatusCode.OK);
+        // A locked username cannot delete its account either, even with the right password (the lockout is shared).
+        (await api.SendAsync(HttpMethod.Delete, "/api/v1/users/me", new { password = "Sup3rSecretPw" }, user.AccessToken))
+            .AssertError(HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        var leaving = await api.CreateUserAsync("se", password: "Sup3rSecretPw");
+        (await api.SendAsync(HttpMethod.Delete, "/api/v1/users/me", new { password = "Sup3rSecretPw" }, leaving.AccessToken)).AssertStatus(HttpStatusCode.OK);
 
         var events = _security.Entries.ToList();
         var id = user.Id.ToString();
         Assert.Equal(2, events.Count(e => e.EventName == "LoginFailed" && e.Values["UserId"] == id && e.Values["ClientAddress"] == "127.0.0.1"));
         Assert.Single(events, e => e.EventName == "UsernameLocked" && e.Values["Username"] == user.Username.ToLowerInvariant());
         Assert.Single(events, e => e.EventName == "RefreshTokenReuse" && e.Values["UserId"] == id);
-        Assert.Single(events, e => e.EventName == "AccountDeleted" && e.Values["UserId"] == id);
+        Assert.Single(events, e => e.EventName == "AccountDeleted" && e.Values["UserId"] == leaving.Id.ToString());
+        Assert.DoesNotContain(events, e => e.EventName == "AccountDeleted" && e.Values["UserId"] == id);
         Assert.All(events, e => Assert.Equal(SecurityEvents.Category, e.Category));
-        foreach (var secret in new[] { "Sup3rSecretPw", "Wr0ngGuess0", "Wr0ngGuess1", user.RefreshToken, user.AccessToken })
+        foreach (var secret in new[] { "Sup3rSecretPw", "Wr0ngGuess0", "Wr0ngGuess1", user.RefreshToken, user.AccessToken, leaving.AccessToken })
             Assert.DoesNotContain(events, e => e.Text.Contains(secret) || e.Values.Values.Any(v => v?.Contains(secret) == true));
     }
 }
