@@ -88,7 +88,9 @@ internal sealed partial class PersistenceBatchProcessor(
     public Task NotifyFailedAsync(StoredMessage message, string reason, CancellationToken ct)
     {
         LogDeadLettered(logger, message.Id, message.RoomId, reason);
-        return NotifyAsync(static (o, failure, c) => o.OnFailedAsync(failure.message, failure.reason, c), (message, reason), ct);
+        // Called after the record was dead-lettered: a redelivery would dead-letter it twice, so an outage here is only logged.
+        return NotifyAsync(static (o, failure, c) => o.OnFailedAsync(failure.message, failure.reason, c), (message, reason), ct,
+            redeliverOnOutage: false);
     }
 
     private async Task<Exception?> SaveWithRetriesAsync(IReadOnlyList<StoredMessage> messages, CancellationToken ct)
@@ -113,14 +115,23 @@ internal sealed partial class PersistenceBatchProcessor(
     }
 
     // Observers must not throw for one message (the interface says so); if one does, it is logged and the others still hear.
+    // A backend that is down under an observer (the sequencer's Redis, which carries the statuses; the database) is
+    // different: PROCESSING and SAVED would be lost for good, and the client would never see its message SAVED. The
+    // batch is then not finished: the exception goes to the worker, which pauses and delivers the batch again (the store
+    // write is idempotent, and a status is only published when it moves a send forward, so nothing is heard twice).
     private async Task NotifyAsync<TArgument>(
-        Func<IPersistenceObserver, TArgument, CancellationToken, ValueTask> call, TArgument argument, CancellationToken ct)
+        Func<IPersistenceObserver, TArgument, CancellationToken, ValueTask> call, TArgument argument, CancellationToken ct,
+        bool redeliverOnOutage = true)
     {
         foreach (var observer in _observers)
         {
             try
             {
                 await call(observer, argument, ct);
+            }
+            catch (Exception e) when (redeliverOnOutage && Web.BackendOutage.Is(e))
+            {
+                throw new ObserverUnavailableException(observer.GetType().Name, e);
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {

@@ -28,3 +28,10 @@ public static class StoreOutage
 /// <summary>The store was down for the whole retry budget: the batch is not finished and nothing of it is committed.</summary>
 public sealed class StoreUnavailableException(Exception cause)
     : Exception($"The message store is unavailable: {cause.Message}", cause);
+
+/// <summary>
+/// A backend an observer needs (the Redis that carries the statuses, the database) was down while the pipeline told it
+/// of a batch: the worker treats the batch as not done, pauses and delivers it again (see PersistenceBatchProcessor).
+/// </summary>
+public sealed class ObserverUnavailableException(string observer, Exception cause)
+    : Exception($"{observer} could not be told of the batch: {cause.Message}", cause);

@@ -57,6 +57,32 @@ public abstract class PersistencePipelineContract : IDisposable
     }
 
     [Fact]
+    public async Task A_backend_down_under_an_observer_holds_the_batch_and_every_message_is_still_reported_saved()
+    {
+        // The sequencer's Redis (which carries the statuses) refuses the first three SAVED reports: the batch must be
+        // delivered again, not finished with its SAVED lost (the client would never see its message SAVED).
+        var refusals = 3;
+        var observer = new RecordingObserver
+        {
+            BeforeSaved = (_, _) => Interlocked.Decrement(ref refusals) >= 0
+                ? throw new StackExchange.Redis.RedisConnectionException(StackExchange.Redis.ConnectionFailureType.UnableToConnect,
+                    StackExchange.Redis.CommandFlags.None, "Redis is down (injected)", null, StackExchange.Redis.CommandStatus.Unknown)
+                : Task.CompletedTask,
+        };
+        await using var host = await StartHostAsync(observer);
+        var messages = TestMessages.Stream(30, rooms: 3);
+
+        await Task.WhenAll(messages.Select(m => host.Pipeline.EnqueueAsync(m)));
+
+        Assert.True(await PipelineTestHost.EventuallyAsync(() => Task.FromResult(
+            messages.All(m => host.Observer.Events.Any(e => e.Event == PipelineEvent.Saved && e.Message.Id == m.Id))), Patience),
+            "A message stored while the observer's backend was down was never reported SAVED.");
+        Assert.True(refusals < 0, "the injected outage never happened");
+        Assert.Equal(0, host.Observer.Count(PipelineEvent.Failed));
+        Assert.Equal(messages.Select(m => m.Id).Order(), (await host.StoredIdsAsync()).Order());
+    }
+
+    [Fact]
     public async Task A_redelivered_record_changes_nothing_in_the_store()
     {
         await using var host = await StartHostAsync();
