@@ -13,7 +13,7 @@
 # fanout: the hot-path scenarios of docs/performance.md on one embedded instance, one after the other (10 rooms × 50
 #         subscribers + 1 publisher at 200 and 400 msg/s, then 20 rooms × 2 subscribers + 1 publisher at 400 msg/s),
 #         15 s measured each; prints each report (deliveries/s, latency percentiles, server CPU µs per send and per
-#         delivery, allocations when dotnet-counters is installed) in about 2.5 minutes. Extra tool options are
+#         delivery, allocations when dotnet-counters is installed) in about 3.5 minutes. Extra tool options are
 #         appended to every run (e.g. --duration 30). fanout-scaled: the 10 × 50 scenarios on the scaled setup.
 # Environment: LOADTEST_LOG_LEVEL (servers' default log level, Warning), LOADTEST_KEEP=1 (keep the temp dir with the
 # server logs instead of deleting it).
