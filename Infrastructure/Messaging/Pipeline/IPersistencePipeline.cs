@@ -17,6 +17,13 @@ public interface IPersistencePipeline
     /// </summary>
     bool IsPermanent(Exception exception);
 
+    /// <summary>
+    /// Whether the hand-over is the store's write itself (<see cref="DirectToStorePipeline"/>): by the time
+    /// <see cref="EnqueueAsync"/> completes, observers have heard PROCESSING (which proves the hand-over, see
+    /// <see cref="IPersistenceObserver.OnProcessingAsync"/>) and SAVED, so the hand-off tells them nothing more.
+    /// </summary>
+    bool StoresOnHandOver => false;
+
     /// <summary>Keeps a record that can never be handed over where an operator finds it (the dead-letter topic or table).</summary>
     Task DeadLetterAsync(StoredMessage message, string reason, CancellationToken cancellationToken = default);
 }
@@ -35,7 +42,10 @@ public interface IPersistenceObserver
     /// </summary>
     ValueTask OnHandedOverAsync(StoredMessage message, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    /// <summary>The consumer has taken these messages and is about to store them (status PROCESSING).</summary>
+    /// <summary>
+    /// The consumer has taken these messages and is about to store them (status PROCESSING); which also proves they
+    /// were handed over, so an observer that reports SENT_TO_KAFKA reports it here too if it has not yet.
+    /// </summary>
     ValueTask OnProcessingAsync(IReadOnlyList<StoredMessage> messages, CancellationToken cancellationToken);
 
     /// <summary>

@@ -6,14 +6,28 @@ namespace Shoot.Infrastructure.Messaging.Pipeline;
 /// <summary>What writes a batch: <see cref="IMessageStore.SaveBatchAsync"/>, possibly behind a write gate.</summary>
 internal delegate Task SaveBatch(IReadOnlyList<StoredMessage> messages, CancellationToken ct);
 
+/// <summary>When a worker tells observers PROCESSING: before the store's write (Kafka, outbox), or after it, with SAVED.</summary>
+internal enum ObserverReports
+{
+    /// <summary>The record was taken from a durable log, so PROCESSING is true before the write.</summary>
+    BeforeSave,
+
+    /// <summary>
+    /// The store's write is itself the hand-over (<see cref="DirectToStorePipeline"/>): SENT_TO_KAFKA and PROCESSING are
+    /// only true once it committed, so they are told then, just before SAVED.
+    /// </summary>
+    AfterSave,
+}
+
 /// <summary>
-/// What both workers do with a batch, whatever it came from: tell observers PROCESSING, write with bounded retries,
+/// What the workers do with a batch, whatever it came from: tell observers PROCESSING, write with bounded retries,
 /// tell observers SAVED, and hand back the records to dead-letter. The caller moves those, calls
 /// <see cref="NotifyFailedAsync"/>, and only then commits its position; so a crash anywhere before the commit
 /// redelivers the batch, which the idempotent store absorbs.
 /// </summary>
 internal sealed partial class PersistenceBatchProcessor(
-    SaveBatch save, IEnumerable<IPersistenceObserver> observers, PipelineWorkerOptions options, TimeProvider time, ILogger logger)
+    SaveBatch save, IEnumerable<IPersistenceObserver> observers, PipelineWorkerOptions options, TimeProvider time, ILogger logger,
+    ObserverReports reports = ObserverReports.BeforeSave)
 {
     private readonly IPersistenceObserver[] _observers = observers.ToArray();
 
@@ -33,7 +47,8 @@ internal sealed partial class PersistenceBatchProcessor(
             return failed;
 
         var messages = readable.Select(i => batch[i].Message).ToList();
-        await NotifyAsync(static (o, m, c) => o.OnProcessingAsync(m, c), (IReadOnlyList<StoredMessage>)messages, ct);
+        if (reports == ObserverReports.BeforeSave)
+            await NotifyAsync(static (o, m, c) => o.OnProcessingAsync(m, c), (IReadOnlyList<StoredMessage>)messages, ct);
         var error = await SaveWithRetriesAsync(messages, ct);
         if (error is not null && StoreOutage.Is(error))
         {
@@ -80,7 +95,11 @@ internal sealed partial class PersistenceBatchProcessor(
             }
         }
         if (saved.Count > 0)
+        {
+            if (reports == ObserverReports.AfterSave)
+                await NotifyAsync(static (o, m, c) => o.OnProcessingAsync(m, c), (IReadOnlyList<StoredMessage>)saved, ct);
             await NotifyAsync(static (o, m, c) => o.OnSavedAsync(m, c), (IReadOnlyList<StoredMessage>)saved, ct);
+        }
         failed.Sort((x, y) => x.Index.CompareTo(y.Index));
         return failed;
     }

@@ -10,7 +10,8 @@ namespace Shoot.Infrastructure.Messaging.Pipeline;
 /// <see cref="HandOffOptions.SpillAfter"/> goes to the durable <see cref="PipelineSpill"/>, and while the spill holds
 /// anything, new messages queue behind it there, so a room's messages reach Kafka in order. FAILED is only for a
 /// message Kafka can never take (dead-lettered) or one that could not even be spilled (the disk failed).
-/// Observers hear SENT_TO_KAFKA (<see cref="IPersistenceObserver.OnHandedOverAsync"/>) or FAILED from here.
+/// Observers hear SENT_TO_KAFKA (<see cref="IPersistenceObserver.OnHandedOverAsync"/>) or FAILED from here, except
+/// with a pipeline whose hand-over is the store's write (<see cref="IPersistencePipeline.StoresOnHandOver"/>).
 /// </summary>
 public sealed partial class PersistenceHandOff : IHostedService
 {
@@ -25,7 +26,7 @@ public sealed partial class PersistenceHandOff : IHostedService
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _count;
 
-    /// <param name="spill">The spill (Kafka only); null with the embedded outbox, which is itself a local durable write.</param>
+    /// <param name="spill">The spill (Kafka only); null with the embedded pipeline, which is itself a local durable write.</param>
     public PersistenceHandOff(IPersistencePipeline pipeline, IEnumerable<IPersistenceObserver> observers, MessagesOnTheirWay onTheirWay,
         IOptions<HandOffOptions> options, PipelineMetrics metrics, ILogger<PersistenceHandOff> logger, PipelineSpill? spill = null)
     {
@@ -91,11 +92,12 @@ public sealed partial class PersistenceHandOff : IHostedService
         }
     }
 
-    // Embedded: the outbox write is local and durable; it only fails with the disk, which the spill would share.
+    // Embedded: the outbox or store write is local and durable; it only fails with the disk, which the spill would share.
     private async Task HandOverAsync(StoredMessage message)
     {
         await _pipeline.EnqueueAsync(message);
-        await NotifyHandedOverAsync(message);
+        if (!_pipeline.StoresOnHandOver)
+            await NotifyHandedOverAsync(message);
     }
 
     private async Task HandOverOrSpillAsync(StoredMessage message, PipelineSpill spill)

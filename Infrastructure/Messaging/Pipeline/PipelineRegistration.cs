@@ -40,8 +40,17 @@ public static class PipelineRegistration
             services.AddMessagesDatabase();
             services.AddSingleton<OutboxSignal>();
             services.AddSingleton<OutboxWriteGate>();
-            services.AddSingleton<IPersistencePipeline, OutboxPersistencePipeline>();
-            services.AddSingleton<ISeqFloorSource>(sp => (OutboxPersistencePipeline)sp.GetRequiredService<IPersistencePipeline>());
+            services.AddSingleton<OutboxPersistencePipeline>();
+            services.AddSingleton<ISeqFloorSource>(sp => sp.GetRequiredService<OutboxPersistencePipeline>());
+            // The direct way needs the store in messages.db (SQLite); with MongoDB, messages go through the outbox.
+            // Its worker is a hosted service either way, and idles when the outbox is chosen (nothing is ever queued).
+            services.AddSingleton<DirectToStorePipeline>();
+            services.AddHostedService(sp => sp.GetRequiredService<DirectToStorePipeline>());
+            services.AddSingleton<IPersistencePipeline>(sp =>
+                !connections.HasMongo && sp.GetRequiredService<IOptions<OutboxOptions>>().Value.StoreDirectly
+                    ? sp.GetRequiredService<DirectToStorePipeline>()
+                    : sp.GetRequiredService<OutboxPersistencePipeline>());
+            // Also beside the direct pipeline: it drains rows an earlier run left in the outbox.
             services.AddHostedService<OutboxPersistenceWorker>();
         }
         // Registered last, so it stops first: hand-offs still waiting on shutdown are spilled while the spill is up.

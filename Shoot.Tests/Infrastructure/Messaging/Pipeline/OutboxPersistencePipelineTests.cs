@@ -4,32 +4,14 @@ using Shoot.Infrastructure.Persistence;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
 
-/// <summary>The embedded adapter: the outbox table in a real messages.db, drained into the real SQLite store.</summary>
+/// <summary>
+/// The embedded adapter as the MongoDB store uses it (and the SQLite store with <c>Shoot:Outbox:StoreDirectly</c> off):
+/// the outbox table in a real messages.db, drained into the real SQLite store.
+/// </summary>
 [Trait("Category", "Integration")]
-public sealed class OutboxPersistencePipelineTests : PersistencePipelineContract
+public sealed class OutboxPersistencePipelineTests : EmbeddedPipelineContract
 {
-    private static readonly Dictionary<string, string?> Settings = new()
-    {
-        ["Shoot:Outbox:RetryCount"] = "2",
-        ["Shoot:Outbox:RetryBackoff"] = "00:00:00.050",
-        ["Shoot:Outbox:BatchSize"] = "50",
-    };
-
-    internal override Task<PipelineTestHost> StartHostAsync(RecordingObserver? observer = null, Action<IServiceCollection>? configure = null) =>
-        PipelineTestHost.StartAsync(DataDirectory, Settings, observer, configure);
-
-    internal override async Task InjectRawAsync(PipelineTestHost host, long roomId, string payload)
-    {
-        await using var connection = await host.Messages.Sqlite.OpenAsync();
-        await connection.ExecuteAsync(
-            "INSERT INTO outbox (message_id, room_id, payload, enqueued_at) VALUES ('unknown', @roomId, @payload, 0)", new { roomId, payload });
-    }
-
-    internal override async Task<IReadOnlyList<(string Payload, string Reason)>> DeadLettersAsync(PipelineTestHost host, int expected)
-    {
-        await using var connection = await host.Messages.Sqlite.OpenAsync();
-        return (await connection.QueryAsync<(string, string)>("SELECT payload, reason FROM outbox_dead ORDER BY position")).AsList();
-    }
+    protected override bool StoreDirectly => false;
 
     [Fact]
     public async Task A_worker_stopped_mid_stream_leaves_the_rest_in_the_outbox_and_a_restarted_one_drains_it()
@@ -61,9 +43,4 @@ public sealed class OutboxPersistencePipelineTests : PersistencePipelineContract
         Assert.Equal(messages.Select(m => m.Id).Order(), saved.Order());
     }
 
-    private async Task<long> OutboxCountAsync()
-    {
-        await using var connection = await new SqliteDatabase(Path.Combine(DataDirectory, MessagesDatabase.FileName)).OpenAsync();
-        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox");
-    }
 }
