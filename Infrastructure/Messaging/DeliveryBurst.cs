@@ -1,11 +1,13 @@
 namespace Shoot.Infrastructure.Messaging;
 
 /// <summary>
-/// A stretch of work that queues several frames for the same clients in one go — the handling of one read of a
-/// session's inbound frames (a send's SENDING status, its broadcast, a receipt), a stored group's PROCESSING and SAVED
-/// statuses — marked so that each session's writer sends what the stretch queued in one socket write instead of one
-/// per frame. On loopback a `send` also runs the receiver's TCP input, so it was a seventh of a small room's CPU
-/// (docs/performance.md, "Third profile").
+/// A short stretch of work that queues several frames for the same clients in one go — a send's broadcast and its
+/// SENDING status, a stored batch's PROCESSING (or SAVED) statuses, one read of the Redis bus — marked so that each
+/// session's writer sends what the stretch queued in one socket write instead of one per frame. On loopback a
+/// `send` also runs the receiver's TCP input, which made it a seventh of a small room's CPU (docs/performance.md,
+/// "Third profile"). A held writer holds everything for its session, so a burst must not span a wait on anything
+/// slow (a store's write, a backend that may be down): begin it where the frames are queued, not around the whole
+/// operation.
 /// </summary>
 /// <remarks>
 /// How: a session's writer runs inline in the queuing call when it is idle. If it finds itself there inside a burst,

@@ -94,8 +94,6 @@ public sealed partial class DirectToStorePipeline : BackgroundService, IPersiste
         {
             try
             {
-                // The group's statuses (PROCESSING and SAVED for each message) leave in one write per session.
-                using var burst = DeliveryBurst.Begin();
                 var refused = await _processor.StoreAsync(batch, ct);
                 foreach (var (index, reason) in refused)
                 {

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Stomp.Frames;
 
 namespace Shoot.Infrastructure.Stomp.Server;
@@ -110,16 +109,12 @@ internal sealed partial class StompSession : IStompSession
                     Volatile.Write(ref _handling, 1);
                     _server.Metrics?.FrameReceived(frame!.Command.ToString());
                     bool keepGoing;
-                    // What handling this frame queues for any session (a send's status and broadcast, a receipt)
-                    // leaves in one write per session once it is handled.
-                    var burst = DeliveryBurst.Begin();
                     try
                     {
                         keepGoing = await HandleAsync(frame!);
                     }
                     finally
                     {
-                        burst.Dispose();
                         Volatile.Write(ref _lastReceived, Environment.TickCount64);
                         Volatile.Write(ref _handling, 0);
                     }

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Persistence;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Pipeline;
@@ -21,6 +22,15 @@ public abstract class EmbeddedPipelineContract : PersistencePipelineContract
             ["Shoot:Outbox:BatchSize"] = "50",
             ["Shoot:Outbox:StoreDirectly"] = StoreDirectly ? "true" : "false",
         }, observer, configure);
+
+    [Fact]
+    public async Task The_setting_chooses_the_way()
+    {
+        await using var host = await StartHostAsync();
+
+        Assert.IsType(StoreDirectly ? typeof(DirectToStorePipeline) : typeof(OutboxPersistencePipeline), host.Pipeline);
+        Assert.Equal(StoreDirectly, host.Pipeline.StoresOnHandOver);
+    }
 
     internal override async Task InjectRawAsync(PipelineTestHost host, long roomId, string payload)
     {

@@ -68,14 +68,25 @@ public sealed class PipelineRecordTests
         Assert.Equal(TimeSpan.FromSeconds(1), options.BackoffFor(int.MaxValue));
     }
 
-    [Theory]
-    [InlineData(null, typeof(OutboxPersistencePipeline), typeof(OutboxPersistenceWorker))]
-    [InlineData("127.0.0.1:9092", typeof(KafkaPersistencePipeline), typeof(KafkaPersistenceWorker))]
-    public void The_kafka_connection_string_chooses_the_adapter(string? kafka, Type pipeline, Type worker)
+    [Fact]
+    public void The_kafka_connection_string_chooses_the_kafka_adapter()
     {
-        var services = new ServiceCollection().AddPersistencePipeline(new ConnectionStringsOptions { Kafka = kafka });
+        var services = new ServiceCollection().AddPersistencePipeline(new ConnectionStringsOptions { Kafka = "127.0.0.1:9092" });
 
-        Assert.Equal(pipeline, Assert.Single(services, s => s.ServiceType == typeof(IPersistencePipeline)).ImplementationType);
-        Assert.Contains(services, s => s.ImplementationType == worker);
+        Assert.Equal(typeof(KafkaPersistencePipeline), Assert.Single(services, s => s.ServiceType == typeof(IPersistencePipeline)).ImplementationType);
+        Assert.Contains(services, s => s.ImplementationType == typeof(KafkaPersistenceWorker));
+    }
+
+    [Fact]
+    public void Without_kafka_both_embedded_ways_are_there_and_the_outbox_worker_runs()
+    {
+        // Which way is taken (Shoot:Outbox:StoreDirectly, the store) is decided when the pipeline is resolved; the
+        // embedded test classes check it on a real host.
+        var services = new ServiceCollection().AddPersistencePipeline(new ConnectionStringsOptions());
+
+        Assert.Contains(services, s => s.ServiceType == typeof(DirectToStorePipeline));
+        Assert.Contains(services, s => s.ServiceType == typeof(OutboxPersistencePipeline));
+        Assert.Contains(services, s => s.ImplementationType == typeof(OutboxPersistenceWorker));
+        Assert.DoesNotContain(services, s => s.ImplementationType == typeof(KafkaPersistenceWorker));
     }
 }
