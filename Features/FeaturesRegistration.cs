@@ -29,7 +29,7 @@ public static class FeaturesRegistration
             .ToArray();
         services.AddCarter(configurator: c => c.WithModules(modules).WithEmptyValidators());
 
-        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton(_ => new PasswordHasher());
         services.AddSingleton<LoginLockout>();
         services.AddScoped<UserDirectory>();
         services.AddSingleton<Shoot.Infrastructure.Auth.IAccessTokenState, AccessTokenState>();

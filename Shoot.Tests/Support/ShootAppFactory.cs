@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Shoot.Features.Auth;
 
 namespace Shoot.Tests.Support;
 
@@ -78,6 +79,9 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
             builder.UseSetting("urls", "http://127.0.0.1:0");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        // bcrypt at its lowest work factor: the suite signs up and logs in thousands of users, and at the production
+        // factor (11, PasswordHasherTests) hashing was most of its CPU. What is hashed and checked is the same.
+        builder.ConfigureTestServices(services => services.AddSingleton(new PasswordHasher(workFactor: 4)));
         if (TestServices is not null)
             builder.ConfigureTestServices(TestServices);
     }

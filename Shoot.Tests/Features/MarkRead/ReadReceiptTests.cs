@@ -111,12 +111,18 @@ public abstract class ReadReceiptTests(ClassHost host) : IAsyncLifetime
     [Fact]
     public async Task History_detail_and_thread_carry_read_counts_from_the_positions()
     {
+        await using var watcher = await ChatClient.ConnectAsync(_factory.StompUri, _bob.AccessToken);
+        await watcher.SubscribeAsync($"/topic/messages/{_roomId}");
         var m1 = await SendSavedAsync(_chat, "c1");
         var m2 = await SendSavedAsync(_chat, "c2", threadId: m1);
         await MarkReadAsync(_bob, m1);
         await MarkReadAsync(_carol, m2);
         // Alice reading her own messages does not count for them.
         await MarkReadAsync(_alice, m2);
+        // The changed readCounts are re-broadcast after a short window; wait for them, so that they cannot land in the
+        // resumed subscription below (on a loaded machine they came after it and were counted as replayed).
+        await watcher.WaitForAsync($"/topic/messages/{_roomId}", 1, m => m["id"]!.GetValue<string>() == m1 && m["readCount"]?.GetValue<int>() == 2);
+        await watcher.WaitForAsync($"/topic/messages/{_roomId}", 1, m => m["id"]!.GetValue<string>() == m2 && m["readCount"]?.GetValue<int>() == 1);
 
         var page = (await _api.GetAsync($"/api/v1/messages/{_roomId}", _bob.AccessToken)).AssertStatus(HttpStatusCode.OK).Data["items"]!.AsArray();
         Assert.Equal([1, 2], page.Select(m => m!["readCount"]!.GetValue<int>()));
