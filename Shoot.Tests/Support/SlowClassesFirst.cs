@@ -20,6 +20,7 @@ public sealed class SlowClassesFirst : ITestCollectionOrderer
         typeof(Features.Messages.PipelineOutageTests),
         typeof(Deployment.DockerBuildStageTests),
         typeof(Infrastructure.Messaging.Pipeline.OutboxPersistencePipelineTests),
+        typeof(Infrastructure.Messaging.Pipeline.DirectToStorePipelineTests),
         typeof(Features.Messages.ScaledOutFailureTests),
         typeof(Infrastructure.Messaging.Pipeline.PersistenceHandOffTests),
         typeof(Api.HttpScenarioTests),
