@@ -58,10 +58,6 @@ public static partial class SendMessage
     {
         public async ValueTask<Sent> Handle(Command command, CancellationToken ct)
         {
-            // The broadcast and SENDING queue two frames for the sender's session (more for a room's other sessions on
-            // a busy instance); they leave in one write per session. Nothing is queued before the accept, so the
-            // checks' awaits hold no one.
-            using var burst = Infrastructure.Messaging.DeliveryBurst.Begin();
             var (message, outcome) = await AcceptAsync(command, ct);
             if (outcome.IsDuplicate)
             {

@@ -1,13 +1,14 @@
 namespace Shoot.Infrastructure.Messaging;
 
 /// <summary>
-/// A short stretch of work that queues several frames for the same clients in one go — a send's broadcast and its
-/// SENDING status, a stored batch's PROCESSING (or SAVED) statuses, one read of the Redis bus — marked so that each
-/// session's writer sends what the stretch queued in one socket write instead of one per frame. On loopback a
-/// `send` also runs the receiver's TCP input, which made it a seventh of a small room's CPU (docs/performance.md,
-/// "Third profile"). A held writer holds everything for its session, so a burst must not span a wait on anything
+/// A short stretch of work that queues several frames for the same clients in one go — a stored batch's PROCESSING
+/// (or SAVED) statuses, one read of the Redis bus — marked so that each session's writer sends what the stretch
+/// queued in one socket write instead of one per frame. On loopback a `send` also runs the receiver's TCP input,
+/// which made it a seventh of a small room's CPU (docs/performance.md, "Third profile"). A held writer holds everything for its session, so a burst must not span a wait on anything
 /// slow (a store's write, a backend that may be down): begin it where the frames are queued, not around the whole
-/// operation.
+/// operation. Nor is it worth it where each session gets one frame: holding a big room's writers until the last
+/// subscriber's frame is queued cost more (latency and CPU) than it saved; measured on a send's broadcast and SENDING
+/// (docs/benchmarks.md, "Hot path, session 5").
 /// </summary>
 /// <remarks>
 /// How: a session's writer runs inline in the queuing call when it is idle. If it finds itself there inside a burst,
