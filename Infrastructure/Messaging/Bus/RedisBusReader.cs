@@ -90,8 +90,6 @@ public sealed partial class RedisBusReader(IConnectionMultiplexer redis, BusDisp
     private async Task<int> ReadBatchAsync()
     {
         var entries = await redis.GetDatabase().StreamReadAsync(RedisBusKeys.Stream, LastId, BatchSize);
-        // A read's events for the same session (a busy room's messages, a send's statuses) leave in one socket write.
-        using var burst = DeliveryBurst.Begin();
         foreach (var entry in entries)
         {
             dispatcher.Dispatch(ToEvent(entry));

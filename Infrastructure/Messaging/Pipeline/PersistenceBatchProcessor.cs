@@ -142,10 +142,6 @@ internal sealed partial class PersistenceBatchProcessor(
         Func<IPersistenceObserver, TArgument, CancellationToken, ValueTask> call, TArgument argument, CancellationToken ct,
         bool redeliverOnOutage = true)
     {
-        // A batch's statuses (PROCESSING, or SAVED, for each message) leave in one write per session where they are
-        // delivered from here (the in-process bus; through Redis the bus reader batches them the same way). Only the
-        // reports are a burst, never the store's write: a held session writer must not wait out a store outage.
-        using var burst = DeliveryBurst.Begin();
         foreach (var observer in _observers)
         {
             try

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Threading.Channels;
-using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Stomp.Frames;
 
 namespace Shoot.Infrastructure.Stomp.Server;
@@ -54,17 +53,13 @@ internal sealed partial class StompSession
                 return false;
             }
         }
-        return Queue(new Outbound(subscription.MessagePrefix, message.Shared, ackId, message.IsUtf8)) || DisconnectSlowConsumer();
+        return _outbound.Writer.TryWrite(new Outbound(subscription.MessagePrefix, message.Shared, ackId, message.IsUtf8)) || DisconnectSlowConsumer();
     }
 
     private void Enqueue(byte[] controlFrame)
     {
-        if (!Queue(Outbound.Control(controlFrame)) && IsOpen) DisconnectSlowConsumer();
+        if (!_outbound.Writer.TryWrite(Outbound.Control(controlFrame)) && IsOpen) DisconnectSlowConsumer();
     }
-
-    // Through DeliveryBurst, so a writer this wakes inline can tell it should wait for the caller's burst to end.
-    private bool Queue(Outbound item) =>
-        DeliveryBurst.Queue(static state => state.Writer.TryWrite(state.Item), (Writer: _outbound.Writer, Item: item));
 
     internal int OutboundCapacity => _server.Options.MaxOutboundQueue;
 
@@ -95,9 +90,6 @@ internal sealed partial class StompSession
         {
             while (await reader.WaitToReadAsync())
             {
-                // Woken inline inside a burst of frames: write once it ends, all of them together.
-                if (DeliveryBurst.HeldWriteOrNull() is { } burstEnded)
-                    await burstEnded;
                 var isUtf8 = true;
                 var frames = 0;
                 while (batch.WrittenCount < MaxBatchBytes && reader.TryRead(out var item))

@@ -22,9 +22,6 @@ internal sealed class StompTestClient : IAsyncDisposable
 
     public WebSocketMessageType? LastMessageType { get; private set; }
 
-    /// <summary>Whole WebSocket messages received so far (one server write may carry several frames).</summary>
-    public int MessagesReceived { get; private set; }
-
     public static Task<StompTestClient> OpenAsync(Uri uri, params string[] subProtocols) => OpenAsync(uri, _ => { }, subProtocols);
 
     public static async Task<StompTestClient> OpenAsync(Uri uri, Action<ClientWebSocket> configure, params string[] subProtocols)
@@ -96,7 +93,6 @@ internal sealed class StompTestClient : IAsyncDisposable
                 return null;
             }
             LastMessageType = result.MessageType;
-            if (result.EndOfMessage) MessagesReceived++;
             var bytes = chunk[..result.Count];
             if (_pending.Count == 0 && bytes.Length > 0 && bytes.All(b => b is (byte)'\n' or (byte)'\r')) HeartBeatsReceived++;
             _pending.Add(bytes);
