@@ -25,7 +25,7 @@ public sealed class PostgresServerFixture : IAsyncLifetime, IPostgresDatabases
     public async Task InitializeAsync()
     {
         var bin = FindBinDirectory();
-        _directory = await TempDirectory.CreateAsync("shoot-pg-", owner: OsUser);
+        _directory = await TempDirectory.CreateAsync(PostgresLeftovers.Prefix, owner: OsUser);
         var dataDirectory = _directory.Combine("data");
         await ServerProcess.RunAsync(Path.Combine(bin, "initdb"),
             ["-D", dataDirectory, "-U", SuperUser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"],

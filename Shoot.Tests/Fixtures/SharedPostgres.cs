@@ -22,6 +22,8 @@ public sealed class SharedPostgres : IPostgresDatabases
 
     private static async Task<PostgresServerFixture> StartAsync()
     {
+        // The exit handler below does not always get to run (see PostgresLeftovers): clean up after earlier runs.
+        await PostgresLeftovers.ReapAsync();
         var server = new PostgresServerFixture();
         await server.InitializeAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().GetAwaiter().GetResult();
