@@ -15,10 +15,12 @@ public sealed class PostgresLeftoversTests : IDisposable
     public async Task An_orphaned_server_is_stopped_and_its_directory_removed()
     {
         var directory = FakeRunDirectory("orphan");
-        // Forked by a parent that exits at once, so it is reparented to init: what a dead test host leaves. (Not a
-        // shell's background job: those ignore SIGQUIT, which a real postmaster handles.)
+        // Forked by a parent that exits at once, so it is reparented to init: what a dead test host leaves. A real
+        // postmaster handles SIGQUIT itself; the stand-in gets the default action back, since a test run started as a
+        // shell's background job inherits SIGQUIT ignored.
         var printed = await ServerProcess.RunAsync("python3", ["-c",
-            "import os\npid = os.fork()\nif pid == 0:\n    null = os.open(os.devnull, os.O_RDWR)\n    for fd in (0, 1, 2):\n        os.dup2(null, fd)\n"
+            "import os, signal\npid = os.fork()\nif pid == 0:\n    signal.signal(signal.SIGQUIT, signal.SIG_DFL)\n"
+            + "    null = os.open(os.devnull, os.O_RDWR)\n    for fd in (0, 1, 2):\n        os.dup2(null, fd)\n"
             + "    os.execvp('sleep', ['sleep', '600'])\nprint(pid)"]);
         var orphan = int.Parse(printed.Trim(), System.Globalization.CultureInfo.InvariantCulture);
         await WritePostmasterPidAsync(directory, orphan);
