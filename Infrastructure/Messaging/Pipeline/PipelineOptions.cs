@@ -92,7 +92,8 @@ public sealed class HandOffOptions
     public const string Section = "Shoot:Pipeline";
 
     /// <summary>
-    /// Accepted messages whose hand-off has not finished (no delivery report yet, not spilled yet). Each is held in
+    /// Accepted messages whose hand-off has not finished (no delivery report yet, not spilled yet; embedded, not
+    /// committed yet, which an unwritable messages.db prolongs). Each is held in
     /// memory until then, so this bounds memory and what a crash of the process could take with it.
     /// </summary>
     [Range(1, 10_000_000)] public int MaxInFlight { get; set; } = 10_000;
