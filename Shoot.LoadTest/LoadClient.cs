@@ -17,7 +17,9 @@ public readonly record struct Sent(string TempId, bool Measured);
 /// delivery. The sender and the receive loop are the only writers of their own lists, which are read after both stop.
 /// </summary>
 /// <param name="receiveOnly">Fan-out subscriber: subscribes to its room (and its error queue) only, and never sends.</param>
-public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenario scenario = Scenario.Messages, bool receiveOnly = false) : IAsyncDisposable
+/// <param name="watchStatuses">A receive-only client also subscribes to the room's status topic (and ignores what it gets there).</param>
+public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenario scenario = Scenario.Messages, bool receiveOnly = false,
+    bool watchStatuses = false) : IAsyncDisposable
 {
     private static readonly StompParserLimits Limits = new(4 * 1024 * 1024, 1000, 64 * 1024);
     private readonly ClientWebSocket _socket = new();
@@ -91,7 +93,7 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
         // before anyone sends, so no early message is "lost" by us.
         await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "errors"), ("destination", "/user/queue/errors"));
         // Statuses of the whole room arrive here; only this client's own tempIds are kept (see OnStatus).
-        if (!receiveOnly) await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "status"), ("destination", $"/topic/message/status/{roomId}"));
+        if (!receiveOnly || watchStatuses) await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "status"), ("destination", $"/topic/message/status/{roomId}"));
         if (scenario == Scenario.Typing)
             await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "typing"), ("destination", $"/topic/typing/{roomId}"));
         await SendFrameAsync(StompCommand.Subscribe, "", ct, ("id", "room"), ("destination", $"/topic/messages/{roomId}"), ("receipt", "subscribed"));
@@ -156,9 +158,12 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
             {
                 await SendFrameAsync(StompCommand.Send, body(n, now), ct, ("destination", destination), ("content-type", "application/json"));
             }
-            catch (Exception ex) when (ex is WebSocketException or InvalidOperationException)
+            // A session the server dropped (a slow consumer when the generator falls behind) fails alone; the run goes on
+            // and reports it. A broken socket can surface as a cancellation of the send even though ct is not cancelled.
+            catch (Exception ex) when (ex is WebSocketException or InvalidOperationException or IOException
+                                           || (ex is OperationCanceledException && !ct.IsCancellationRequested))
             {
-                Failure ??= "send failed: " + ex.Message;
+                Failure ??= "send failed: " + (ex.InnerException?.Message ?? ex.Message);
                 return;
             }
             sent(now);
@@ -279,6 +284,8 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
 
     private void OnStatus(ReadOnlySpan<byte> body)
     {
+        // A watching subscriber only receives them (the server's cost); parsing them would cost the load tool's core.
+        if (receiveOnly) return;
         var received = Stopwatch.GetTimestamp();
         var reader = new Utf8JsonReader(body);
         using var document = JsonDocument.ParseValue(ref reader);

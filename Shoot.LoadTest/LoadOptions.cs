@@ -46,6 +46,12 @@ public sealed record LoadOptions
     /// <summary>Fan-out scenario: receive-only sessions per room (one per shared subscriber user).</summary>
     public int Subscribers { get; init; } = 50;
 
+    /// <summary>
+    /// Fan-out scenario: subscribers also subscribe to their room's status topic, as a client showing the room does
+    /// (every member then gets every send's statuses, not only the sender).
+    /// </summary>
+    public bool WatchStatuses { get; init; }
+
     /// <summary>Fan-out scenario: sending users per room, each sending at <see cref="Rate"/>.</summary>
     public int Publishers { get; init; } = 1;
 
@@ -100,6 +106,8 @@ public sealed record LoadOptions
                            while idle (µs per session per second). Sessions negotiate no heart-beats.
           --subscribers S  (fanout) receive-only sessions per room (subscribers + publishers ≤ 100, a room's limit)
           --publishers P   (fanout) sending users per room
+          --watch-statuses (fanout) subscribers also subscribe to /topic/message/status/{roomId}, as a client showing
+                         the room does, so every member receives every send's statuses
           --sse          (messages scenario) each client also opens its unread stream, GET /api/v1/sse/unread/{userId},
                          on its STOMP session's instance before the warm-up and reads it all run; the report adds unread
                          events/s and send → SSE unread latency: a message from another member counts as announced when
@@ -137,6 +145,7 @@ public sealed record LoadOptions
                 "--scenario" => options with { Scenario = ParseScenario(Value()) },
                 "--subscribers" => options with { Subscribers = Integer() },
                 "--publishers" => options with { Publishers = Integer() },
+                "--watch-statuses" => options with { WatchStatuses = true },
                 "--sse" => options with { Sse = true },
                 "--server-pid" => options with { ServerPids = [.. options.ServerPids, Integer()] },
                 "--clk-tck" => options with { ClockTicksPerSecond = Integer() },

@@ -92,7 +92,7 @@ internal static class Program
     private static LoadClient[] FanoutClients(LoadUser[] users, long[] roomIds, LoadOptions options) =>
     [
         .. Enumerable.Range(0, options.Rooms).SelectMany(r =>
-            users.Take(options.Subscribers).Select(u => new LoadClient(u, r, roomIds[r], receiveOnly: true))),
+            users.Take(options.Subscribers).Select(u => new LoadClient(u, r, roomIds[r], receiveOnly: true, watchStatuses: options.WatchStatuses))),
         .. users.Skip(options.Subscribers).Select(u =>
         {
             var room = (u.Index - options.Subscribers) / options.Publishers;

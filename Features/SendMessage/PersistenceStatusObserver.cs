@@ -35,18 +35,24 @@ public sealed class PersistenceStatusObserver(SendStatusReporter statuses, ISqlD
 
     public async ValueTask OnSavedAsync(IReadOnlyList<StoredMessage> messages, CancellationToken ct)
     {
-        await using (var connection = await database.OpenAsync(ct))
-        {
-            foreach (var latest in messages.GroupBy(m => m.RoomId).Select(room => room.MaxBy(m => m.Seq)!))
-            {
-                await connection.ExecuteAsync(TouchRoomSql, new
-                {
-                    latest.Id, Text = Rooms.RoomRow.SealText(codec, latest.Text, latest.Id), latest.SenderId, At = latest.CreatedAt.ToUnixTimeMilliseconds(), latest.RoomId,
-                });
-            }
-        }
+        await TouchRoomsAsync(messages, ct);
         foreach (var message in messages)
             await statuses.ReportAsync(message, "SAVED", ct: ct);
+    }
+
+    /// <summary>Each room's newest message of the group, in one transaction: one commit per group, not one per room.</summary>
+    private async Task TouchRoomsAsync(IReadOnlyList<StoredMessage> messages, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        foreach (var latest in messages.GroupBy(m => m.RoomId).Select(room => room.MaxBy(m => m.Seq)!))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(TouchRoomSql, new
+            {
+                latest.Id, Text = Rooms.RoomRow.SealText(codec, latest.Text, latest.Id), latest.SenderId, At = latest.CreatedAt.ToUnixTimeMilliseconds(), latest.RoomId,
+            }, transaction, cancellationToken: ct));
+        }
+        await transaction.CommitAsync(ct);
     }
 
     public async ValueTask OnFailedAsync(StoredMessage message, string reason, CancellationToken ct) =>

@@ -68,8 +68,14 @@ public sealed partial class DirectToStorePipeline : BackgroundService, IPersiste
         {
             while (await _waiting.Reader.WaitToReadAsync(stoppingToken))
             {
-                while (group.Count < MaxGroup && _waiting.Reader.TryRead(out var next))
-                    group.Add(next);
+                TakeWaiting(group);
+                if (group.Count < MaxGroup && _options.GroupWindow > TimeSpan.Zero)
+                {
+                    // Let the messages of the next few milliseconds share this commit (see OutboxOptions.GroupWindow).
+                    // Real time, not the injected clock: it is about the disk's work, not about any deadline of the domain.
+                    await Task.Delay(_options.GroupWindow, stoppingToken);
+                    TakeWaiting(group);
+                }
                 await StoreUntilDoneAsync(group, stoppingToken);
                 group.Clear();
             }
@@ -85,6 +91,12 @@ public sealed partial class DirectToStorePipeline : BackgroundService, IPersiste
             while (_waiting.Reader.TryRead(out var left))
                 left.Done.TrySetException(stopped);
         }
+    }
+
+    private void TakeWaiting(List<Waiting> group)
+    {
+        while (group.Count < MaxGroup && _waiting.Reader.TryRead(out var next))
+            group.Add(next);
     }
 
     private async Task StoreUntilDoneAsync(List<Waiting> group, CancellationToken ct)
@@ -117,7 +129,9 @@ public sealed partial class DirectToStorePipeline : BackgroundService, IPersiste
 
     private sealed record Waiting(StoredMessage Message)
     {
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Completed on the writer's loop, which then runs the hand-off's short remainder (forget the message, count it
+        // done) itself instead of queueing one thread-pool work item per message of the group.
+        public TaskCompletionSource Done { get; } = new();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storing a group of {Count} messages failed; it is held and tried again in {DelayMs} ms")]

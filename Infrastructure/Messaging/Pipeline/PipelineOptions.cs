@@ -81,6 +81,16 @@ public sealed class OutboxOptions : PipelineWorkerOptions
     /// third of the write work. False sends them through the outbox table as with the MongoDB store, which always does.
     /// </summary>
     public bool StoreDirectly { get; set; } = true;
+
+    /// <summary>
+    /// With <see cref="StoreDirectly"/>: how long the store writer lets more messages join a group after the first one
+    /// before it commits (zero: commit what is waiting at once). Each commit has a fixed cost (the transaction, its WAL
+    /// writes, and the rooms' lastMessage update in shoot.db), which at a few hundred messages a second otherwise falls
+    /// on almost every message alone; a message is SAVED this much later in exchange. Statuses and deliveries to other
+    /// members do not wait for it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01", ErrorMessage = "Shoot:Outbox:GroupWindow must be between 0 and 1 second.")]
+    public TimeSpan GroupWindow { get; set; } = TimeSpan.FromMilliseconds(5);
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Pipeline;
 using Shoot.Infrastructure.Messaging.Store;
@@ -79,6 +80,38 @@ public sealed class DirectToStorePipelineTests : EmbeddedPipelineContract
         Assert.True(await PipelineTestHost.EventuallyAsync(async () => await host.Store.FindAsync(left.Id) is not null
             && host.Observer.Count(PipelineEvent.Saved) == 1 && await OutboxCountAsync() == 0, Patience),
             "The outbox worker did not drain the row left behind.");
+    }
+
+    [Fact]
+    public async Task Messages_that_arrive_within_the_group_window_share_one_commit()
+    {
+        var groups = new ConcurrentQueue<int>();
+        var probe = new ProcessingProbe((messages, _) =>
+        {
+            groups.Enqueue(messages.Count);
+            return Task.CompletedTask;
+        });
+        // A long window, so the test does not depend on how quickly the loop below runs.
+        await using var host = await PipelineTestHost.StartAsync(DataDirectory, new Dictionary<string, string?>
+        {
+            ["Shoot:Outbox:StoreDirectly"] = "true",
+            ["Shoot:Outbox:GroupWindow"] = "00:00:00.500",
+        }, configure: services => services.AddSingleton<IPersistenceObserver>(probe));
+        var messages = TestMessages.Stream(20, rooms: 4, firstRoom: 700);
+
+        // Each enqueue queues its message before it waits, so all 20 are waiting within the first one's window.
+        await Task.WhenAll(messages.Select(message => host.Pipeline.EnqueueAsync(message)));
+
+        Assert.Equal([20], groups);
+        Assert.Equal(messages.Select(m => m.Id).Order(), (await host.StoredIdsAsync()).Order());
+    }
+
+    [Fact]
+    public async Task A_group_window_longer_than_a_second_is_refused_at_start()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => PipelineTestHost.StartAsync(DataDirectory,
+            new Dictionary<string, string?> { ["Shoot:Outbox:GroupWindow"] = "00:00:02" }));
+        Assert.Contains("GroupWindow", error.Message);
     }
 
     /// <summary>An observer that runs a check whenever it hears PROCESSING.</summary>
