@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end load run of Shoot (docs/benchmarks.md, "End-to-end chat load"). Usage:
 #   scripts/loadtest.sh [embedded|scaled|both|fanout|fanout-scaled|idle] [load tool options...]
+#   scripts/loadtest.sh ab <git ref> [load tool options...]
 # embedded: one Shoot.Api, embedded adapters (SQLite, in-process bus), temp data dir.
 # scaled:   redis-server + throwaway PostgreSQL + librdkafka mock Kafka broker, two Shoot.Api instances sharing them;
 #           the tool spreads each room's members over both instances.
@@ -15,6 +16,12 @@
 #         15 s measured each; prints each report (deliveries/s, latency percentiles, server CPU µs per send and per
 #         delivery, allocations when dotnet-counters is installed) in about 3.5 minutes. Extra tool options are
 #         appended to every run (e.g. --duration 30). fanout-scaled: the 10 × 50 scenarios on the scaled setup.
+# ab <ref>: before/after, back to back: the server built from <ref> (in a temporary git worktree) against this
+#         checkout's, each run on a fresh embedded server, alternating before/after, LOADTEST_ROUNDS rounds (2) of
+#         each scenario: small rooms (20 × (2 + 1)) and rooms of 50 (10 × (50 + 1)), both at 1,000 msg/s, or only the
+#         tool options given. One summary line per run; the reports stay in the temp dir with LOADTEST_KEEP=1. One run
+#         varies by a fifth on a 2-core machine (docs/performance.md), so read the pairs, not single runs.
+#         LOADTEST_PIN=1 pins the servers to core 1 and the load tool to core 0 (steadier, dearer per message).
 # Environment: LOADTEST_LOG_LEVEL (servers' default log level, Warning), LOADTEST_KEEP=1 (keep the temp dir with the
 # server logs instead of deleting it).
 set -euo pipefail
@@ -23,7 +30,12 @@ root=$PWD
 
 mode=${1:-both}
 shift || true
-if (($# == 0)) && [[ $mode != fanout* ]]; then set -- --clients 50 --rooms 10 --rate 2 --warmup 5 --duration 30; fi
+if [[ $mode == ab ]]; then
+  before_ref=${1:?"usage: $0 ab <git ref> [load tool options]"}
+  shift
+  git rev-parse --verify --quiet "$before_ref^{commit}" >/dev/null || { echo "Not a commit: $before_ref" >&2; exit 2; }
+fi
+if (($# == 0)) && [[ $mode != fanout* && $mode != ab ]]; then set -- --clients 50 --rooms 10 --rate 2 --warmup 5 --duration 30; fi
 tool_args=("$@")
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -34,6 +46,11 @@ chmod 755 "$work"
 pids=()
 pg_data=""
 pg_bin=""
+before_src=""
+# LOADTEST_PIN=1: servers on core 1, the load tool on core 0.
+server_prefix=()
+tool_prefix=()
+if [[ ${LOADTEST_PIN:-0} == 1 ]]; then server_prefix=(taskset -c 1); tool_prefix=(taskset -c 0); fi
 
 cleanup() {
   local status=$?
@@ -46,6 +63,7 @@ cleanup() {
     kill -9 "$pid" 2>/dev/null || true
   done
   if [[ -n $pg_data ]]; then run_as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w -t 20 stop >/dev/null 2>&1 || true; fi
+  if [[ -n $before_src ]]; then git -C "$root" worktree remove --force "$before_src" >/dev/null 2>&1 || true; fi
   if ((status != 0)); then
     echo "Failed (exit $status); server logs:" >&2
     for log in "$work"/*.log; do [[ -f $log ]] && { echo "== $log" >&2; tail -n 30 "$log" >&2; }; done
@@ -96,7 +114,7 @@ common_env=(
 start_api() {
   local name=$1 port=$2
   shift 2
-  (cd "$api_dir" && exec env "${common_env[@]}" "$@" ASPNETCORE_URLS="http://127.0.0.1:$port" dotnet Shoot.Api.dll) \
+  (cd "$api_dir" && exec "${server_prefix[@]}" env "${common_env[@]}" "$@" ASPNETCORE_URLS="http://127.0.0.1:$port" dotnet Shoot.Api.dll) \
     >"$work/$name.log" 2>&1 &
   pids+=($!)
   wait_for "$name" 90 curl -fsS "http://127.0.0.1:$port/health/ready"
@@ -106,7 +124,7 @@ start_api() {
 # run_tool <tool options...>: the servers' PIDs go along so the tool charges their CPU time (/proc/<pid>/stat) over
 # its measured window.
 run_tool() {
-  dotnet "$tool_dll" --clk-tck "$(getconf CLK_TCK)" "${counters_args[@]}" "$@" "${tool_args[@]}"
+  "${tool_prefix[@]}" dotnet "$tool_dll" --clk-tck "$(getconf CLK_TCK)" "${counters_args[@]}" "$@" "${tool_args[@]}"
 }
 
 # Allocation rate in the reports when dotnet-counters is installed (dotnet tool install -g dotnet-counters).
@@ -205,7 +223,58 @@ idle() {
     --warmup 15 --duration 30
 }
 
+# ab: see the header. The before server is published from a worktree of <ref>; "after" is this checkout's build.
+ab() {
+  before_src=$work/before-src
+  echo "Building $before_ref (Release)..."
+  git -C "$root" worktree add --detach "$before_src" "$before_ref" >"$work/worktree.log" 2>&1 || { cat "$work/worktree.log"; exit 1; }
+  dotnet publish -c Release -v q -nologo -o "$work/before-api" "$before_src/Shoot.Api/Shoot.Api.csproj" >"$work/build-before.log" 2>&1 \
+    || { cat "$work/build-before.log"; exit 1; }
+  local scenarios=("--rooms 20 --subscribers 2 --publishers 1 --rate 50" "--rooms 10 --subscribers 50 --publishers 1 --rate 100")
+  ((${#tool_args[@]} > 0)) && scenarios=("")
+  local scenario round side port report status=0
+  for scenario in "${scenarios[@]}"; do
+    echo
+    echo "=== ab: ${scenario:-${tool_args[*]}} ==="
+    for ((round = 1; round <= ${LOADTEST_ROUNDS:-2}; round++)); do
+      for side in before after; do
+        port=$(free_port)
+        report=$work/ab-$round-$side-$port.txt
+        local dir=$api_dir
+        [[ $side == before ]] && dir=$work/before-api
+        api_dir=$dir start_api "api-$side-$port" "$port" Shoot__DataDirectory="$work/data-$port" >/dev/null
+        # shellcheck disable=SC2086 # the scenario's options are words on purpose
+        run_tool --url "http://127.0.0.1:$port" --server-pid "${pids[-1]}" --scenario fanout --warmup 20 --duration 20 --drain 5 \
+          $scenario >"$report" 2>&1 || status=$?
+        stop_last
+        printf '%-6s round %d: %s\n' "$side" "$round" "$(summary "$report")"
+      done
+    done
+  done
+  return $status
+}
+
+# stop_last: stops the newest server (bounded) and forgets it.
+stop_last() {
+  local pid=${pids[-1]}
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  unset 'pids[-1]'
+}
+
+# summary <report>: the figures a before/after comparison reads, on one line.
+summary() {
+  local metric line out=""
+  for metric in "CPU µs per send" "CPU µs per delivery" "latency p50" "latency p99 " "send→SAVED p50 / p99" "missing" "bytes per send / delivery"; do
+    line=$(grep -m1 -E "^\|[[:space:]]+$metric" "$1" 2>/dev/null | sed -E 's/^\|[[:space:]]*//; s/[[:space:]]*\|[[:space:]]*/: /; s/[[:space:]]+/ /g') || true
+    [[ -n $line ]] && out+="$line; "
+  done
+  echo "${out:-no report (see $1)}"
+}
+
 case $mode in
+  ab) ab ;;
   embedded) embedded ;;
   idle) idle ;;
   scaled) scaled ;;
@@ -214,5 +283,5 @@ case $mode in
   fanout-scaled)
     tool_args=("${fanout_common[@]}" ${fanout_runs[0]} "${tool_args[@]}")
     scaled ;;
-  *) echo "usage: $0 [embedded|scaled|both|fanout|fanout-scaled|idle] [load tool options]" >&2; exit 2 ;;
+  *) echo "usage: $0 [embedded|scaled|both|fanout|fanout-scaled|idle] [load tool options] | ab <git ref> [load tool options]" >&2; exit 2 ;;
 esac
