@@ -14,14 +14,24 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
 {
     private readonly ISeqFloorSource[] _floors = floors?.ToArray() ?? [];
 
-    private const int SweepThreshold = 100_000;
     private readonly ConcurrentDictionary<long, RoomState> _rooms = new();
     private readonly ConcurrentDictionary<SendKey, (SendRecord Record, DateTimeOffset Expires)> _sends = new();
+
+    // The dedupe records in the order they expire: the window is one constant, so that is the order they were made in,
+    // and a sweep only ever looks at the front. (It used to scan the whole table on every send once the table held
+    // 100,000 records, which a busy server reaches within the 24-hour window: every send then cost milliseconds under
+    // its room's lock, and throughput collapsed. docs/performance.md, "Fifth profile".)
+    private readonly ConcurrentQueue<(SendKey Key, DateTimeOffset Expires)> _expiries = new();
+    private readonly Lock _sweepGate = new();
+
+    /// <summary>Dedupe records held (tests).</summary>
+    internal int DedupeRecords => _sends.Count;
 
     public async Task<AcceptOutcome> AcceptAsync(AcceptRequest request, CancellationToken cancellationToken = default)
     {
         var room = await RoomAsync(request.Key.RoomId, cancellationToken);
         var now = clock.GetUtcNow();
+        SweepExpired(now);
         lock (room.Gate)
         {
             var dedupe = request.Key.TempId is not null;
@@ -36,10 +46,12 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
                 room.Ring.Dequeue();
             var record = new SendRecord(request.MessageId, seq, "SENDING");
             if (dedupe)
-                _sends[request.Key] = (record with { Status = MessageSequencerDefaults.Accepted }, now + MessageSequencerDefaults.DedupeWindow);
+            {
+                var expires = now + MessageSequencerDefaults.DedupeWindow;
+                _sends[request.Key] = (record with { Status = MessageSequencerDefaults.Accepted }, expires);
+                _expiries.Enqueue((request.Key, expires));
+            }
             bus.Publish(new BusEvent(request.Destination, payload, Seq: seq));
-            if (_sends.Count > SweepThreshold)
-                SweepExpired(now);
             return new AcceptOutcome(false, record);
         }
     }
@@ -103,12 +115,30 @@ public sealed class InProcessMessageSequencer(InProcessEventBus bus, IMessageSto
         }
     }
 
+    /// <summary>
+    /// Drops the records whose window has passed, from the front of the expiry queue: nothing to do on most sends, one
+    /// record on average otherwise. One sweeper at a time (a send finding another sweeping skips it), so what it peeks at
+    /// is what it dequeues. Should the wall clock step back, later records wait behind earlier ones a little longer.
+    /// </summary>
     private void SweepExpired(DateTimeOffset now)
     {
-        foreach (var (key, entry) in _sends)
+        if (!_expiries.TryPeek(out var head) || head.Expires > now || !_sweepGate.TryEnter())
+            return;
+        try
         {
-            if (entry.Expires <= now)
-                _sends.TryRemove(KeyValuePair.Create(key, entry));
+            while (_expiries.TryPeek(out head) && head.Expires <= now)
+            {
+                _expiries.TryDequeue(out _);
+                // A retry after the window made a new record for the same key, with its own place in the queue: keep it.
+                // The remove compares the whole entry, so a status moving on meanwhile is seen, and looked at again.
+                while (_sends.TryGetValue(head.Key, out var entry) && entry.Expires <= now && !_sends.TryRemove(KeyValuePair.Create(head.Key, entry)))
+                {
+                }
+            }
+        }
+        finally
+        {
+            _sweepGate.Exit();
         }
     }
 

@@ -1,5 +1,6 @@
 using Shoot.Infrastructure.Presence;
 using Shoot.Tests.Fixtures;
+using Shoot.Tests.Support;
 using StackExchange.Redis;
 
 namespace Shoot.Tests.Infrastructure.Presence;
@@ -41,15 +42,6 @@ public abstract class ExpiringSetStoreContract
         Assert.Empty(await Store.MembersAsync(key));
         await Store.AddAsync(key, "b", Ttl);
         Assert.Equal(["b"], await Store.MembersAsync(key));
-    }
-
-    protected sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = DateTimeOffset.UtcNow;
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
     }
 }
 

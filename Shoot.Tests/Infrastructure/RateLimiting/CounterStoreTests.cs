@@ -1,5 +1,6 @@
 using Shoot.Infrastructure.RateLimiting;
 using Shoot.Tests.Fixtures;
+using Shoot.Tests.Support;
 using StackExchange.Redis;
 
 namespace Shoot.Tests.Infrastructure.RateLimiting;
@@ -56,6 +57,36 @@ public abstract class CounterStoreSuite
 public sealed class InMemoryCounterStoreTests : CounterStoreSuite
 {
     protected override ICounterStore Store { get; } = new InMemoryCounterStore(TimeProvider.System);
+
+    [Fact]
+    public async Task Expired_keys_are_swept_once_the_table_is_past_its_threshold_and_live_ones_stay()
+    {
+        var clock = new ManualClock();
+        var store = new InMemoryCounterStore(clock);
+        await store.IncrementAsync("live", TimeSpan.FromMinutes(1));
+        for (var i = 0; i < InMemoryCounterStore.SweepThreshold + 10; i++)
+            await store.IncrementAsync($"short-{i}", TimeSpan.FromMilliseconds(500));
+        Assert.Equal(InMemoryCounterStore.SweepThreshold + 11, store.Entries);
+
+        clock.Advance(InMemoryCounterStore.SweepInterval + TimeSpan.FromSeconds(1));
+        await store.IncrementAsync("new", TimeSpan.FromMinutes(1));
+
+        Assert.Equal(2, store.Entries);
+        Assert.Equal(2, (await store.IncrementAsync("live", TimeSpan.FromMinutes(1))).Count);
+    }
+
+    [Fact]
+    public async Task Below_the_threshold_expired_keys_wait_and_still_restart_their_count()
+    {
+        var clock = new ManualClock();
+        var store = new InMemoryCounterStore(clock);
+        for (var i = 0; i < 100; i++)
+            await store.IncrementAsync($"short-{i}", TimeSpan.FromMilliseconds(500));
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(1, (await store.IncrementAsync("short-0", TimeSpan.FromMinutes(1))).Count);
+        Assert.Equal(100, store.Entries);
+    }
 }
 
 [Trait("Category", "Integration")]
