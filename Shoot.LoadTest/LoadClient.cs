@@ -8,9 +8,10 @@ using Shoot.Infrastructure.Stomp.Frames;
 
 namespace Shoot.LoadTest;
 
-public readonly record struct Delivery(long Seq, string? TempId);
+/// <param name="TempId">The load tempId the message carried; null for a message not sent by a load client.</param>
+public readonly record struct Delivery(long Seq, LoadTempId? TempId);
 
-public readonly record struct Sent(string TempId, bool Measured);
+public readonly record struct Sent(LoadTempId TempId, bool Measured);
 
 /// <summary>
 /// One user's STOMP session (and, with <c>--sse</c>, its unread stream): subscribes to its room and its error queue, sends on a fixed schedule, and records every
@@ -38,7 +39,7 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
     public List<string> Errors { get; } = [];
 
     /// <summary>This client's own tempIds that reached status SAVED (stored by the persistence pipeline).</summary>
-    public HashSet<string> Saved { get; } = [];
+    public HashSet<LoadTempId> Saved { get; } = [];
 
     /// <summary>Send → SAVED latency (µs) of this client's measured messages.</summary>
     public LongHistogram SaveLatency { get; } = LoadMath.NewLatencyHistogram();
@@ -104,13 +105,13 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
     public Task SendLoopAsync(LoadOptions options, double phase, long startTicks, long endTicks, CancellationToken ct)
     {
         var text = LoadMath.Payload(options.PayloadBytes);
-        string? tempId = null;
+        LoadTempId tempId = default;
         return ScheduleAsync(options.Rate, phase, startTicks, endTicks, "/app/chat", (n, now) =>
             {
-                tempId = LoadMath.EncodeTempId(user.Index, n, now);
-                return JsonSerializer.Serialize(new { tempId, roomId, content = new { text, type = "TEXT" } });
+                tempId = new LoadTempId(user.Index, n, now);
+                return JsonSerializer.Serialize(new { tempId = tempId.ToString(), roomId, content = new { text, type = "TEXT" } });
             },
-            now => Sends.Add(new Sent(tempId!, now >= MeasureFromTicks)), ct);
+            now => Sends.Add(new Sent(tempId, now >= MeasureFromTicks)), ct);
     }
 
     /// <summary>
@@ -183,12 +184,10 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
                 if (result.MessageType == WebSocketMessageType.Close) break;
                 count += result.Count;
 
-                var sequence = new ReadOnlySequence<byte>(buffer, 0, count);
-                while (StompFrameParser.TryParse(ref sequence, StompVersion.V12, Limits, out var frame)) Handle(frame!);
+                var consumed = HandleFrames(buffer, count);
                 // Keep the unparsed tail at the start of the buffer.
-                var rest = (int)sequence.Length;
-                Buffer.BlockCopy(buffer, count - rest, buffer, 0, rest);
-                count = rest;
+                Buffer.BlockCopy(buffer, consumed, buffer, 0, count - consumed);
+                count -= consumed;
             }
         }
         catch (OperationCanceledException)
@@ -203,6 +202,40 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
         if (!ct.IsCancellationRequested && !_stopping) Failure ??= "server closed the connection";
     }
 
+    /// <summary>Handles every whole frame in the first <paramref name="count"/> bytes of <paramref name="buffer"/>; returns the bytes they took.</summary>
+    private int HandleFrames(byte[] buffer, int count)
+    {
+        var consumed = 0;
+        while (true)
+        {
+            var rest = buffer.AsSpan(consumed, count - consumed);
+            switch (MessageFrameScanner.Scan(rest, out var length, out var subscription, out var body))
+            {
+                case MessageFrameScanner.Outcome.Message:
+                    HandleMessage(subscription, body);
+                    consumed += length;
+                    continue;
+                case MessageFrameScanner.Outcome.Incomplete:
+                    return consumed;
+            }
+            // Not a MESSAGE: the full parser (it also consumes heart-beats, even when no frame follows them).
+            var sequence = new ReadOnlySequence<byte>(buffer, consumed, rest.Length);
+            var parsed = StompFrameParser.TryParse(ref sequence, StompVersion.V12, Limits, out var frame);
+            consumed += rest.Length - (int)sequence.Length;
+            if (!parsed) return consumed;
+            Handle(frame!);
+        }
+    }
+
+    private void HandleMessage(ReadOnlySpan<byte> subscription, ReadOnlySpan<byte> body)
+    {
+        if (subscription.SequenceEqual("errors"u8)) Errors.Add(Encoding.UTF8.GetString(body));
+        else if (subscription.SequenceEqual("status"u8)) OnStatus(body);
+        else if (subscription.SequenceEqual("typing"u8)) OnTyping(body);
+        else OnMessage(body);
+    }
+
+    /// <summary>Every frame but MESSAGE (<see cref="HandleMessage"/>).</summary>
     private void Handle(StompFrame frame)
     {
         switch (frame.Command)
@@ -215,18 +248,6 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
             case StompCommand.Error:
                 Failure ??= "ERROR frame: " + frame["message"];
                 _subscribed.TrySetException(new InvalidOperationException(Failure));
-                return;
-            case StompCommand.Message when frame["destination"] == "/user/queue/errors":
-                Errors.Add(Encoding.UTF8.GetString(frame.Body.Span));
-                return;
-            case StompCommand.Message when frame["subscription"] == "status":
-                OnStatus(frame.Body.Span);
-                return;
-            case StompCommand.Message when frame["subscription"] == "typing":
-                OnTyping(frame.Body.Span);
-                return;
-            case StompCommand.Message:
-                OnMessage(frame.Body.Span);
                 return;
         }
     }
@@ -245,7 +266,9 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
         var reader = new Utf8JsonReader(body);
         using var document = JsonDocument.ParseValue(ref reader);
         var root = document.RootElement;
-        var tempId = root.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        var tempId = root.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String && LoadTempId.TryParse(t.GetString(), out var parsed)
+            ? parsed
+            : (LoadTempId?)null;
         var seq = root.GetProperty("seq").GetInt64();
         var readCount = root.TryGetProperty("readCount", out var r) ? r.GetInt32() : 0;
         if (_readCounts.TryGetValue(seq, out var previous))
@@ -262,10 +285,10 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
         Record(seq, tempId, received);
     }
 
-    private void Record(long seq, string? tempId, long received)
+    private void Record(long seq, LoadTempId? tempId, long received)
     {
         Deliveries.Add(new Delivery(seq, tempId));
-        if (LoadMath.TryDecodeTempId(tempId, out _, out _, out var sentTicks) && sentTicks >= MeasureFromTicks)
+        if (tempId is { SentTicks: var sentTicks } && sentTicks >= MeasureFromTicks)
         {
             Latency.RecordValue(Math.Max(0, LoadMath.TicksToMicroseconds(received - sentTicks)));
         }
@@ -287,15 +310,10 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
         // A watching subscriber only receives them (the server's cost); parsing them would cost the load tool's core.
         if (receiveOnly) return;
         var received = Stopwatch.GetTimestamp();
-        var reader = new Utf8JsonReader(body);
-        using var document = JsonDocument.ParseValue(ref reader);
-        var root = document.RootElement;
-        if (!root.TryGetProperty("status", out var status) || status.GetString() != "SAVED") return;
-        var tempId = root.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        if (!LoadMath.TryDecodeTempId(tempId, out var client, out _, out var sentTicks) || client != user.Index) return;
-        if (Saved.Add(tempId!) && sentTicks >= MeasureFromTicks)
+        if (LoadMath.ReadSavedTempId(body) is not { } tempId || tempId.Client != user.Index) return;
+        if (Saved.Add(tempId) && tempId.SentTicks >= MeasureFromTicks)
         {
-            SaveLatency.RecordValue(Math.Max(0, LoadMath.TicksToMicroseconds(received - sentTicks)));
+            SaveLatency.RecordValue(Math.Max(0, LoadMath.TicksToMicroseconds(received - tempId.SentTicks)));
         }
     }
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
+using System.Text.Json;
 using HdrHistogram;
 
 namespace Shoot.LoadTest;
@@ -9,51 +9,55 @@ namespace Shoot.LoadTest;
 /// </summary>
 public static class LoadMath
 {
-    private const string Prefix = "lt";
-
-    /// <summary>
-    /// The tempId every load message carries: <c>lt-{client}-{n}-{ticks}</c>. The ticks are the sender's
-    /// <see cref="Stopwatch.GetTimestamp"/> at send time; all clients live in one process, so receivers compare them
-    /// with their own Stopwatch reading (monotonic, unaffected by wall-clock steps). The server echoes tempId in every
-    /// Message, which is why the stamp goes there rather than into the text (the text stays free for padding).
-    /// </summary>
-    public static string EncodeTempId(int client, long sequence, long sendTicks) =>
-        string.Create(CultureInfo.InvariantCulture, $"{Prefix}-{client}-{sequence}-{sendTicks}");
-
-    public static bool TryDecodeTempId(string? tempId, out int client, out long sequence, out long sendTicks)
-    {
-        client = 0;
-        sequence = 0;
-        sendTicks = 0;
-        if (tempId is null) return false;
-        var parts = tempId.Split('-');
-        return parts.Length == 4 && parts[0] == Prefix
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out client)
-            && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out sequence)
-            && long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out sendTicks);
-    }
-
     /// <summary>
     /// The top-level <c>seq</c> and <c>tempId</c> of a Message body, read with one forward pass (nested objects are
-    /// skipped); tempId is null when absent or not a string. Throws <see cref="System.Text.Json.JsonException"/> on bad
-    /// JSON and <see cref="KeyNotFoundException"/> without seq, as a document lookup would.
+    /// skipped); tempId is null when absent, not a string or not a load tool's. Throws
+    /// <see cref="JsonException"/> on bad JSON and <see cref="KeyNotFoundException"/> without seq, as a
+    /// document lookup would.
     /// </summary>
-    public static (long Seq, string? TempId) ReadSeqAndTempId(ReadOnlySpan<byte> body)
+    public static (long Seq, LoadTempId? TempId) ReadSeqAndTempId(ReadOnlySpan<byte> body)
     {
-        var reader = new System.Text.Json.Utf8JsonReader(body);
-        long? seq = null;
-        string? tempId = null;
-        reader.Read();
-        while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
-        {
-            var isSeq = reader.ValueTextEquals("seq"u8);
-            var isTempId = !isSeq && reader.ValueTextEquals("tempId"u8);
-            reader.Read();
-            if (isSeq) seq = reader.GetInt64();
-            else if (isTempId && reader.TokenType == System.Text.Json.JsonTokenType.String) tempId = reader.GetString();
-            else reader.Skip();
-        }
+        var (seq, tempId, _) = ScanTopLevel(body);
         return (seq ?? throw new KeyNotFoundException("The message has no seq."), tempId);
+    }
+
+    /// <summary>The load tempId of a status event (<c>{"status":…,"tempId":…}</c>) when its status is SAVED, else null.</summary>
+    public static LoadTempId? ReadSavedTempId(ReadOnlySpan<byte> body)
+    {
+        var (_, tempId, saved) = ScanTopLevel(body);
+        return saved ? tempId : null;
+    }
+
+    /// <summary>One forward pass over a JSON object's top-level seq, tempId and status; nothing allocated.</summary>
+    private static (long? Seq, LoadTempId? TempId, bool Saved) ScanTopLevel(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body);
+        long? seq = null;
+        LoadTempId? tempId = null;
+        var saved = false;
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var property = reader.ValueTextEquals("seq"u8) ? 1 : reader.ValueTextEquals("tempId"u8) ? 2 : reader.ValueTextEquals("status"u8) ? 3 : 0;
+            reader.Read();
+            switch (property)
+            {
+                case 1:
+                    seq = reader.GetInt64();
+                    break;
+                case 2 when reader.TokenType == JsonTokenType.String:
+                    // Escapes are legal JSON but never in a load tempId; an escaped one is decoded the slow way.
+                    if (reader.ValueIsEscaped ? LoadTempId.TryParse(reader.GetString(), out var t) : LoadTempId.TryParse(reader.ValueSpan, out t)) tempId = t;
+                    break;
+                case 3 when reader.TokenType == JsonTokenType.String:
+                    saved = reader.ValueTextEquals("SAVED"u8);
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+        return (seq, tempId, saved);
     }
 
     /// <summary>A latency histogram in microseconds, up to 5 minutes, 3 significant digits: every latency the tool reports.</summary>

@@ -32,20 +32,20 @@ public sealed record Report(string Text, bool Clean)
         double? allocatedBytes = null)
     {
         // tempId → seq as any member of the room saw it; a message nobody received has no seq.
-        var seqOf = new Dictionary<string, long>();
+        var seqOf = new Dictionary<LoadTempId, long>();
         var conflicts = 0;
         foreach (var client in clients)
         {
             foreach (var d in client.Deliveries)
             {
-                if (d.TempId is null) continue;
-                if (seqOf.TryGetValue(d.TempId, out var seen) && seen != d.Seq) conflicts++;
-                else seqOf[d.TempId] = d.Seq;
+                if (d.TempId is not { } tempId) continue;
+                if (seqOf.TryGetValue(tempId, out var seen) && seen != d.Seq) conflicts++;
+                else seqOf[tempId] = d.Seq;
             }
         }
 
         // Sends the server refused (rate limit, validation) name their tempId on /user/queue/errors.
-        var refusedTempIds = clients.SelectMany(c => c.Errors).Select(TempIdOfError).OfType<string>().ToHashSet();
+        var refusedTempIds = clients.SelectMany(c => c.Errors).Select(TempIdOfError).OfType<LoadTempId>().ToHashSet();
         long refused = 0, saved = 0;
 
         var members = clients.GroupBy(c => c.RoomIndex).ToDictionary(g => g.Key, g => g.ToList());
@@ -111,10 +111,11 @@ public sealed record Report(string Text, bool Clean)
             ("seq conflicts", conflicts.ToString(CultureInfo.InvariantCulture)),
             ("latency samples", latency.TotalCount.ToString(CultureInfo.InvariantCulture)),
             .. LatencyRows("latency", latency),
+            ("latency p99 by room", RoomSpread(clients)),
             .. unread?.Rows ?? [],
             ("sends SAVED (status)", $"{saved} of {measuredSends}"),
-            ("send→SAVED p50 / p99", $"{Ms(saveLatency.GetValueAtPercentile(50))} / {Ms(saveLatency.GetValueAtPercentile(99))}"),
-            ("send→SAVED max", Ms(saveLatency.GetMaxValue())),
+            ("send→SAVED p50 / p99", $"{Percentile(saveLatency, 50)} / {Percentile(saveLatency, 99)}"),
+            ("send→SAVED max", Percentile(saveLatency, 100)),
             ("max send lag", Ms(maxLag) + " (behind schedule; large = load generator overloaded)"),
             ("/user/queue/errors", errors.Count.ToString(CultureInfo.InvariantCulture)),
             ("failed sessions", failures.Count.ToString(CultureInfo.InvariantCulture)),
@@ -145,9 +146,28 @@ public sealed record Report(string Text, bool Clean)
     /// <summary>p50, p90, p99, p99.9 and max of a latency histogram (µs), as rows named "{name} p50" etc.</summary>
     public static IEnumerable<(string Name, string Value)> LatencyRows(string name, LongHistogram histogram) =>
     [
-        .. new[] { 50, 90, 99, 99.9 }.Select(p => ($"{name} p{p.ToString(CultureInfo.InvariantCulture)}", Ms(histogram.GetValueAtPercentile(p)))),
-        ($"{name} max", Ms(histogram.GetMaxValue())),
+        .. new[] { 50, 90, 99, 99.9 }.Select(p => ($"{name} p{p.ToString(CultureInfo.InvariantCulture)}", Percentile(histogram, p))),
+        ($"{name} max", Percentile(histogram, 100)),
     ];
+
+    /// <summary>
+    /// The lowest, median and highest of the rooms' own p99 latencies: tells a lag every room shares (the server or the
+    /// load machine as a whole) from one that a few rooms carry (a room's own path: its sender's session, its lock).
+    /// </summary>
+    private static string RoomSpread(IReadOnlyList<LoadClient> clients)
+    {
+        var perRoom = clients.GroupBy(c => c.RoomIndex).Select(room =>
+        {
+            var histogram = LoadMath.NewLatencyHistogram();
+            foreach (var client in room) histogram.Add(client.Latency);
+            return histogram;
+        }).Where(h => h.TotalCount > 0).Select(h => h.GetValueAtPercentile(99)).Order().ToList();
+        return perRoom.Count == 0 ? "–" : $"{Ms(perRoom[0])} / {Ms(perRoom[perRoom.Count / 2])} / {Ms(perRoom[^1])} (lowest / median / highest of {perRoom.Count} rooms)";
+    }
+
+    /// <summary>A percentile (100 = the maximum) in ms, or "–" for an empty histogram (every session failed before measuring).</summary>
+    private static string Percentile(LongHistogram histogram, double percentile) =>
+        histogram.TotalCount == 0 ? "–" : Ms(percentile >= 100 ? histogram.GetMaxValue() : histogram.GetValueAtPercentile(percentile));
 
     /// <summary>The two-column metric table both reports print.</summary>
     public static void AppendTable(StringBuilder text, IReadOnlyList<(string Name, string Value)> rows)
@@ -159,12 +179,13 @@ public sealed record Report(string Text, bool Clean)
         foreach (var (name, value) in rows) text.AppendLine("| " + name.PadRight(width) + " | " + value);
     }
 
-    private static string? TempIdOfError(string json)
+    private static LoadTempId? TempIdOfError(string json)
     {
         try
         {
             using var document = JsonDocument.Parse(json);
-            return document.RootElement.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            return document.RootElement.TryGetProperty("tempId", out var t) && t.ValueKind == JsonValueKind.String
+                && LoadTempId.TryParse(t.GetString(), out var tempId) ? tempId : null;
         }
         catch (JsonException)
         {

@@ -70,8 +70,8 @@ public static class UnreadReport
         var messages = new List<MessageFromOther>();
         foreach (var delivery in client.Deliveries.DistinctBy(d => d.Seq))
         {
-            if (LoadMath.TryDecodeTempId(delivery.TempId, out var sender, out _, out var sentTicks) && sender != client.User.Index)
-                messages.Add(new MessageFromOther(delivery.Seq, sentTicks));
+            if (delivery.TempId is { } tempId && tempId.Client != client.User.Index)
+                messages.Add(new MessageFromOther(delivery.Seq, tempId.SentTicks));
         }
         return messages;
     }

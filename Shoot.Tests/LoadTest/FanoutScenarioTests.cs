@@ -46,14 +46,26 @@ public sealed class FanoutScenarioTests
         var body = Encoding.UTF8.GetBytes("""
             {"id":"m1","content":{"text":"x","seq":99,"tempId":"inner"},"tempId":"lt-1-2-3","reactions":[{"seq":7}],"seq":42}
             """);
-        Assert.Equal((42L, "lt-1-2-3"), LoadMath.ReadSeqAndTempId(body));
+        Assert.Equal((42L, new LoadTempId(1, 2, 3)), LoadMath.ReadSeqAndTempId(body));
+        // An escaped tempId is still one (JSON allows escaping any character).
+        Assert.Equal((43L, new LoadTempId(1, 2, 3)), LoadMath.ReadSeqAndTempId("""{"tempId":"\u006ct-1-2-3","seq":43}"""u8));
     }
 
     [Fact]
-    public void The_scan_gives_a_null_tempId_when_it_is_absent_or_not_a_string()
+    public void The_scan_gives_a_null_tempId_when_it_is_absent_not_a_string_or_not_the_load_tools()
     {
-        Assert.Equal((5L, (string?)null), LoadMath.ReadSeqAndTempId("""{"seq":5}"""u8));
-        Assert.Equal((6L, (string?)null), LoadMath.ReadSeqAndTempId("""{"tempId":null,"seq":6}"""u8));
+        Assert.Equal((5L, (LoadTempId?)null), LoadMath.ReadSeqAndTempId("""{"seq":5}"""u8));
+        Assert.Equal((6L, (LoadTempId?)null), LoadMath.ReadSeqAndTempId("""{"tempId":null,"seq":6}"""u8));
+        Assert.Equal((7L, (LoadTempId?)null), LoadMath.ReadSeqAndTempId("""{"tempId":"client-made","seq":7}"""u8));
+    }
+
+    [Fact]
+    public void A_status_gives_its_tempId_only_when_it_says_SAVED()
+    {
+        Assert.Equal(new LoadTempId(4, 5, 6), LoadMath.ReadSavedTempId("""{"messageId":"m","tempId":"lt-4-5-6","status":"SAVED","meta":{"status":"x"}}"""u8));
+        Assert.Null(LoadMath.ReadSavedTempId("""{"tempId":"lt-4-5-6","status":"PROCESSING"}"""u8));
+        Assert.Null(LoadMath.ReadSavedTempId("""{"tempId":"lt-4-5-6","status":{"name":"SAVED"}}"""u8));
+        Assert.Null(LoadMath.ReadSavedTempId("""{"status":"SAVED"}"""u8));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using Shoot.LoadTest;
 
 namespace Shoot.Tests.LoadTest;
@@ -10,12 +11,13 @@ public sealed class LoadMathTests
     [Fact]
     public void TempId_round_trips_client_sequence_and_ticks_within_the_server_limit()
     {
-        var ticks = Stopwatch.GetTimestamp();
-        var tempId = LoadMath.EncodeTempId(4999, 123_456, ticks);
+        var tempId = new LoadTempId(4999, 123_456, Stopwatch.GetTimestamp());
 
-        Assert.True(LoadMath.TryDecodeTempId(tempId, out var client, out var sequence, out var decoded));
-        Assert.Equal((4999, 123_456L, ticks), (client, sequence, decoded));
-        Assert.True(LoadMath.EncodeTempId(int.MaxValue, long.MaxValue, long.MaxValue).Length <= 100);
+        Assert.True(LoadTempId.TryParse(tempId.ToString(), out var decoded));
+        Assert.Equal(tempId, decoded);
+        Assert.True(LoadTempId.TryParse(Encoding.UTF8.GetBytes(tempId.ToString()), out decoded));
+        Assert.Equal(tempId, decoded);
+        Assert.True(new LoadTempId(int.MaxValue, long.MaxValue, long.MaxValue).ToString().Length <= 100);
     }
 
     [Theory]
@@ -25,8 +27,13 @@ public sealed class LoadMathTests
     [InlineData("lt-1-2")]
     [InlineData("lt-1-2-x")]
     [InlineData("lt--1-2-3")]
+    [InlineData("lt-1-2-3-4")]
+    [InlineData("lt-+1-2-3")]
+    [InlineData("lt-1-2-3 ")]
+    [InlineData("lt-2147483648-2-3")] // client beyond int
+    [InlineData("lt-1-2-99999999999999999999")] // ticks beyond long
     public void Foreign_tempIds_are_not_decoded(string? tempId) =>
-        Assert.False(LoadMath.TryDecodeTempId(tempId, out _, out _, out _));
+        Assert.False(LoadTempId.TryParse(tempId, out _));
 
     [Fact]
     public void Schedule_is_absolute_and_phase_shifted()
