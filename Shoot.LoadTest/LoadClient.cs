@@ -106,7 +106,7 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
     {
         var text = LoadMath.Payload(options.PayloadBytes);
         LoadTempId tempId = default;
-        return ScheduleAsync(options.Rate, phase, startTicks, endTicks, "/app/chat", (n, now) =>
+        return ScheduleAsync(options.Rate, phase, options.RampSeconds, startTicks, endTicks, "/app/chat", (n, now) =>
             {
                 tempId = new LoadTempId(user.Index, n, now);
                 return JsonSerializer.Serialize(new { tempId = tempId.ToString(), roomId, content = new { text, type = "TEXT" } });
@@ -119,12 +119,12 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
     /// a reader moving through the room, so every read moves the read position and the server has re-broadcasts to send.
     /// </summary>
     public Task ReadLoopAsync(double rate, double phase, long startTicks, long endTicks, CancellationToken ct) =>
-        ScheduleAsync(rate, phase, startTicks, endTicks, "/app/read",
+        ScheduleAsync(rate, phase, 0, startTicks, endTicks, "/app/read",
             (n, _) => JsonSerializer.Serialize(new { roomId, messageId = MessageIdAt(n) }),
             CountEventSent, ct);
 
     public Task TypingLoopAsync(double rate, double phase, long startTicks, long endTicks, CancellationToken ct) =>
-        ScheduleAsync(rate, phase, startTicks, endTicks, "/app/typing",
+        ScheduleAsync(rate, phase, 0, startTicks, endTicks, "/app/typing",
             (_, _) => JsonSerializer.Serialize(new { roomId, isTyping = true }), CountEventSent, ct);
 
     /// <summary>The n-th received message's id, the newest when n is past the end; null (= the room's newest) when none.</summary>
@@ -143,12 +143,12 @@ public sealed class LoadClient(LoadUser user, int roomIndex, long roomId, Scenar
     /// <paramref name="startTicks"/> until <paramref name="endTicks"/>; <paramref name="body"/> gets the frame's number
     /// and send time, <paramref name="sent"/> the send time once the frame is out.
     /// </summary>
-    private async Task ScheduleAsync(double rate, double phase, long startTicks, long endTicks, string destination,
+    private async Task ScheduleAsync(double rate, double phase, double rampSeconds, long startTicks, long endTicks, string destination,
         Func<long, long, string> body, Action<long> sent, CancellationToken ct)
     {
         for (long n = 0; ; n++)
         {
-            var due = startTicks + LoadMath.DueTicks(n, rate, phase);
+            var due = startTicks + LoadMath.DueTicks(n, rate, phase, rampSeconds);
             if (due >= endTicks || Failure is not null) return;
             var wait = due - Stopwatch.GetTimestamp();
             if (wait > 0) await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency), ct);

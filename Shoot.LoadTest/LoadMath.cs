@@ -72,8 +72,19 @@ public static class LoadMath
     /// offered rate, and the schedule shows how far behind the sender fell. Each client starts at its own phase so that
     /// N clients do not all fire in the same millisecond.
     /// </summary>
-    public static long DueTicks(long n, double ratePerSecond, double phase) =>
-        (long)((n + phase) / ratePerSecond * Stopwatch.Frequency);
+    /// <remarks>
+    /// With a ramp of <paramref name="rampSeconds"/>, the rate rises in a straight line from 0 to the full rate over
+    /// the ramp, then stays: the k-th send of a client is due at √(2·ramp·k / rate) while k ≤ rate·ramp/2, and one
+    /// interval apart after that. A real server meets its peak after it has warmed up; a jump from nothing to the full
+    /// rate in the first millisecond instead measures the JIT compiling at the same time, with queues it never recovers from.
+    /// </remarks>
+    public static long DueTicks(long n, double ratePerSecond, double phase, double rampSeconds = 0)
+    {
+        var k = n + phase;
+        var rampSends = ratePerSecond * rampSeconds / 2;
+        var seconds = k < rampSends ? Math.Sqrt(2 * rampSeconds * k / ratePerSecond) : rampSeconds + (k - rampSends) / ratePerSecond;
+        return (long)(seconds * Stopwatch.Frequency);
+    }
 
     /// <summary>A phase in [0, 1) spreading clients evenly over one send interval.</summary>
     public static double Phase(int client, int clients) => clients <= 1 ? 0 : (double)client / clients;

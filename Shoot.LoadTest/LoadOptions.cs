@@ -35,6 +35,9 @@ public sealed record LoadOptions
     public double DurationSeconds { get; init; } = 30;
     public double WarmupSeconds { get; init; } = 5;
 
+    /// <summary>Seconds over which the message rate rises from 0 to --rate, within the warm-up (0: full rate at once).</summary>
+    public double RampSeconds { get; init; }
+
     /// <summary>After the last send, how long receivers may still collect in-flight messages.</summary>
     public double DrainSeconds { get; init; } = 5;
 
@@ -79,7 +82,7 @@ public sealed record LoadOptions
     public const string Usage = """
         Shoot load tool.
           dotnet run -c Release --project Shoot.LoadTest -- --url http://127.0.0.1:8080 [--url http://127.0.0.1:8081]
-              [--clients 50] [--rooms 10] [--rate 2] [--duration 30] [--warmup 5] [--drain 5] [--payload 100]
+              [--clients 50] [--rooms 10] [--rate 2] [--duration 30] [--warmup 5] [--ramp 0] [--drain 5] [--payload 100]
               [--scenario messages|reads|typing|fanout|idle] [--subscribers 50] [--publishers 1]
               [--sse] [--server-pid PID]... [--clk-tck 100] [--dotnet-counters PATH]
           --url URL      base URL of a Shoot instance; repeat (or comma-separate) for several; members of a room are
@@ -89,6 +92,9 @@ public sealed record LoadOptions
           --rate R       messages per second PER CLIENT (offered total = N × R)
           --duration S   measured sending time; sends stop by themselves afterwards
           --warmup S     sending before the measurement starts (those messages are not counted)
+          --ramp S       (messages, fanout) the send rate rises in a straight line from 0 to --rate over the first S
+                         seconds of the warm-up (S ≤ --warmup), so the server warms up (JIT) before it meets the full
+                         rate; 0 (default) starts at the full rate
           --drain S      wait after the last send for messages still in flight
           --payload B    message text size in bytes
           --scenario S   messages (default): every client sends /app/chat at --rate; loss/order/latency report
@@ -140,6 +146,7 @@ public sealed record LoadOptions
                 "--rate" => options with { Rate = Number() },
                 "--duration" => options with { DurationSeconds = Number() },
                 "--warmup" => options with { WarmupSeconds = Number() },
+                "--ramp" => options with { RampSeconds = Number() },
                 "--drain" => options with { DrainSeconds = Number() },
                 "--payload" => options with { PayloadBytes = Integer() },
                 "--scenario" => options with { Scenario = ParseScenario(Value()) },
@@ -171,6 +178,8 @@ public sealed record LoadOptions
         }
         if ((options.Rate <= 0 && options.Scenario != Scenario.Idle) || options.DurationSeconds <= 0 || options.WarmupSeconds < 0 || options.DrainSeconds < 0)
             throw new ArgumentException("--rate and --duration must be positive; --warmup and --drain not negative.");
+        if (options.RampSeconds < 0 || options.RampSeconds > options.WarmupSeconds)
+            throw new ArgumentException("--ramp must be between 0 and --warmup: the measured window runs at the full rate.");
         if (options.Scenario == Scenario.Reads && options.WarmupSeconds <= 0)
             throw new ArgumentException("--scenario reads seeds its messages during --warmup, which must be positive.");
         // Only while nobody reads does a count say which messages it covers (see UnreadCoverage).

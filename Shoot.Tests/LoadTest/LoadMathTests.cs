@@ -36,6 +36,27 @@ public sealed class LoadMathTests
         Assert.False(LoadTempId.TryParse(tempId, out _));
 
     [Fact]
+    public void A_ramp_rises_linearly_to_the_full_rate_and_then_keeps_it()
+    {
+        var f = Stopwatch.Frequency;
+        // 2 msg/s after a 10 s ramp: the ramp holds 10 sends (half the full rate's 20), a quarter of them in its first half.
+        Assert.Equal(0, LoadMath.DueTicks(0, 2, 0, rampSeconds: 10));
+        Assert.Equal(5 * f, LoadMath.DueTicks(2, 2, 0.5, rampSeconds: 10));
+        Assert.Equal(10 * f, LoadMath.DueTicks(10, 2, 0, rampSeconds: 10));
+        Assert.Equal(11 * f, LoadMath.DueTicks(12, 2, 0, rampSeconds: 10));
+        // Never earlier than without the ramp, and the gaps shrink towards one interval.
+        var due = Enumerable.Range(0, 40).Select(n => LoadMath.DueTicks(n, 2, 0, rampSeconds: 10)).ToList();
+        Assert.All(due.Select((d, n) => (d, n)), x => Assert.True(x.d >= LoadMath.DueTicks(x.n, 2, 0)));
+        Assert.True(due.Zip(due.Skip(1), (a, b) => b - a).Zip(due.Skip(1).Zip(due.Skip(2), (a, b) => b - a), (g1, g2) => g2 <= g1 + 1).All(x => x));
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("6")] // past the 5 s warm-up: the measured window would not run at the full rate
+    public void A_ramp_must_fit_the_warm_up(string ramp) =>
+        Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--warmup", "5", "--ramp", ramp]));
+
+    [Fact]
     public void Schedule_is_absolute_and_phase_shifted()
     {
         var f = Stopwatch.Frequency;
