@@ -140,8 +140,9 @@ fanout_runs=(
   "--rooms 20 --subscribers 2 --publishers 1 --rate 20"
 )
 # 20 s of warm-up: in the first ~45 s after a start the tiered JIT is a quarter of the server's CPU (docs/performance.md),
-# which a shorter warm-up charges to the messages.
-fanout_common=(--scenario fanout --warmup 20 --duration 15 --drain 5)
+# which a shorter warm-up charges to the messages. The rate ramps up over its first 10 s: a fresh server hit by the full
+# rate at once builds queues while it compiles, and at high rates drops sessions as slow consumers before it is warm.
+fanout_common=(--scenario fanout --warmup 20 --ramp 10 --duration 15 --drain 5)
 
 embedded() {
   echo
@@ -244,7 +245,7 @@ ab() {
         [[ $side == before ]] && dir=$work/before-api
         api_dir=$dir start_api "api-$side-$port" "$port" Shoot__DataDirectory="$work/data-$port" >/dev/null
         # shellcheck disable=SC2086 # the scenario's options are words on purpose
-        run_tool --url "http://127.0.0.1:$port" --server-pid "${pids[-1]}" --scenario fanout --warmup 20 --duration 20 --drain 5 \
+        run_tool --url "http://127.0.0.1:$port" --server-pid "${pids[-1]}" --scenario fanout --warmup 20 --ramp 10 --duration 20 --drain 5 \
           $scenario >"$report" 2>&1 || status=$?
         stop_last
         printf '%-6s round %d: %s\n' "$side" "$round" "$(summary "$report")"
