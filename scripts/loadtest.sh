@@ -5,7 +5,7 @@
 # embedded: one Shoot.Api, embedded adapters (SQLite, in-process bus), temp data dir.
 # scaled:   redis-server + throwaway PostgreSQL + librdkafka mock Kafka broker, two Shoot.Api instances sharing them;
 #           the tool spreads each room's members over both instances.
-# Default load: 50 clients, 10 rooms, 2 msg/s per client, 5 s warm-up, 30 s measured. Everything listens on
+# Default load (embedded, scaled, both): 50 clients, 10 rooms, 2 msg/s per client, 5 s warm-up, 30 s measured. Everything listens on
 # 127.0.0.1 only, every wait is bounded, and an EXIT trap stops whatever this script started.
 # Scenarios: pass --scenario reads|typing among the tool options (docs/benchmarks.md, "Read receipts and typing under
 # load"); the tool reports the servers' CPU time over its measured window (not Redis/PostgreSQL/Kafka's).
@@ -35,7 +35,7 @@ if [[ $mode == ab ]]; then
   shift
   git rev-parse --verify --quiet "$before_ref^{commit}" >/dev/null || { echo "Not a commit: $before_ref" >&2; exit 2; }
 fi
-if (($# == 0)) && [[ $mode != fanout* && $mode != ab ]]; then set -- --clients 50 --rooms 10 --rate 2 --warmup 5 --duration 30; fi
+if (($# == 0)) && [[ $mode != fanout* && $mode != ab && $mode != idle ]]; then set -- --clients 50 --rooms 10 --rate 2 --warmup 5 --duration 30; fi
 tool_args=("$@")
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
