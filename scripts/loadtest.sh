@@ -5,8 +5,8 @@
 # embedded: one Shoot.Api, embedded adapters (SQLite, in-process bus), temp data dir.
 # scaled:   redis-server + throwaway PostgreSQL + librdkafka mock Kafka broker, two Shoot.Api instances sharing them;
 #           the tool spreads each room's members over both instances.
-# Default load (embedded, scaled, both): 50 clients, 10 rooms, 2 msg/s per client, 5 s warm-up, 30 s measured. Everything listens on
-# 127.0.0.1 only, every wait is bounded, and an EXIT trap stops whatever this script started.
+# Default load (embedded, scaled, both): 50 clients, 10 rooms, 2 msg/s per client, 5 s warm-up, 30 s measured.
+# Everything listens on 127.0.0.1 only, every wait is bounded, and an EXIT trap stops whatever this script started.
 # Scenarios: pass --scenario reads|typing among the tool options (docs/benchmarks.md, "Read receipts and typing under
 # load"); the tool reports the servers' CPU time over its measured window (not Redis/PostgreSQL/Kafka's).
 # --sse (messages scenario): each client also reads its unread SSE stream on its own instance; the report adds unread
@@ -52,16 +52,17 @@ server_prefix=()
 tool_prefix=()
 if [[ ${LOADTEST_PIN:-0} == 1 ]]; then server_prefix=(taskset -c 1); tool_prefix=(taskset -c 0); fi
 
+# stop_pid <pid>: stops a process, bounded: anything still alive after 10 s is killed outright.
+stop_pid() {
+  kill "$1" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+}
+
 cleanup() {
   local status=$?
   # Newest first, one at a time: the servers stop (and flush to Kafka) before the broker, Redis and PostgreSQL go.
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    local pid=${pids[i]}
-    kill "$pid" 2>/dev/null || continue
-    # Bounded: anything still alive after 10 s is killed outright.
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_pid "${pids[i]}"; done
   if [[ -n $pg_data ]]; then run_as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w -t 20 stop >/dev/null 2>&1 || true; fi
   if [[ -n $before_src ]]; then git -C "$root" worktree remove --force "$before_src" >/dev/null 2>&1 || true; fi
   if ((status != 0)); then
@@ -257,10 +258,7 @@ ab() {
 
 # stop_last: stops the newest server (bounded) and forgets it.
 stop_last() {
-  local pid=${pids[-1]}
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
+  stop_pid "${pids[-1]}"
   unset 'pids[-1]'
 }
 

@@ -64,12 +64,12 @@ public sealed class PersistenceStatusObserverTests(RedisServerFixture redis) : I
                 Id = id, RoomId = room, Seq = accepted.Record.Seq, SenderId = Sender, TempId = tempId, Text = $"m{i}", CreatedAt = now, UpdatedAt = now,
             });
         }
-        var start = (await _connection.GetDatabase().StreamRangeAsync("shoot:bus", "-", "+", count: 1, messageOrder: Order.Descending)).Single().Id;
+        var start = (await _connection.GetDatabase().StreamRangeAsync(RedisBusKeys.Stream, "-", "+", count: 1, messageOrder: Order.Descending)).Single().Id;
 
         await _observer.OnProcessingAsync(group, CancellationToken.None);
         await _observer.OnSavedAsync(group, CancellationToken.None);
 
-        var heard = (await _connection.GetDatabase().StreamRangeAsync("shoot:bus", start, "+"))
+        var heard = (await _connection.GetDatabase().StreamRangeAsync(RedisBusKeys.Stream, start, "+"))
             .Where(e => e.Id != start && (string?)e["d"] == MessageTopics.Status(room))
             .Select(e => JsonDocument.Parse((string)e["p"]!).RootElement)
             .Select(p => (TempId: p.GetProperty("tempId").GetString()!, Status: p.GetProperty("status").GetString()!, Seq: p.GetProperty("seq").GetInt64()))
