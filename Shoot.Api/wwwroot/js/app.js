@@ -265,11 +265,15 @@ function connectStomp() {
   state.stomp = client;
 }
 
+// Resumes after the newest message on screen (x-resume-after-seq): the server first replays what came since, stored or
+// still on its way to the store, then live ones. Nothing falls between the history page and the subscription, or into
+// a reconnect; a message sent just then used to be neither in the page (not stored yet) nor live (not yet subscribed).
 function subscribeRoom(roomId) {
   for (const subscription of state.roomSubscriptions) subscription.unsubscribe();
   if (!state.stomp?.connected) { state.roomSubscriptions = []; return; }
   state.roomSubscriptions = [
-    state.stomp.subscribe(`/topic/messages/${roomId}`, (frame) => receive(JSON.parse(frame.body))),
+    state.stomp.subscribe(`/topic/messages/${roomId}`, (frame) => receive(JSON.parse(frame.body)),
+      { 'x-resume-after-seq': String(state.maxSeq) }),
     state.stomp.subscribe(`/topic/message/status/${roomId}`, (frame) => updateStatus(JSON.parse(frame.body))),
     state.stomp.subscribe(`/topic/typing/${roomId}`, (frame) => showTyping(JSON.parse(frame.body))),
   ];
@@ -302,9 +306,9 @@ async function openRoom(roomId) {
     if (peer) state.peers.set(roomId, peer.userId);
   }
   renderRoomPresence();
-  subscribeRoom(roomId);
   const page = await call('GET', `/api/v1/messages/${roomId}?limit=30`);
   for (const message of page.items.reverse()) upsert(message);
+  subscribeRoom(roomId); // after the page: it resumes after the page's newest message
   state.nextCursor = page.nextCursor;
   $('older').hidden = !state.nextCursor;
   scrollToEnd();
