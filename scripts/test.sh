@@ -73,6 +73,10 @@ if ((passed + failed + skipped == 0)); then
   exit 1
 fi
 
+# CI shows only the end of this output: name each failed test and the start of its message right above the count.
+if ((failed > 0)); then
+  python3 scripts/failed-tests.py "$results"/*.trx
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 if ((status != 0 || failed > 0)); then
   exit 1
