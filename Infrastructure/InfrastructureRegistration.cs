@@ -74,6 +74,10 @@ public static class InfrastructureRegistration
             // "Server: Kestrel" tells an attacker which exploits to try and a client nothing.
             kestrel.AddServerHeader = false;
         });
+        // Behind a trusted proxy a session's client address comes from X-Forwarded-For, which the forwarded-headers
+        // middleware reads: so every handshake takes ASP.NET Core's path there, not the direct one.
+        services.AddOptions<StompOptions>().PostConfigure<IOptions<ShootOptions>>((stomp, shoot) =>
+            stomp.DirectWebSocket &= !shoot.Value.TrustForwardedHeaders);
         services.AddOptions<ForwardedHeadersOptions>().Configure(forwarded =>
         {
             // Used only when Shoot:TrustForwardedHeaders is set: then the proxy may be anywhere on the operator's network.

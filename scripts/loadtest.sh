@@ -23,7 +23,8 @@
 #         varies by a fifth on a 2-core machine (docs/performance.md), so read the pairs, not single runs.
 #         LOADTEST_PIN=1 pins the servers to core 1 and the load tool to core 0 (steadier, dearer per message).
 # Environment: LOADTEST_LOG_LEVEL (servers' default log level, Warning), LOADTEST_KEEP=1 (keep the temp dir with the
-# server logs instead of deleting it).
+# server logs instead of deleting it), LOADTEST_SERVER_ENV (more VAR=value settings for every server, space-separated,
+# e.g. LOADTEST_SERVER_ENV=Shoot__Stomp__DirectWebSocket=false scripts/loadtest.sh idle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -110,6 +111,8 @@ common_env=(
   Logging__LogLevel__Default="${LOADTEST_LOG_LEVEL:-Warning}"
   Logging__LogLevel__Microsoft.Hosting.Lifetime=Information
 )
+read -r -a extra_server_env <<<"${LOADTEST_SERVER_ENV:-}"
+common_env+=("${extra_server_env[@]}")
 
 # start_api <name> <port> [VAR=value...]: starts a Release Shoot.Api and waits until /health/ready answers.
 start_api() {

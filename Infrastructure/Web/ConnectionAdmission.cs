@@ -27,18 +27,24 @@ public sealed class ConnectionAdmission(IOptionsMonitor<LimitsOptions> limits, I
         if (!await AdmitOriginAsync(context))
             return null;
         var address = SecurityEvents.ClientAddressOf(context);
-        var origin = context.Request.Headers.Origin.ToString();
+        if (TakeSlot(address) is { } lease)
+            return lease;
         var cap = limits.CurrentValue.ConnectionsPerIp;
-        var count = _open.AddOrUpdate(address, 1, (_, n) => n + 1);
-        if (count > cap)
-        {
-            Release(address);
-            security.ConnectionRefused($"more than {cap} sessions from this address", address, origin);
-            await EnvelopeWriter.WriteErrorAsync(context, ErrorCode.RateLimited,
-                "Too many open sessions from this address; close one first.", retryAfter: TimeSpan.FromSeconds(10));
-            return null;
-        }
-        return new Lease(this, address);
+        security.ConnectionRefused($"more than {cap} sessions from this address", address, context.Request.Headers.Origin.ToString());
+        await EnvelopeWriter.WriteErrorAsync(context, ErrorCode.RateLimited,
+            "Too many open sessions from this address; close one first.", retryAfter: TimeSpan.FromSeconds(10));
+        return null;
+    }
+
+    /// <summary>The same checks without an HTTP request: a lease, or null (nothing logged or written) when either refuses.</summary>
+    public IDisposable? TryAdmit(string origin, string clientAddress) => IsAllowedOrigin(origin) ? TakeSlot(clientAddress) : null;
+
+    private Lease? TakeSlot(string address)
+    {
+        if (_open.AddOrUpdate(address, 1, (_, n) => n + 1) <= limits.CurrentValue.ConnectionsPerIp)
+            return new Lease(this, address);
+        Release(address);
+        return null;
     }
 
     /// <summary>False after writing 403 FORBIDDEN when the request's Origin is not allowed.</summary>

@@ -8,7 +8,7 @@ namespace Shoot.Infrastructure.Stomp.Server;
 internal static class StompEndpoint
 {
     // Most preferred first; a client offering several gets the newest we share.
-    private static readonly string[] SubProtocols = ["v12.stomp", "v11.stomp", "v10.stomp"];
+    internal static readonly string[] SubProtocols = ["v12.stomp", "v11.stomp", "v10.stomp"];
 
     public static async Task HandleAsync(HttpContext context)
     {
@@ -44,7 +44,7 @@ internal static class StompEndpoint
     internal static async Task<IDisposable?> AdmitAsync(HttpContext context) =>
         context.RequestServices.GetService<IStompHandshakeGate>() is { } gate ? await gate.AdmitAsync(context) : NoGate.Instance;
 
-    private sealed class NoGate : IDisposable
+    internal sealed class NoGate : IDisposable
     {
         public static readonly NoGate Instance = new();
 

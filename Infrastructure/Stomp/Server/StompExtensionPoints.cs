@@ -83,6 +83,13 @@ public interface IStompHandshakeGate
     /// CORS preflights): true when the request's Origin may talk to the service; else false after writing the refusal.
     /// </summary>
     Task<bool> AdmitOriginAsync(HttpContext context);
+
+    /// <summary>
+    /// The whole check for a handshake read without ASP.NET Core's HTTP stack (the direct WebSocket path): a lease, or
+    /// null without logging or answering anything, since that path then hands the request to the HTTP stack, whose
+    /// <see cref="AdmitAsync"/> refuses it in full.
+    /// </summary>
+    IDisposable? TryAdmit(string origin, string clientAddress);
 }
 
 /// <summary>Longest-prefix lookup of handlers; built once, read without locks.</summary>

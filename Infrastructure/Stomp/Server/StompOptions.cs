@@ -81,6 +81,13 @@ public sealed class StompOptions
     [Range(10, 60_000)]
     public int CloseTimeoutMilliseconds { get; set; } = 2_000;
 
+    /// <summary>
+    /// Serve plain HTTP/1.1 WebSocket handshakes for the STOMP endpoint straight from the Kestrel connection (see
+    /// <see cref="Direct.DirectWebSocketMiddleware"/>): an open session then keeps no HTTP request alive, which is about
+    /// half of an idle connection's memory. Off, every handshake goes through ASP.NET Core's WebSocket middleware.
+    /// </summary>
+    public bool DirectWebSocket { get; set; } = true;
+
     /// <summary>Name sent in CONNECTED's <c>server</c> header.</summary>
     [Required]
     public string ServerName { get; set; } = "Shoot/1.0";

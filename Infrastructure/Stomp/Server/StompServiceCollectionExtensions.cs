@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,6 +23,11 @@ public static class StompServiceCollectionExtensions
         services.TryAddSingleton<StompBroker>();
         services.TryAddSingleton<IStompBroker>(sp => sp.GetRequiredService<StompBroker>());
         services.TryAddSingleton<StompServer>();
+        services.TryAddSingleton<Direct.DirectWebSocketPaths>();
+        // Every endpoint Kestrel opens (from URLs or configuration) gets the direct WebSocket path in front of HTTP; it
+        // serves the paths MapStomp registers and passes every other connection on untouched.
+        services.AddOptions<KestrelServerOptions>().Configure(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+            listen.Use(next => new Direct.DirectWebSocketMiddleware(next, listen.ApplicationServices).OnConnectionAsync)));
         return services;
     }
 
@@ -39,6 +45,7 @@ public static class StompServiceCollectionExtensions
         var services = endpoints.ServiceProvider;
         var server = services.GetRequiredService<StompServer>();
         services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(server.CloseAll);
+        services.GetRequiredService<Direct.DirectWebSocketPaths>().Add(pattern);
         return endpoints.Map(pattern, StompEndpoint.HandleAsync);
     }
 }

@@ -40,7 +40,8 @@ internal sealed class StompTestHost : IAsyncDisposable
     public static async Task<StompTestHost> StartAsync(Dictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        // From a URL, as a deployment binds: Kestrel's endpoint defaults (the direct WebSocket path) apply to it.
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(settings?.ToDictionary(s => StompOptions.Section + ":" + s.Key, s => s.Value) ?? []);
         builder.Logging.ClearProviders();
         var errors = new ConcurrentQueue<string>();

@@ -1,0 +1,191 @@
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Shoot.Tests.Support;
+
+namespace Shoot.Tests.Infrastructure.Stomp.Server.Direct;
+
+/// <summary>
+/// The STOMP handshake served straight from the Kestrel connection (issue 11, idle connections), on the real Shoot
+/// host over raw TCP so the bytes on the wire can be checked. Kestrel adds a <c>Date</c> header to every response it
+/// writes, the direct path writes none: that tells which of the two answered.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class DirectWebSocketTests : IAsyncLifetime
+{
+    private const string Key = "dGhlIHNhbXBsZSBub25jZQ==";
+    private const string AcceptKey = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+    private readonly ShootAppFactory _app = new(new Dictionary<string, string?> { ["AllowedHosts"] = "localhost;127.0.0.1" }, kestrel: true);
+    private string _token = "";
+
+    public async Task InitializeAsync() => _token = (await _app.CreateShootClient().CreateUserAsync("dw")).AccessToken;
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private string Handshake(string host = "127.0.0.1") =>
+        $"GET /ws/chat?token={_token} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        $"Sec-WebSocket-Key: {Key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v12.stomp\r\n\r\n";
+
+    [Fact]
+    public async Task A_plain_handshake_is_answered_from_the_connection_and_its_session_chats()
+    {
+        using var tcp = await ConnectAsync();
+        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(Handshake()));
+        var head = await ReadHeadAsync(tcp);
+
+        Assert.StartsWith("HTTP/1.1 101 Switching Protocols\r\n", head);
+        Assert.Contains($"\r\nSec-WebSocket-Accept: {AcceptKey}\r\n", head);
+        Assert.Contains("\r\nSec-WebSocket-Protocol: v12.stomp\r\n", head);
+        Assert.DoesNotContain("\r\nDate:", head);
+        await ExpectConnectedAsync(tcp);
+    }
+
+    [Fact]
+    public async Task Turned_off_the_same_handshake_is_answered_by_the_http_stack()
+    {
+        await using var app = new ShootAppFactory(new Dictionary<string, string?> { ["Shoot:Stomp:DirectWebSocket"] = "false" }, kestrel: true);
+        _token = (await app.CreateShootClient().CreateUserAsync("dw")).AccessToken;
+        using var tcp = await ConnectAsync(app);
+        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(Handshake()));
+        var head = await ReadHeadAsync(tcp);
+
+        Assert.StartsWith("HTTP/1.1 101 Switching Protocols\r\n", head);
+        Assert.Contains($"\r\nSec-WebSocket-Accept: {AcceptKey}\r\n", head);
+        Assert.Contains("\r\nDate:", head);
+        await ExpectConnectedAsync(tcp);
+    }
+
+    [Fact]
+    public async Task A_handshake_arriving_in_pieces_and_a_frame_sent_with_it_are_both_read()
+    {
+        using var tcp = await ConnectAsync();
+        var handshake = Encoding.ASCII.GetBytes(Handshake());
+        await tcp.GetStream().WriteAsync(handshake.AsMemory(0, 10));
+        await Task.Delay(100);
+        await tcp.GetStream().WriteAsync(handshake.AsMemory(10, 40));
+        await Task.Delay(100);
+        // The rest of the handshake and the client's CONNECT frame in one write: the frame's bytes are the session's.
+        await tcp.GetStream().WriteAsync(handshake.AsMemory(50).ToArray().Concat(await MaskedClientFrameAsync(ConnectFrame)).ToArray());
+        var head = await ReadHeadAsync(tcp);
+
+        Assert.StartsWith("HTTP/1.1 101 Switching Protocols\r\n", head);
+        Assert.DoesNotContain("\r\nDate:", head);
+        using var socket = WebSocket.CreateFromStream(tcp.GetStream(), new WebSocketCreationOptions { SubProtocol = "v12.stomp" });
+        Assert.StartsWith("CONNECTED\n", await ReceiveTextAsync(socket));
+    }
+
+    [Fact]
+    public async Task After_an_ordinary_request_on_the_same_connection_the_http_stack_serves_the_upgrade()
+    {
+        using var tcp = await ConnectAsync();
+        await tcp.GetStream().WriteAsync("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"u8.ToArray());
+        var first = await ReadHeadAsync(tcp);
+        Assert.StartsWith("HTTP/1.1 200", first);
+        await ReadBodyAsync(tcp, first);
+
+        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(Handshake()));
+        var head = await ReadHeadAsync(tcp);
+        Assert.StartsWith("HTTP/1.1 101 Switching Protocols\r\n", head);
+        Assert.Contains("\r\nDate:", head);
+        await ExpectConnectedAsync(tcp);
+    }
+
+    [Fact]
+    public async Task A_host_the_host_filter_does_not_allow_is_refused_by_the_http_stack_as_ever()
+    {
+        using var tcp = await ConnectAsync();
+        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(Handshake(host: "evil.example")));
+        var head = await ReadHeadAsync(tcp);
+        Assert.StartsWith("HTTP/1.1 400", head);
+        var body = JsonNode.Parse(await ReadBodyAsync(tcp, head))!;
+        Assert.Equal("INVALID_HOST", body["errorCode"]!.GetValue<string>());
+    }
+
+    private const string ConnectFrame = "CONNECT\naccept-version:1.2\nhost:shoot\n\n\0";
+
+    private Task<TcpClient> ConnectAsync() => ConnectAsync(_app);
+
+    private static async Task<TcpClient> ConnectAsync(ShootAppFactory app)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(app.ServerAddress.Host, app.ServerAddress.Port);
+        tcp.GetStream().ReadTimeout = 10_000;
+        return tcp;
+    }
+
+    /// <summary>Reads the response's status line and headers byte by byte, so nothing after them is taken from the stream.</summary>
+    private static async Task<string> ReadHeadAsync(TcpClient tcp)
+    {
+        var head = new StringBuilder();
+        var one = new byte[1];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            if (await tcp.GetStream().ReadAsync(one, timeout.Token) == 0)
+                throw new IOException("closed before the end of the response head: " + head);
+            head.Append((char)one[0]);
+        }
+        return head.ToString();
+    }
+
+    /// <summary>A response body after its head: by Content-Length, or chunk by chunk.</summary>
+    private static async Task<string> ReadBodyAsync(TcpClient tcp, string head)
+    {
+        var lengthHeader = head.Split("\r\n").SingleOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        if (lengthHeader is not null)
+            return Encoding.UTF8.GetString(await ReadBytesAsync(tcp, int.Parse(lengthHeader[15..])));
+        Assert.Contains("\r\nTransfer-Encoding: chunked\r\n", head);
+        var body = new StringBuilder();
+        while (true)
+        {
+            var size = Convert.ToInt32((await ReadLineAsync(tcp)).Split(';')[0], 16);
+            var chunk = await ReadBytesAsync(tcp, size + 2);
+            if (size == 0)
+                return body.ToString();
+            body.Append(Encoding.UTF8.GetString(chunk, 0, size));
+        }
+    }
+
+    private static async Task<string> ReadLineAsync(TcpClient tcp)
+    {
+        var line = new StringBuilder();
+        while (!line.ToString().EndsWith("\r\n", StringComparison.Ordinal))
+            line.Append((char)(await ReadBytesAsync(tcp, 1))[0]);
+        return line.ToString()[..^2];
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(TcpClient tcp, int length)
+    {
+        var bytes = new byte[length];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await tcp.GetStream().ReadExactlyAsync(bytes, timeout.Token);
+        return bytes;
+    }
+
+    private static async Task ExpectConnectedAsync(TcpClient tcp)
+    {
+        using var socket = WebSocket.CreateFromStream(tcp.GetStream(), new WebSocketCreationOptions { SubProtocol = "v12.stomp" });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.SendAsync(Encoding.UTF8.GetBytes(ConnectFrame), WebSocketMessageType.Text, true, timeout.Token);
+        Assert.StartsWith("CONNECTED\n", await ReceiveTextAsync(socket));
+    }
+
+    private static async Task<string> ReceiveTextAsync(WebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[4096];
+        var received = await socket.ReceiveAsync(buffer, timeout.Token);
+        return Encoding.UTF8.GetString(buffer, 0, received.Count);
+    }
+
+    /// <summary>The bytes a client WebSocket puts on the wire for one text message (masked, as RFC 6455 requires of clients).</summary>
+    private static async Task<byte[]> MaskedClientFrameAsync(string text)
+    {
+        var wire = new MemoryStream();
+        using var client = WebSocket.CreateFromStream(wire, new WebSocketCreationOptions());
+        await client.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+        return wire.ToArray();
+    }
+}
