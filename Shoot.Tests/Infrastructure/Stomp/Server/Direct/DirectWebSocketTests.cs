@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Shoot.Infrastructure.Stomp.Server.Direct;
 using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Infrastructure.Stomp.Server.Direct;
@@ -74,6 +75,21 @@ public sealed class DirectWebSocketTests : IAsyncLifetime
         Assert.DoesNotContain("\r\nDate:", head);
         using var socket = WebSocket.CreateFromStream(tcp.GetStream(), new WebSocketCreationOptions { SubProtocol = "v12.stomp" });
         Assert.StartsWith("CONNECTED\n", await ReceiveTextAsync(socket));
+    }
+
+    [Fact]
+    public async Task A_handshake_stalled_past_the_timeout_goes_to_the_http_stack_with_none_of_its_bytes_lost()
+    {
+        using var tcp = await ConnectAsync();
+        var handshake = Encoding.ASCII.GetBytes(Handshake());
+        await tcp.GetStream().WriteAsync(handshake.AsMemory(0, 30));
+        await Task.Delay(DirectWebSocketMiddleware.HandshakeTimeout + TimeSpan.FromSeconds(1));
+        await tcp.GetStream().WriteAsync(handshake.AsMemory(30));
+        var head = await ReadHeadAsync(tcp);
+
+        Assert.StartsWith("HTTP/1.1 101 Switching Protocols\r\n", head);
+        Assert.Contains("\r\nDate:", head);
+        await ExpectConnectedAsync(tcp);
     }
 
     [Fact]
