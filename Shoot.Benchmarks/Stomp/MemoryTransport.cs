@@ -11,6 +11,8 @@ internal sealed class MemoryTransport(DeliveryCounter counter) : IStompTransport
 {
     private readonly Pipe _inbound = new();
 
+    public string Name => "memory";
+
     public PipeReader Input => _inbound.Reader;
 
     public PipeWriter ClientOutput => _inbound.Writer;

@@ -21,6 +21,9 @@ public enum StompCloseReason
 /// </summary>
 public interface IStompTransport : IAsyncDisposable
 {
+    /// <summary>The transport's name on the sessions metric: "websocket", "sockjs".</summary>
+    string Name { get; }
+
     /// <summary>Inbound bytes; completed when the client closes.</summary>
     PipeReader Input { get; }
 

@@ -64,8 +64,7 @@ public sealed class StompServer
     /// <summary>Runs one session to its end. <paramref name="handshakeToken"/> is the token from the transport's handshake, if any.</summary>
     public async Task RunSessionAsync(IStompTransport transport, string? handshakeToken, CancellationToken cancellationToken)
     {
-        // WebSocketStompTransport → "websocket", a SockJS transport → "sockjs": the metric's transport label.
-        var transportName = transport.GetType().Name.Replace("StompTransport", "", StringComparison.Ordinal).ToLowerInvariant();
+        var transportName = transport.Name;
         Metrics?.StompSessionOpened(transportName);
         try
         {

@@ -22,17 +22,24 @@ internal sealed class WebSocketStompTransport : IStompTransport
     {
         _socket = socket;
         _closeTimeout = TimeSpan.FromMilliseconds(options.CloseTimeoutMilliseconds);
-        // Back-pressure: the parser refuses frames over MaxFrameSize, so more than two of them buffered means the
-        // session is busy; the pump then stops reading and TCP pushes back on the client.
-        _pipe = new Pipe(new PipeOptions(
-            pauseWriterThreshold: 2L * options.MaxFrameSize,
-            resumeWriterThreshold: options.MaxFrameSize,
-            minimumSegmentSize: ReceiveChunk,
-            useSynchronizationContext: false));
+        _pipe = new Pipe(MessagePipeOptions(options));
         _receiving = ReceiveAsync();
     }
 
+    public string Name => "websocket";
+
     public PipeReader Input => _pipe.Reader;
+
+    /// <summary>
+    /// The pipe of a WebSocket's message bytes that the session reads. Back-pressure: the parser refuses frames over
+    /// MaxFrameSize, so more than two of them buffered means the session is busy; the pump then stops reading and TCP
+    /// pushes back on the client.
+    /// </summary>
+    internal static PipeOptions MessagePipeOptions(StompOptions options) => new(
+        pauseWriterThreshold: 2L * options.MaxFrameSize,
+        resumeWriterThreshold: options.MaxFrameSize,
+        minimumSegmentSize: ReceiveChunk,
+        useSynchronizationContext: false);
 
     private async Task ReceiveAsync()
     {

@@ -55,6 +55,8 @@ internal sealed class SockJsSession : IStompTransport
     /// <summary>Only requests from the address that opened the session may use it, so a leaked session id is not enough to join it.</summary>
     public IPAddress? RemoteAddress { get; }
 
+    public string Name => "sockjs";
+
     public PipeReader Input => _inbound.Reader;
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

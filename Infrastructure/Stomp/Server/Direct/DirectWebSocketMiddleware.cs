@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.HostFiltering;
@@ -60,14 +59,7 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, IServic
         {
             var subProtocol = _subProtocols.FirstOrDefault(p => request.SubProtocols.Contains(p, StringComparer.OrdinalIgnoreCase));
             await WriteSwitchingProtocolsAsync(connection.Transport.Output, request, subProtocol);
-            using var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport), new WebSocketCreationOptions
-            {
-                IsServer = true,
-                SubProtocol = subProtocol,
-                // STOMP heart-beats already detect dead peers, as at the HTTP endpoint.
-                KeepAliveInterval = TimeSpan.Zero,
-            });
-            await using var transport = new WebSocketStompTransport(socket, _server.Options);
+            await using var transport = new DirectWebSocketStompTransport(connection, _server.Options);
             var token = request.QueryToken ?? StompBearerToken.From(request.Authorization);
             await _server.RunSessionAsync(transport, token, connection.ConnectionClosed);
         }

@@ -119,6 +119,52 @@ public sealed class DirectWebSocketTests : IAsyncLifetime
         Assert.Equal("INVALID_HOST", body["errorCode"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task A_ping_gets_its_pong_and_a_client_close_is_answered_in_kind_before_the_connection_ends()
+    {
+        using var tcp = await ConnectAsync();
+        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(Handshake()));
+        Assert.DoesNotContain("\r\nDate:", await ReadHeadAsync(tcp));
+
+        await tcp.GetStream().WriteAsync(MaskedFrame(0x9, "marco"u8.ToArray()));
+        Assert.Equal((0xA, "marco"), await ReadServerFrameAsync(tcp));
+
+        await tcp.GetStream().WriteAsync(MaskedFrame(0x8, [0x03, 0xE8, .. "done"u8.ToArray()])); // 1000 "done"
+        var (opcode, body) = await ReadServerFrameAsync(tcp);
+        Assert.Equal(0x8, opcode);
+        Assert.Equal("\u0003\u00e8", body[..2]);
+        Assert.Equal(0, await tcp.GetStream().ReadAsync(new byte[1]));
+    }
+
+    [Fact]
+    public async Task An_unmasked_client_frame_is_a_protocol_error_closed_with_1002()
+    {
+        using var tcp = await ConnectAsync();
+        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(Handshake()));
+        await ReadHeadAsync(tcp);
+
+        await tcp.GetStream().WriteAsync((byte[])[0x81, 0x07, .. "CONNECT"u8.ToArray()]);
+        var (opcode, body) = await ReadServerFrameAsync(tcp);
+        Assert.Equal(0x8, opcode);
+        Assert.Equal(1002, body[0] << 8 | body[1]);
+        Assert.Equal(0, await tcp.GetStream().ReadAsync(new byte[1]));
+    }
+
+    /// <summary>A client frame, final and masked (mask 0x01020304), with a payload under 126 bytes.</summary>
+    private static byte[] MaskedFrame(byte opcode, byte[] payload)
+    {
+        byte[] mask = [1, 2, 3, 4];
+        return [(byte)(0x80 | opcode), (byte)(0x80 | payload.Length), .. mask, .. payload.Select((b, i) => (byte)(b ^ mask[i % 4]))];
+    }
+
+    /// <summary>One unmasked server frame with a payload under 126 bytes: its opcode and its payload as Latin-1 text.</summary>
+    private static async Task<(int Opcode, string Body)> ReadServerFrameAsync(TcpClient tcp)
+    {
+        var head = await ReadBytesAsync(tcp, 2);
+        Assert.True(head[1] < 126, "a payload under 126 bytes, unmasked");
+        return (head[0] & 0x0F, Encoding.Latin1.GetString(await ReadBytesAsync(tcp, head[1])));
+    }
+
     private const string ConnectFrame = "CONNECT\naccept-version:1.2\nhost:shoot\n\n\0";
 
     private Task<TcpClient> ConnectAsync() => ConnectAsync(_app);
