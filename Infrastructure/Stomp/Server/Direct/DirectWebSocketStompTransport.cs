@@ -24,6 +24,7 @@ internal sealed class DirectWebSocketStompTransport : IStompTransport
     private readonly SemaphoreSlim _sending = new(1, 1);
     private readonly CancellationTokenSource _aborted = new();
     private readonly TimeSpan _closeTimeout;
+    private readonly int _flushEvery;
     private readonly Task _receiving;
     private bool _closeSent;
 
@@ -33,6 +34,9 @@ internal sealed class DirectWebSocketStompTransport : IStompTransport
         _output = connection.Transport.Output;
         _closeTimeout = TimeSpan.FromMilliseconds(options.CloseTimeoutMilliseconds);
         _messages = new Pipe(WebSocketStompTransport.MessagePipeOptions(options));
+        // At most one STOMP frame's worth decoded between flushes: the message pipe's back-pressure then holds (Kestrel
+        // buffers up to 1 MB of a connection's input, all of which one decode would otherwise copy at once).
+        _flushEvery = options.MaxFrameSize;
         _receiving = ReceiveAsync();
     }
 
@@ -50,14 +54,17 @@ internal sealed class DirectWebSocketStompTransport : IStompTransport
                 var read = await wire.ReadAsync(_aborted.Token);
                 var buffer = read.Buffer;
                 WebSocketFrame frame;
-                while ((frame = _decoder.Decode(ref buffer, _messages.Writer)).Kind is not WebSocketFrameKind.NeedMore)
+                while ((frame = _decoder.Decode(ref buffer, _messages.Writer, _flushEvery)).Kind
+                       is not (WebSocketFrameKind.NeedMore or WebSocketFrameKind.BudgetSpent))
                 {
                     if (frame.Kind == WebSocketFrameKind.Ping)
                         await SendFrameAsync(Opcode.Pong, frame.Payload, CancellationToken.None);
                     else if (frame.Kind != WebSocketFrameKind.Pong)
                         break;
                 }
-                wire.AdvanceTo(buffer.Start, buffer.End);
+                // Stopped by the budget, the rest of the buffer is still to decode: mark none of it examined, so the
+                // next read returns at once with it (after the flush below has waited for the session if it must).
+                wire.AdvanceTo(buffer.Start, frame.Kind == WebSocketFrameKind.BudgetSpent ? buffer.Start : buffer.End);
                 // Whatever came before a close or a violation is still the session's to read.
                 var flushed = await _messages.Writer.FlushAsync(_aborted.Token);
                 if (frame.Kind == WebSocketFrameKind.Close)
@@ -72,7 +79,9 @@ internal sealed class DirectWebSocketStompTransport : IStompTransport
                     await SendCloseAsync(frame.Status, frame.Reason, CancellationToken.None);
                     break;
                 }
-                if (flushed.IsCompleted || flushed.IsCanceled || read.IsCompleted || read.IsCanceled)
+                if (flushed.IsCompleted || flushed.IsCanceled)
+                    break;
+                if (frame.Kind == WebSocketFrameKind.NeedMore && (read.IsCompleted || read.IsCanceled))
                     break;
             }
         }

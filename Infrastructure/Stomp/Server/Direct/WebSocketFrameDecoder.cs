@@ -29,10 +29,11 @@ internal sealed class WebSocketFrameDecoder
     public bool LastMessageIsText { get; private set; } = true;
 
     /// <summary>
-    /// Reads frames from <paramref name="buffer"/> (advanced past what was used) until it needs more bytes or reaches a
-    /// control frame or a violation, which it returns.
+    /// Reads frames from <paramref name="buffer"/> (advanced past what was used) until it needs more bytes, has written
+    /// <paramref name="budget"/> payload bytes (<see cref="WebSocketFrameKind.BudgetSpent"/>: flush them, then go on
+    /// with the rest of the buffer), or reaches a control frame or a violation, which it returns.
     /// </summary>
-    public WebSocketFrame Decode(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> payload)
+    public WebSocketFrame Decode(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> payload, int budget = int.MaxValue)
     {
         Span<byte> head = stackalloc byte[14];
         while (true)
@@ -41,7 +42,10 @@ internal sealed class WebSocketFrameDecoder
             {
                 if (buffer.IsEmpty)
                     return WebSocketFrame.NeedMore;
-                var take = (int)Math.Min(Math.Min(_remaining, buffer.Length), 16 * 1024);
+                if (budget <= 0)
+                    return WebSocketFrame.BudgetSpent;
+                var take = (int)Math.Min(Math.Min(_remaining, buffer.Length), Math.Min(budget, 16 * 1024));
+                budget -= take;
                 var destination = payload.GetSpan(take)[..take];
                 buffer.Slice(0, take).CopyTo(destination);
                 Unmask(destination);
@@ -191,6 +195,9 @@ internal enum WebSocketFrameKind
 {
     /// <summary>Every whole data frame so far is in the payload writer; read more.</summary>
     NeedMore,
+
+    /// <summary>The payload budget is written and bytes remain: flush (back-pressure), then decode the rest.</summary>
+    BudgetSpent,
     Ping,
     Pong,
     Close,
@@ -207,6 +214,8 @@ internal readonly record struct WebSocketFrame(
     string Reason = "")
 {
     public static readonly WebSocketFrame NeedMore = new(WebSocketFrameKind.NeedMore);
+
+    public static readonly WebSocketFrame BudgetSpent = new(WebSocketFrameKind.BudgetSpent);
 
     public static WebSocketFrame Violation(WebSocketCloseStatus status, string reason) => new(WebSocketFrameKind.Violation, null, status, reason);
 

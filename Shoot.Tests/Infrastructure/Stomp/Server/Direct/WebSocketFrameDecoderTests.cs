@@ -67,6 +67,24 @@ public sealed class WebSocketFrameDecoderTests
     }
 
     [Fact]
+    public async Task A_budget_stops_decoding_after_that_many_payload_bytes_and_decoding_goes_on_from_there()
+    {
+        var text = new string('y', 10_000);
+        var buffer = new ReadOnlySequence<byte>(await ClientWireAsync((WebSocketMessageType.Text, Encoding.UTF8.GetBytes(text), true)));
+        var decoder = new WebSocketFrameDecoder();
+        var payload = new ArrayBufferWriter<byte>();
+        var stops = 0;
+        while (decoder.Decode(ref buffer, payload, budget: 3_000).Kind == WebSocketFrameKind.BudgetSpent)
+        {
+            stops++;
+            Assert.Equal(stops * 3_000, payload.WrittenCount);
+        }
+        Assert.Equal(3, stops);
+        Assert.Equal(text, Encoding.UTF8.GetString(payload.WrittenSpan));
+        Assert.True(buffer.IsEmpty);
+    }
+
+    [Fact]
     public async Task A_binary_message_is_remembered_as_not_text()
     {
         var decoder = new WebSocketFrameDecoder();
