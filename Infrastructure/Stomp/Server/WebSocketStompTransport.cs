@@ -78,12 +78,7 @@ internal sealed class WebSocketStompTransport : IStompTransport
     public async Task CloseAsync(StompCloseReason reason, CancellationToken cancellationToken)
     {
         if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
-        var (status, text) = reason switch
-        {
-            StompCloseReason.ProtocolError => (WebSocketCloseStatus.PolicyViolation, "STOMP error"),
-            StompCloseReason.GoingAway => (WebSocketCloseStatus.EndpointUnavailable, "Server shutting down"),
-            _ => (WebSocketCloseStatus.NormalClosure, "Bye"),
-        };
+        var (status, text) = CloseFrameOf(reason);
         try
         {
             await _socket.CloseOutputAsync(status, text, cancellationToken);
@@ -95,6 +90,14 @@ internal sealed class WebSocketStompTransport : IStompTransport
             Abort();
         }
     }
+
+    /// <summary>The WebSocket close status and reason a session's end is told with.</summary>
+    internal static (WebSocketCloseStatus Status, string Text) CloseFrameOf(StompCloseReason reason) => reason switch
+    {
+        StompCloseReason.ProtocolError => (WebSocketCloseStatus.PolicyViolation, "STOMP error"),
+        StompCloseReason.GoingAway => (WebSocketCloseStatus.EndpointUnavailable, "Server shutting down"),
+        _ => (WebSocketCloseStatus.NormalClosure, "Bye"),
+    };
 
     public void Abort()
     {

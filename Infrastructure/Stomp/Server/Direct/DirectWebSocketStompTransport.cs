@@ -98,12 +98,7 @@ internal sealed class DirectWebSocketStompTransport : IStompTransport
 
     public async Task CloseAsync(StompCloseReason reason, CancellationToken cancellationToken)
     {
-        var (status, text) = reason switch
-        {
-            StompCloseReason.ProtocolError => (WebSocketCloseStatus.PolicyViolation, "STOMP error"),
-            StompCloseReason.GoingAway => (WebSocketCloseStatus.EndpointUnavailable, "Server shutting down"),
-            _ => (WebSocketCloseStatus.NormalClosure, "Bye"),
-        };
+        var (status, text) = WebSocketStompTransport.CloseFrameOf(reason);
         try
         {
             await SendCloseAsync(status, text, cancellationToken);
