@@ -58,7 +58,14 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, IServic
         using (lease)
         {
             var subProtocol = _subProtocols.FirstOrDefault(p => request.SubProtocols.Contains(p, StringComparer.OrdinalIgnoreCase));
-            await WriteSwitchingProtocolsAsync(connection.Transport.Output, request, subProtocol);
+            try
+            {
+                await WriteSwitchingProtocolsAsync(connection.Transport.Output, request, subProtocol);
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException)
+            {
+                return; // the client left during its own handshake: nothing to run
+            }
             await using var transport = new DirectWebSocketStompTransport(connection, _server.Options);
             var token = request.QueryToken ?? StompBearerToken.From(request.Authorization);
             await _server.RunSessionAsync(transport, token, connection.ConnectionClosed);
