@@ -25,7 +25,8 @@ public static class StompServiceCollectionExtensions
         services.TryAddSingleton<StompServer>();
         services.TryAddSingleton<Direct.DirectWebSocketPaths>();
         // Every endpoint Kestrel opens (from URLs or configuration) gets the direct WebSocket path in front of HTTP; it
-        // serves the paths MapStomp registers and passes every other connection on untouched.
+        // serves the paths MapStomp registers and passes every other connection on untouched. (Kestrel keeps only the
+        // last ConfigureEndpointDefaults action: other endpoint defaults must join this one, not call it again.)
         services.AddOptions<KestrelServerOptions>().Configure(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
             listen.Use(next => new Direct.DirectWebSocketMiddleware(next, listen.ApplicationServices).OnConnectionAsync)));
         return services;
