@@ -8,7 +8,11 @@ namespace Shoot.Infrastructure.Stomp.Server;
 internal static class StompEndpoint
 {
     // Most preferred first; a client offering several gets the newest we share.
-    internal static readonly string[] SubProtocols = ["v12.stomp", "v11.stomp", "v10.stomp"];
+    private static readonly string[] SubProtocols = ["v12.stomp", "v11.stomp", "v10.stomp"];
+
+    /// <summary>The subprotocol to answer a handshake offering <paramref name="offered"/> with, or null for none.</summary>
+    internal static string? ChooseSubProtocol(IEnumerable<string> offered) =>
+        SubProtocols.FirstOrDefault(p => offered.Contains(p, StringComparer.OrdinalIgnoreCase));
 
     public static async Task HandleAsync(HttpContext context)
     {
@@ -18,8 +22,7 @@ internal static class StompEndpoint
             await context.Response.WriteAsync("STOMP over WebSocket only");
             return;
         }
-        var requested = context.WebSockets.WebSocketRequestedProtocols;
-        var subProtocol = SubProtocols.FirstOrDefault(p => requested.Contains(p, StringComparer.OrdinalIgnoreCase));
+        var subProtocol = ChooseSubProtocol(context.WebSockets.WebSocketRequestedProtocols);
         var handshakeToken = HandshakeToken(context.Request);
 
         // Checks at the handshake (the host's origin policy and per-address cap), before the upgrade: a refusal is an ordinary HTTP answer.
@@ -54,9 +57,10 @@ internal static class StompEndpoint
     }
 
     /// <summary>Browsers cannot set headers on a WebSocket handshake, hence <c>?token=</c>; other clients may use Authorization.</summary>
-    internal static string? HandshakeToken(HttpRequest request)
-    {
-        if (request.Query.TryGetValue("token", out var token) && !string.IsNullOrEmpty(token)) return token.ToString();
-        return StompBearerToken.From(request.Headers.Authorization.ToString());
-    }
+    internal static string? HandshakeToken(HttpRequest request) =>
+        HandshakeToken(request.Query.TryGetValue("token", out var token) ? token.ToString() : null, request.Headers.Authorization.ToString());
+
+    /// <summary>The handshake's token: <c>?token=</c> when given and not empty, else a bearer Authorization header.</summary>
+    internal static string? HandshakeToken(string? queryToken, string authorization) =>
+        !string.IsNullOrEmpty(queryToken) ? queryToken : StompBearerToken.From(authorization);
 }

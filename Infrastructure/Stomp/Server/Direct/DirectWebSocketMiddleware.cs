@@ -30,8 +30,6 @@ namespace Shoot.Infrastructure.Stomp.Server.Direct;
 internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, IServiceProvider services)
 {
     private readonly DirectWebSocketPaths _paths = services.GetRequiredService<DirectWebSocketPaths>();
-    // Most preferred first, as at the HTTP endpoint.
-    private readonly string[] _subProtocols = StompEndpoint.SubProtocols;
     private readonly StompServer _server = services.GetRequiredService<StompServer>();
     private readonly IStompHandshakeGate? _gate = services.GetService<IStompHandshakeGate>();
     private readonly IOptionsMonitor<HostFilteringOptions> _hosts = services.GetRequiredService<IOptionsMonitor<HostFilteringOptions>>();
@@ -57,7 +55,7 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, IServic
         }
         using (lease)
         {
-            var subProtocol = _subProtocols.FirstOrDefault(p => request.SubProtocols.Contains(p, StringComparer.OrdinalIgnoreCase));
+            var subProtocol = StompEndpoint.ChooseSubProtocol(request.SubProtocols);
             try
             {
                 await WriteSwitchingProtocolsAsync(connection.Transport.Output, request, subProtocol);
@@ -67,7 +65,7 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, IServic
                 return; // the client left during its own handshake: nothing to run
             }
             await using var transport = new DirectWebSocketStompTransport(connection, _server.Options);
-            var token = request.QueryToken ?? StompBearerToken.From(request.Authorization);
+            var token = StompEndpoint.HandshakeToken(request.QueryToken, request.Authorization);
             await _server.RunSessionAsync(transport, token, connection.ConnectionClosed);
         }
     }
