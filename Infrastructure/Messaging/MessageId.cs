@@ -28,6 +28,9 @@ public static class MessageId
     public static bool IsValid(string? value) =>
         value is { Length: 24 } && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
+    /// <summary>The lowest id of the creation second of <paramref name="at"/>: ids &gt;= it were created at or after that second.</summary>
+    public static string LowestAt(DateTimeOffset at) => ((uint)Math.Max(0, at.ToUnixTimeSeconds())).ToString("x8") + "0000000000000000";
+
     /// <summary>The creation second encoded in an id.</summary>
     public static DateTimeOffset TimestampOf(string id) =>
         DateTimeOffset.FromUnixTimeSeconds(Convert.ToUInt32(id[..8], 16));

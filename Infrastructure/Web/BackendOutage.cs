@@ -1,4 +1,5 @@
 using System.Data.Common;
+using MongoDB.Driver;
 using StackExchange.Redis;
 
 namespace Shoot.Infrastructure.Web;
@@ -6,7 +7,9 @@ namespace Shoot.Infrastructure.Web;
 /// <summary>
 /// Failures that mean "a backend this request needs is down right now", which the client is told as UNAVAILABLE (retry
 /// later; on STOMP with the same tempId) rather than INTERNAL. Redis is connected with a fail-fast backlog, so while it
-/// is unreachable a command fails at once with <see cref="RedisConnectionException"/> instead of queueing.
+/// is unreachable a command fails at once with <see cref="RedisConnectionException"/> instead of queueing. MongoDB's
+/// driver throws <see cref="TimeoutException"/> when it finds no server to send to (server selection), and
+/// <see cref="MongoConnectionException"/> when a connection breaks.
 /// </summary>
 public static class BackendOutage
 {
@@ -15,6 +18,7 @@ public static class BackendOutage
     public static bool Is(Exception exception) => exception switch
     {
         RedisConnectionException or RedisTimeoutException => true,
+        MongoConnectionException or TimeoutException => true,
         DbException { IsTransient: true } => true,
         AggregateException { InnerExceptions: [var single] } => Is(single),
         _ => false,

@@ -54,6 +54,13 @@ public sealed partial class EncryptingMessageStore(IMessageStore inner, MessageT
 
     public Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default) => inner.DeleteRoomAsync(roomId, cancellationToken);
 
+    // A send carries no text: nothing to open.
+    public Task<StoredSend?> FindSendAsync(long roomId, long senderId, string tempId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        inner.FindSendAsync(roomId, senderId, tempId, since, cancellationToken);
+
+    public IAsyncEnumerable<StoredSend> SendsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        inner.SendsSinceAsync(since, cancellationToken);
+
     /// <summary>The message as stored (text still sealed): for a feature store's compare on the exact stored value.</summary>
     public Task<StoredMessage?> FindSealedAsync(string messageId, CancellationToken cancellationToken = default) =>
         inner.FindAsync(messageId, cancellationToken);

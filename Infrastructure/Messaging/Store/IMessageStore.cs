@@ -57,7 +57,22 @@ public interface IMessageStore
 
     /// <summary>Every message of a room is removed (the last participant left and the room is gone).</summary>
     Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The newest message stored from one send (its room, sender and tempId) created at or after <paramref name="since"/>,
+    /// or null: how the embedded sequencer answers a retry it no longer holds in memory (docs/api.md §8).
+    /// </summary>
+    Task<StoredSend?> FindSendAsync(long roomId, long senderId, string tempId, DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every stored message with a tempId created at or after <paramref name="since"/>, as its send, in no particular
+    /// order: what the embedded sequencer reloads after a start to know which sends are stored.
+    /// </summary>
+    IAsyncEnumerable<StoredSend> SendsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A stored message as the send it came from: where, who and which tempId, and the id and seq it got.</summary>
+public sealed record StoredSend(long RoomId, long SenderId, string TempId, string MessageId, long Seq);
 
 /// <summary>
 /// A history query: at most <see cref="Limit"/> messages of room <see cref="RoomId"/>. Exactly one ordering applies:

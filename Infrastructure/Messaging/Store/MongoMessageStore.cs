@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
@@ -125,6 +126,24 @@ public sealed class MongoMessageStore(IMongoCollection<BsonDocument> messages, s
 
     public Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default) =>
         messages.DeleteManyAsync(MongoMessageQueries.Room(roomId), cancellationToken);
+
+    public async Task<StoredSend?> FindSendAsync(long roomId, long senderId, string tempId, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        var document = await messages.Find(MongoMessageQueries.Send(roomId, senderId, tempId, since))
+            .Sort(MongoMessageQueries.NewestFirst).Project(MongoMessageQueries.SendFields).FirstOrDefaultAsync(cancellationToken);
+        return document is null ? null : MongoMessageDocument.SendFromBson(document);
+    }
+
+    public async IAsyncEnumerable<StoredSend> SendsSinceAsync(DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var cursor = await messages.Find(MongoMessageQueries.SendsSince(since)).Project(MongoMessageQueries.SendFields)
+            .ToCursorAsync(cancellationToken);
+        while (await cursor.MoveNextAsync(cancellationToken))
+        {
+            foreach (var document in cursor.Current)
+                yield return MongoMessageDocument.SendFromBson(document);
+        }
+    }
 
     /// <summary>The ObjectId of a message id; false for a string that is not one (it names no message).</summary>
     public static bool TryParse(string messageId, out ObjectId id)

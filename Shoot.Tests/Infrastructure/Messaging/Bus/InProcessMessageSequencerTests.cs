@@ -8,8 +8,9 @@ using Shoot.Tests.Support;
 namespace Shoot.Tests.Infrastructure.Messaging.Bus;
 
 /// <summary>
-/// The embedded sequencer's dedupe records: a retry within the window gets the first answer, records past the window go
-/// as later sends arrive (so memory follows the window, not the server's age), and a retry after it is a new message.
+/// The embedded sequencer's dedupe (docs/api.md §8): a retry within the window gets the first answer, from memory while
+/// the send is on its way and shortly after, from the store after that, also after a restart; memory follows the sends
+/// in flight, not the day's traffic; a retry after the window is a new message. Real SQLite messages.db.
 /// </summary>
 [Trait("Category", "Integration")]
 public sealed class InProcessMessageSequencerTests : IAsyncLifetime
@@ -17,15 +18,20 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
     private const long Room = 7, Alice = 1;
     private readonly string _directory = Directory.CreateTempSubdirectory("shoot-sequencer-").FullName;
     private readonly ManualClock _clock = new();
+    private SqliteMessageStore _store = null!;
     private InProcessMessageSequencer _sequencer = null!;
 
     public async Task InitializeAsync()
     {
         var database = new MessagesDatabase(new SqliteDatabase(Path.Combine(_directory, MessagesDatabase.FileName)));
         await database.Migrator(NullLogger<DatabaseMigrator>.Instance).MigrateAsync();
-        _sequencer = new InProcessMessageSequencer(new InProcessEventBus(new BusDispatcher([], NullLogger<BusDispatcher>.Instance)),
-            new SqliteMessageStore(database), _clock);
+        _store = new SqliteMessageStore(database);
+        _sequencer = NewSequencer();
     }
+
+    /// <summary>A sequencer over the same store: what a restarted server has.</summary>
+    private InProcessMessageSequencer NewSequencer() =>
+        new(new InProcessEventBus(new BusDispatcher([], NullLogger<BusDispatcher>.Instance)), _store, _clock);
 
     public Task DisposeAsync()
     {
@@ -33,12 +39,28 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private Task<AcceptOutcome> SendAsync(string? tempId) =>
-        _sequencer.AcceptAsync(new AcceptRequest(new SendKey(Room, Alice, tempId), MessageId.New(_clock.GetUtcNow()),
+    private Task<AcceptOutcome> SendAsync(string? tempId, InProcessMessageSequencer? sequencer = null) =>
+        (sequencer ?? _sequencer).AcceptAsync(new AcceptRequest(new SendKey(Room, Alice, tempId), MessageId.New(_clock.GetUtcNow()),
             $"/topic/messages/{Room}", "{\"seq\":", "}"));
 
+    /// <summary>What the pipeline does with an accepted send: stores it, then tells SAVED.</summary>
+    private async Task SaveAsync(AcceptOutcome sent, string tempId)
+    {
+        var now = _clock.GetUtcNow();
+        await _store.SaveBatchAsync([new StoredMessage
+        {
+            Id = sent.Record.MessageId, RoomId = Room, Seq = sent.Record.Seq, SenderId = Alice, TempId = tempId, Text = "hi",
+            CreatedAt = now, UpdatedAt = now,
+        }]);
+        Assert.True(await ReportAsync(sent, tempId, "SAVED"));
+    }
+
+    private Task<bool> ReportAsync(AcceptOutcome sent, string tempId, string status, string? error = null) =>
+        _sequencer.AdvanceStatusAsync(new SendKey(Room, Alice, tempId), sent.Record with { Status = status, ErrorMessage = error },
+            new BusEvent($"/topic/message/status/{Room}", "{}"));
+
     [Fact]
-    public async Task A_retry_within_the_window_gets_the_first_answer_however_many_sends_came_between()
+    public async Task A_retry_while_the_send_is_on_its_way_gets_the_first_answer_however_many_sends_came_between()
     {
         var first = await SendAsync("t-first");
         for (var i = 0; i < 1000; i++)
@@ -48,33 +70,132 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
         var retry = await SendAsync("t-first");
 
         Assert.True(retry.IsDuplicate);
-        Assert.Equal((first.Record.MessageId, first.Record.Seq), (retry.Record.MessageId, retry.Record.Seq));
+        Assert.Equal((first.Record.MessageId, first.Record.Seq, "SENDING"), (retry.Record.MessageId, retry.Record.Seq, retry.Record.Status));
         Assert.Equal(1001, _sequencer.DedupeRecords);
     }
 
     [Fact]
-    public async Task Records_past_the_window_are_dropped_as_later_sends_arrive_and_a_late_retry_is_a_new_message()
+    public async Task A_saved_send_leaves_memory_after_a_grace_and_a_retry_is_then_answered_from_the_store()
     {
-        var first = await SendAsync("t-first");
-        for (var i = 0; i < 1000; i++)
-            await SendAsync($"t-{i}");
-        _clock.Advance(TimeSpan.FromHours(1));
-        var later = await SendAsync("t-later");
-        _clock.Advance(MessageSequencerDefaults.DedupeWindow - TimeSpan.FromMinutes(1));
+        var first = await SendAsync("t-1");
+        await SaveAsync(first, "t-1");
+        var soon = await SendAsync("t-1");
+        Assert.Equal((true, first.Record.Seq, "SAVED"), (soon.IsDuplicate, soon.Record.Seq, soon.Record.Status));
 
-        var lateRetry = await SendAsync("t-first");
+        _clock.Advance(InProcessMessageSequencer.SavedRecordGrace);
+        await SendAsync("t-2"); // a later send sweeps
+        Assert.Equal(1, _sequencer.DedupeRecords);
 
-        Assert.False(lateRetry.IsDuplicate);
-        Assert.True(lateRetry.Record.Seq > later.Record.Seq);
-        // The 1,001 first records are gone; "t-later" (an hour younger) has a minute left, beside the new record.
-        Assert.Equal(2, _sequencer.DedupeRecords);
-        Assert.True((await SendAsync("t-later")).IsDuplicate);
-        // The late retry's record lives its own window: an hour on, the first record's old place in the queue is gone, and it stays.
+        var late = await SendAsync("t-1");
+        Assert.True(late.IsDuplicate);
+        Assert.Equal(new SendRecord(first.Record.MessageId, first.Record.Seq, "SAVED"), late.Record);
+        Assert.Equal(1, _sequencer.DedupeRecords);
+    }
+
+    [Fact]
+    public async Task Memory_follows_the_sends_in_flight_not_the_days_traffic()
+    {
+        var sent = new List<AcceptOutcome>();
+        for (var i = 0; i < 2000; i++)
+        {
+            var outcome = await SendAsync($"t-{i}");
+            await SaveAsync(outcome, $"t-{i}");
+            sent.Add(outcome);
+        }
+        Assert.Equal(2000, _sequencer.DedupeRecords);
+
+        _clock.Advance(InProcessMessageSequencer.SavedRecordGrace);
+        await SendAsync("t-in-flight");
+
+        Assert.Equal(1, _sequencer.DedupeRecords);
+        Assert.InRange(_sequencer.StoredSends.FilterBytes, 1, 64 * 1024);
+        // Every one of them is still answered, from the store.
+        for (var i = 0; i < 2000; i += 37)
+        {
+            var retry = await SendAsync($"t-{i}");
+            Assert.Equal((true, sent[i].Record.Seq), (retry.IsDuplicate, retry.Record.Seq));
+        }
+    }
+
+    [Fact]
+    public async Task A_restarted_server_answers_a_retry_of_a_send_stored_before()
+    {
+        var first = await SendAsync("t-1");
+        await SaveAsync(first, "t-1");
+
+        var restarted = NewSequencer();
+        var retry = await SendAsync("t-1", restarted);
+        var fresh = await SendAsync("t-2", restarted);
+
+        Assert.Equal(new SendRecord(first.Record.MessageId, first.Record.Seq, "SAVED"), retry.Record);
+        Assert.True(retry.IsDuplicate);
+        Assert.False(fresh.IsDuplicate);
+        Assert.True(fresh.Record.Seq > first.Record.Seq);
+        // Once the stored sends are loaded, the filter sends the retry to the store, and an unseen send past it.
+        var loaded = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!restarted.StoredSends.Filled && DateTime.UtcNow < loaded)
+            await Task.Delay(20);
+        Assert.True(restarted.StoredSends.Filled);
+        Assert.True((await SendAsync("t-1", restarted)).IsDuplicate);
+        Assert.False((await SendAsync("t-3", restarted)).IsDuplicate);
+    }
+
+    [Fact]
+    public async Task A_failed_send_is_answered_for_the_whole_window_and_a_retry_after_it_is_a_new_message()
+    {
+        var first = await SendAsync("t-f");
+        Assert.True(await ReportAsync(first, "t-f", "FAILED", "too large"));
         _clock.Advance(TimeSpan.FromHours(1));
-        var again = await SendAsync("t-first");
-        Assert.True(again.IsDuplicate);
-        Assert.Equal(lateRetry.Record.Seq, again.Record.Seq);
-        Assert.NotEqual(first.Record.MessageId, again.Record.MessageId);
+
+        var retry = await SendAsync("t-f");
+        Assert.Equal((true, "FAILED", "too large"), (retry.IsDuplicate, retry.Record.Status, retry.Record.ErrorMessage));
+
+        _clock.Advance(MessageSequencerDefaults.DedupeWindow);
+        var late = await SendAsync("t-f");
+        Assert.False(late.IsDuplicate);
+        Assert.True(late.Record.Seq > first.Record.Seq);
+    }
+
+    [Fact]
+    public async Task A_retry_of_a_stored_send_after_the_window_is_a_new_message()
+    {
+        var first = await SendAsync("t-1");
+        await SaveAsync(first, "t-1");
+        _clock.Advance(MessageSequencerDefaults.DedupeWindow + TimeSpan.FromSeconds(1));
+
+        var late = await SendAsync("t-1");
+
+        Assert.False(late.IsDuplicate);
+        Assert.True(late.Record.Seq > first.Record.Seq);
+    }
+
+    [Fact]
+    public async Task An_earlier_status_redelivered_after_the_record_left_is_not_told_again()
+    {
+        var stored = await SendAsync("t-1");
+        await SaveAsync(stored, "t-1");
+        _clock.Advance(InProcessMessageSequencer.SavedRecordGrace);
+        await SendAsync("t-2");
+
+        // A redelivered pipeline record reports the stored send's past: not told. Its SAVED is (it may be the only one).
+        Assert.False(await ReportAsync(stored, "t-1", "PROCESSING"));
+        Assert.True(await ReportAsync(stored, "t-1", "SAVED"));
+        // A send this sequencer has no record of and the store does not hold (accepted before a restart): told.
+        var restarted = NewSequencer();
+        var replayed = await SendAsync("t-3");
+        Assert.True(await restarted.AdvanceStatusAsync(new SendKey(Room, Alice, "t-3"), replayed.Record with { Status = "PROCESSING" },
+            new BusEvent($"/topic/message/status/{Room}", "{}")));
+    }
+
+    [Fact]
+    public async Task A_send_that_never_ends_is_dropped_from_memory_a_window_after_its_accept()
+    {
+        await SendAsync("t-stuck");
+        _clock.Advance(MessageSequencerDefaults.DedupeWindow + TimeSpan.FromHours(1));
+
+        await SendAsync("t-next");
+
+        Assert.Equal(1, _sequencer.DedupeRecords);
     }
 
     [Fact]

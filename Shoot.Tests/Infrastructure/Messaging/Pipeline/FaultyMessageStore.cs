@@ -36,4 +36,8 @@ internal sealed class FaultyMessageStore(IMessageStore inner) : IMessageStore
     public Task<long> CountUnreadAsync(long roomId, long afterSeq, long upToSeq, long excludeSenderId, CancellationToken cancellationToken = default) =>
         inner.CountUnreadAsync(roomId, afterSeq, upToSeq, excludeSenderId, cancellationToken);
     public Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default) => inner.DeleteRoomAsync(roomId, cancellationToken);
+    public Task<StoredSend?> FindSendAsync(long roomId, long senderId, string tempId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        inner.FindSendAsync(roomId, senderId, tempId, since, cancellationToken);
+    public IAsyncEnumerable<StoredSend> SendsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        inner.SendsSinceAsync(since, cancellationToken);
 }
