@@ -5,61 +5,78 @@ namespace Shoot.Infrastructure.Messaging.Bus;
 
 /// <summary>
 /// The sends stored within the dedupe window, for the embedded sequencer, which holds a send's record in memory only
-/// until shortly after it is SAVED. A <see cref="StoredSendFilter"/> answers "certainly not stored" for almost every
-/// new send without touching the store; the store (its send index) answers the rest: real retries and the filter's
-/// rare false positives.
+/// until shortly after it is SAVED. A <see cref="StoredSendIndex"/> in memory (11 to 22 bytes a send) says "certainly
+/// not stored" for almost every new send; for the rest (real retries, and rare fingerprint matches) it gives the seq,
+/// and the message at that seq, read from the store, is checked to be the send.
 /// <para>
-/// After a start the filter is filled from the store's last <see cref="MessageSequencerDefaults.DedupeWindow"/> of sends,
-/// in the background, from the first time it is asked; until that is done every lookup goes to the store. A fill that
-/// fails (the store down) is tried again on a later lookup, at most every <see cref="FillRetryDelay"/>.
+/// After a start the index is loaded from the store's last <see cref="MessageSequencerDefaults.DedupeWindow"/> of
+/// messages (a range of the primary key), from the first time it is needed. Until that is done a send with a tempId
+/// waits for it, at most <see cref="LoadWait"/>; then it is refused as a backend outage (UNAVAILABLE: the client retries
+/// with the same tempId), since it cannot be told apart from a retry of a send stored before the start. A load that
+/// fails is tried again on a later send, at most every <see cref="LoadRetryDelay"/>.
 /// </para>
 /// </summary>
 internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogger logger)
 {
-    public static readonly TimeSpan FillRetryDelay = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan LoadWait = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan LoadRetryDelay = TimeSpan.FromSeconds(5);
 
-    private readonly StoredSendFilter _filter = new(MessageSequencerDefaults.DedupeWindow);
-    private readonly Lock _fillGate = new();
-    private Task? _fill;
-    private DateTimeOffset _fillFailedAt = DateTimeOffset.MinValue;
-    private volatile bool _filled;
+    private readonly StoredSendIndex _index = new(MessageSequencerDefaults.DedupeWindow);
+    private readonly Lock _loadGate = new();
+    private Task _load = Task.CompletedTask;
+    private DateTimeOffset _loadFailedAt = DateTimeOffset.MinValue;
+    private volatile bool _loaded;
 
-    /// <summary>Bytes held by the filter (tests, measurements).</summary>
-    internal long FilterBytes => _filter.Bytes;
+    /// <summary>Bytes held by the index (tests, measurements).</summary>
+    internal long IndexBytes => _index.Bytes;
 
-    /// <summary>Whether the filter holds everything stored (tests).</summary>
-    internal bool Filled => _filled;
+    /// <summary>Whether the sends stored before the start are in the index.</summary>
+    public bool Loaded => _loaded;
 
     /// <summary>False only when the send is certainly not stored within the window; true means "ask <see cref="FindAsync"/>".</summary>
-    public bool MightBeStored(SendKey key)
+    public bool MightBeStored(SendKey key) => !_loaded || _index.MightContain(key, clock.GetUtcNow());
+
+    /// <summary>The send is stored with this seq (its SAVED is being told).</summary>
+    public void Add(SendKey key, long seq) => _index.Add(key, seq, clock.GetUtcNow());
+
+    /// <summary>The send's stored message within the window, or null. Throws <see cref="TimeoutException"/> while the index cannot be loaded.</summary>
+    public async Task<StoredSend?> FindAsync(SendKey key, CancellationToken cancellationToken)
     {
-        if (!_filled)
+        await EnsureLoadedAsync(cancellationToken);
+        var since = clock.GetUtcNow() - MessageSequencerDefaults.DedupeWindow;
+        foreach (var seq in _index.Candidates(key, clock.GetUtcNow()))
         {
-            StartFill();
-            return true;
+            var page = await store.PageAsync(new MessagePage(key.RoomId, 1, AfterSeq: seq - 1), cancellationToken);
+            if (page is [var message] && message.Seq == seq && message.SenderId == key.SenderId && message.TempId == key.TempId
+                && message.CreatedAt >= since)
+                return new StoredSend(message.RoomId, message.SenderId, key.TempId!, message.Id, message.Seq);
         }
-        return _filter.MightContain(key, clock.GetUtcNow());
+        return null;
     }
 
-    /// <summary>The send is stored (its SAVED is being told).</summary>
-    public void Add(SendKey key) => _filter.Add(key, clock.GetUtcNow());
-
-    /// <summary>The send's stored message within the window, or null.</summary>
-    public Task<StoredSend?> FindAsync(SendKey key, CancellationToken cancellationToken) =>
-        store.FindSendAsync(key.RoomId, key.SenderId, key.TempId!, clock.GetUtcNow() - MessageSequencerDefaults.DedupeWindow, cancellationToken);
-
-    /// <summary>Starts filling the filter from the store unless a fill runs, is done, or failed less than <see cref="FillRetryDelay"/> ago.</summary>
-    private void StartFill()
+    private async Task EnsureLoadedAsync(CancellationToken cancellationToken)
     {
-        lock (_fillGate)
+        if (_loaded)
+            return;
+        Task load;
+        lock (_loadGate)
         {
-            if (_filled || _fill is { IsCompleted: false } || clock.GetUtcNow() - _fillFailedAt < FillRetryDelay)
-                return;
-            _fill = Task.Run(FillAsync);
+            if (_load.IsCompleted && !_loaded && clock.GetUtcNow() - _loadFailedAt >= LoadRetryDelay)
+                _load = Task.Run(LoadAsync, CancellationToken.None);
+            load = _load;
         }
+        try
+        {
+            await load.WaitAsync(LoadWait, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+        }
+        if (!_loaded)
+            throw new TimeoutException("The sends stored before this server started are not loaded yet.");
     }
 
-    private async Task FillAsync()
+    private async Task LoadAsync()
     {
         try
         {
@@ -67,17 +84,17 @@ internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogg
             var count = 0;
             await foreach (var send in store.SendsSinceAsync(since))
             {
-                _filter.Add(new SendKey(send.RoomId, send.SenderId, send.TempId), clock.GetUtcNow());
+                _index.Add(new SendKey(send.RoomId, send.SenderId, send.TempId), send.Seq, clock.GetUtcNow());
                 count++;
             }
-            _filled = true;
-            logger.LogInformation("Loaded {Count} stored sends of the last {Window} for retries", count, MessageSequencerDefaults.DedupeWindow);
+            _loaded = true;
+            logger.LogInformation("Loaded {Count} sends stored in the last {Window}, for retries", count, MessageSequencerDefaults.DedupeWindow);
         }
         catch (Exception e)
         {
-            lock (_fillGate)
-                _fillFailedAt = clock.GetUtcNow();
-            logger.LogWarning(e, "Could not load the stored sends for retries; the store answers each retry until this succeeds");
+            lock (_loadGate)
+                _loadFailedAt = clock.GetUtcNow();
+            logger.LogWarning(e, "Could not load the stored sends; sends with a tempId are refused as UNAVAILABLE until this succeeds");
         }
     }
 }

@@ -55,9 +55,6 @@ public sealed partial class EncryptingMessageStore(IMessageStore inner, MessageT
     public Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default) => inner.DeleteRoomAsync(roomId, cancellationToken);
 
     // A send carries no text: nothing to open.
-    public Task<StoredSend?> FindSendAsync(long roomId, long senderId, string tempId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        inner.FindSendAsync(roomId, senderId, tempId, since, cancellationToken);
-
     public IAsyncEnumerable<StoredSend> SendsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
         inner.SendsSinceAsync(since, cancellationToken);
 

@@ -59,14 +59,8 @@ public interface IMessageStore
     Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The newest message stored from one send (its room, sender and tempId) created at or after <paramref name="since"/>,
-    /// or null: how the embedded sequencer answers a retry it no longer holds in memory (docs/api.md §8).
-    /// </summary>
-    Task<StoredSend?> FindSendAsync(long roomId, long senderId, string tempId, DateTimeOffset since, CancellationToken cancellationToken = default);
-
-    /// <summary>
     /// Every stored message with a tempId created at or after <paramref name="since"/>, as its send, in no particular
-    /// order: what the embedded sequencer reloads after a start to know which sends are stored.
+    /// order: what the embedded sequencer reloads after a start to answer retries of sends stored before it (docs/api.md §8).
     /// </summary>
     IAsyncEnumerable<StoredSend> SendsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 }

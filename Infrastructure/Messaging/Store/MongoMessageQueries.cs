@@ -34,27 +34,11 @@ public static class MongoMessageQueries
             Unique = true,
             PartialFilterExpression = Filter.Exists("pinSlot"),
         }),
-        new(Builders<BsonDocument>.IndexKeys.Ascending("roomId").Ascending("senderId").Ascending("tempId"), new CreateIndexOptions<BsonDocument>
-        {
-            Name = SendIndexName,
-            // Server-made messages have no tempId (stored as null) and no send to find: they stay out.
-            PartialFilterExpression = Filter.Type("tempId", BsonType.String),
-        }),
     ];
 
-    /// <summary>(roomId, senderId, tempId) for messages with a tempId: a retry's earlier send (<see cref="Send"/>).</summary>
-    public const string SendIndexName = "ix_messages_send";
-
-    /// <summary>The messages of one send created at or after <paramref name="since"/> (the id's timestamp), served by <see cref="SendIndexName"/>.</summary>
-    public static FilterDefinition<BsonDocument> Send(long roomId, long senderId, string tempId, DateTimeOffset since) =>
-        Filter.Eq("roomId", roomId) & Filter.Eq("senderId", senderId) & Filter.Eq("tempId", tempId) & CreatedSince(since);
-
-    /// <summary>Messages with a tempId created at or after <paramref name="since"/>: a range of _id.</summary>
-    public static FilterDefinition<BsonDocument> SendsSince(DateTimeOffset since) => CreatedSince(since) & Filter.Type("tempId", BsonType.String);
-
-    private static FilterDefinition<BsonDocument> CreatedSince(DateTimeOffset since) => Filter.Gte("_id", ObjectId.Parse(MessageId.LowestAt(since)));
-
-    public static SortDefinition<BsonDocument> NewestFirst { get; } = Sort.Descending("_id");
+    /// <summary>Messages with a tempId (a string; server-made ones hold null) created at or after <paramref name="since"/>: a range of _id.</summary>
+    public static FilterDefinition<BsonDocument> SendsSince(DateTimeOffset since) =>
+        Filter.Gte("_id", ObjectId.Parse(MessageId.LowestAt(since))) & Filter.Type("tempId", BsonType.String);
 
     /// <summary>What a <see cref="StoredSend"/> is read from.</summary>
     public static ProjectionDefinition<BsonDocument> SendFields { get; } =

@@ -127,13 +127,6 @@ public sealed class MongoMessageStore(IMongoCollection<BsonDocument> messages, s
     public Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default) =>
         messages.DeleteManyAsync(MongoMessageQueries.Room(roomId), cancellationToken);
 
-    public async Task<StoredSend?> FindSendAsync(long roomId, long senderId, string tempId, DateTimeOffset since, CancellationToken cancellationToken = default)
-    {
-        var document = await messages.Find(MongoMessageQueries.Send(roomId, senderId, tempId, since))
-            .Sort(MongoMessageQueries.NewestFirst).Project(MongoMessageQueries.SendFields).FirstOrDefaultAsync(cancellationToken);
-        return document is null ? null : MongoMessageDocument.SendFromBson(document);
-    }
-
     public async IAsyncEnumerable<StoredSend> SendsSinceAsync(DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var cursor = await messages.Find(MongoMessageQueries.SendsSince(since)).Project(MongoMessageQueries.SendFields)

@@ -138,23 +138,6 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM messages WHERE room_id = @roomId", new { roomId }, cancellationToken: cancellationToken));
     }
 
-    public async Task<StoredSend?> FindSendAsync(long roomId, long senderId, string tempId, DateTimeOffset since, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<StoredSend>(new CommandDefinition(FindSendSql,
-            new { roomId, senderId, tempId, since = MessageId.LowestAt(since) }, cancellationToken: cancellationToken));
-    }
-
-    /// <summary>
-    /// A send's newest message, through ix_messages_send (migration 0005; tests check the plan). Named, because the planner
-    /// prefers (room_id, id) for the order and the id range, which walks the room's history since the time given.
-    /// </summary>
-    internal const string FindSendSql = $"""
-        SELECT {SendColumns} FROM messages INDEXED BY ix_messages_send
-        WHERE room_id = @roomId AND sender_id = @senderId AND temp_id = @tempId AND id >= @since
-        ORDER BY id DESC LIMIT 1
-        """;
-
     private const string SendColumns = "room_id AS RoomId, sender_id AS SenderId, temp_id AS TempId, id AS MessageId, seq AS Seq";
 
     public async IAsyncEnumerable<StoredSend> SendsSinceAsync(DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -3,6 +3,7 @@ using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Tests.Infrastructure.Messaging.Pipeline;
 using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Bus;
@@ -20,6 +21,7 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
     private readonly ManualClock _clock = new();
     private SqliteMessageStore _store = null!;
     private InProcessMessageSequencer _sequencer = null!;
+    private readonly List<InProcessMessageSequencer> _sequencers = [];
 
     public async Task InitializeAsync()
     {
@@ -30,11 +32,16 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
     }
 
     /// <summary>A sequencer over the same store: what a restarted server has.</summary>
-    private InProcessMessageSequencer NewSequencer() =>
-        new(new InProcessEventBus(new BusDispatcher([], NullLogger<BusDispatcher>.Instance)), _store, _clock);
+    private InProcessMessageSequencer NewSequencer()
+    {
+        var sequencer = new InProcessMessageSequencer(new InProcessEventBus(new BusDispatcher([], NullLogger<BusDispatcher>.Instance)), _store, _clock);
+        _sequencers.Add(sequencer);
+        return sequencer;
+    }
 
     public Task DisposeAsync()
     {
+        _sequencers.ForEach(sequencer => sequencer.Dispose());
         Directory.Delete(_directory, recursive: true);
         return Task.CompletedTask;
     }
@@ -108,7 +115,7 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
         await SendAsync("t-in-flight");
 
         Assert.Equal(1, _sequencer.DedupeRecords);
-        Assert.InRange(_sequencer.StoredSends.FilterBytes, 1, 64 * 1024);
+        Assert.InRange(_sequencer.StoredSends.IndexBytes, 1, 64 * 1024);
         // Every one of them is still answered, from the store.
         for (var i = 0; i < 2000; i += 37)
         {
@@ -131,13 +138,27 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
         Assert.True(retry.IsDuplicate);
         Assert.False(fresh.IsDuplicate);
         Assert.True(fresh.Record.Seq > first.Record.Seq);
-        // Once the stored sends are loaded, the filter sends the retry to the store, and an unseen send past it.
-        var loaded = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!restarted.StoredSends.Filled && DateTime.UtcNow < loaded)
-            await Task.Delay(20);
-        Assert.True(restarted.StoredSends.Filled);
+        // The first send with a tempId waited for the sends stored before the start to be loaded.
+        Assert.True(restarted.StoredSends.Loaded);
         Assert.True((await SendAsync("t-1", restarted)).IsDuplicate);
         Assert.False((await SendAsync("t-3", restarted)).IsDuplicate);
+    }
+
+    [Fact]
+    public async Task Until_the_stored_sends_can_be_loaded_a_send_with_a_tempId_is_refused_as_an_outage_and_one_without_is_taken()
+    {
+        var store = new FaultyMessageStore(_store) { LoadsFail = true };
+        using var sequencer = new InProcessMessageSequencer(new InProcessEventBus(new BusDispatcher([], NullLogger<BusDispatcher>.Instance)), store, _clock);
+
+        // A new send cannot be told apart from a retry of one stored before the start: refused, the client retries (UNAVAILABLE).
+        var refusal = await Assert.ThrowsAsync<TimeoutException>(() => SendAsync("t-1", sequencer));
+        Assert.True(Shoot.Infrastructure.Web.BackendOutage.Is(refusal));
+        Assert.False((await SendAsync(null, sequencer)).IsDuplicate);
+
+        store.LoadsFail = false;
+        _clock.Advance(StoredSends.LoadRetryDelay);
+        Assert.False((await SendAsync("t-1", sequencer)).IsDuplicate);
+        Assert.True(sequencer.StoredSends.Loaded);
     }
 
     [Fact]
@@ -196,6 +217,51 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
         await SendAsync("t-next");
 
         Assert.Equal(1, _sequencer.DedupeRecords);
+    }
+
+    [Fact]
+    public async Task The_records_of_a_burst_leave_memory_with_no_send_after_it()
+    {
+        var clock = new TimerClock();
+        using var sequencer = new InProcessMessageSequencer(new InProcessEventBus(new BusDispatcher([], NullLogger<BusDispatcher>.Instance)), _store, clock);
+        for (var i = 0; i < 100; i++)
+        {
+            var key = new SendKey(Room, Alice, $"t-{i}");
+            var sent = await sequencer.AcceptAsync(new AcceptRequest(key, MessageId.New(clock.GetUtcNow()), $"/topic/messages/{Room}", "{\"seq\":", "}"));
+            await sequencer.AdvanceStatusAsync(key, sent.Record with { Status = "SAVED" }, new BusEvent($"/topic/message/status/{Room}", "{}"));
+        }
+        Assert.Equal(100, sequencer.DedupeRecords);
+
+        clock.Advance(InProcessMessageSequencer.SavedRecordGrace);
+        clock.FireTimers();
+
+        Assert.Equal(0, sequencer.DedupeRecords);
+    }
+
+    /// <summary>A clock whose timers run when the test says so.</summary>
+    private sealed class TimerClock : TimeProvider
+    {
+        private readonly List<(TimerCallback Callback, object? State)> _timers = [];
+        private DateTimeOffset _now = DateTimeOffset.UtcNow;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+
+        public void FireTimers() => _timers.ForEach(timer => timer.Callback(timer.State));
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            _timers.Add((callback, state));
+            return new Registration();
+        }
+
+        private sealed class Registration : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+            public void Dispose() { }
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 
     [Fact]

@@ -15,6 +15,9 @@ internal sealed class FaultyMessageStore(IMessageStore inner) : IMessageStore
 
     public bool Down { get => _down; set => _down = value; }
 
+    /// <summary>While set, loading the stored sends (<see cref="SendsSinceAsync"/>) fails too: a store that cannot be read.</summary>
+    public bool LoadsFail { get; set; }
+
     /// <summary>Batch writes refused while down.</summary>
     public int Refused => Volatile.Read(ref _refused);
 
@@ -36,8 +39,6 @@ internal sealed class FaultyMessageStore(IMessageStore inner) : IMessageStore
     public Task<long> CountUnreadAsync(long roomId, long afterSeq, long upToSeq, long excludeSenderId, CancellationToken cancellationToken = default) =>
         inner.CountUnreadAsync(roomId, afterSeq, upToSeq, excludeSenderId, cancellationToken);
     public Task DeleteRoomAsync(long roomId, CancellationToken cancellationToken = default) => inner.DeleteRoomAsync(roomId, cancellationToken);
-    public Task<StoredSend?> FindSendAsync(long roomId, long senderId, string tempId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        inner.FindSendAsync(roomId, senderId, tempId, since, cancellationToken);
     public IAsyncEnumerable<StoredSend> SendsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        inner.SendsSinceAsync(since, cancellationToken);
+        LoadsFail ? throw new SqliteException("SQLite Error 10: 'disk I/O error'.", 10) : inner.SendsSinceAsync(since, cancellationToken);
 }

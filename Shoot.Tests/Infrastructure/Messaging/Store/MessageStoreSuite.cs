@@ -287,27 +287,6 @@ public abstract class MessageStoreSuite
     }
 
     [SkippableFact]
-    public async Task A_send_is_found_by_its_room_sender_and_tempId_newest_first_within_the_time_given()
-    {
-        var store = await CreateStoreAsync();
-        var first = Message(room: 1, seq: 1) with { TempId = "t-1" };
-        // The same key again later (a retry after the dedupe window made a new message), and near misses.
-        var again = Message(room: 1, seq: 5) with { TempId = "t-1" };
-        var otherRoom = Message(room: 2, seq: 1) with { TempId = "t-1", SenderId = first.SenderId };
-        var otherSender = Message(room: 1, seq: 2) with { TempId = "t-1", SenderId = first.SenderId + 1 };
-        var serverMade = Message(room: 1, seq: 3);
-        await store.SaveBatchAsync([first, again, otherRoom, otherSender, serverMade]);
-
-        Assert.Equal(new StoredSend(1, first.SenderId, "t-1", again.Id, 5), await store.FindSendAsync(1, first.SenderId, "t-1", Start));
-        Assert.Equal(new StoredSend(2, first.SenderId, "t-1", otherRoom.Id, 1), await store.FindSendAsync(2, first.SenderId, "t-1", Start));
-        Assert.Null(await store.FindSendAsync(1, first.SenderId, "t-2", Start));
-        Assert.Null(await store.FindSendAsync(3, first.SenderId, "t-1", Start));
-        // Only messages created at or after the time given: again (seq 5) is 5 s after Start, first 1 s.
-        Assert.Null(await store.FindSendAsync(1, first.SenderId, "t-1", again.CreatedAt.AddSeconds(1)));
-        Assert.Equal(again.Id, (await store.FindSendAsync(1, first.SenderId, "t-1", again.CreatedAt))?.MessageId);
-    }
-
-    [SkippableFact]
     public async Task The_sends_since_a_time_are_the_messages_with_a_tempId_created_from_then_on()
     {
         var store = await CreateStoreAsync();

@@ -30,13 +30,10 @@ public sealed class MessagesDatabaseTests : IDisposable
         Assert.Equal(DatabaseMigrator.Scripts(MessagesDatabase.ScriptSet).Select(s => s.Version), applied);
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM messages"));
         var indexes = await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL ORDER BY name");
-        Assert.Equal(["ix_messages_room_id", "ix_messages_room_pinned", "ix_messages_send", "ix_messages_thread_id", "ux_messages_room_seq"], indexes);
+        Assert.Equal(["ix_messages_room_id", "ix_messages_room_pinned", "ix_messages_thread_id", "ux_messages_room_seq"], indexes);
         // Only thread replies are in the thread index: the other messages' inserts skip it (0004).
         Assert.EndsWith("WHERE thread_id IS NOT NULL", await connection.ExecuteScalarAsync<string>(
             "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'ix_messages_thread_id'"));
-        // Nor are server-made messages (no tempId) in the send index (0005).
-        Assert.EndsWith("WHERE temp_id IS NOT NULL", await connection.ExecuteScalarAsync<string>(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'ix_messages_send'"));
         Assert.Equal("wal", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode"));
     }
 

@@ -112,7 +112,7 @@ public sealed class MongoMessageQueriesTests
     }
 
     [Fact]
-    public void Indexes_are_room_seq_unique_room_id_thread_id_room_pin_slot_unique_and_send()
+    public void Indexes_are_room_seq_unique_room_id_thread_id_and_room_pin_slot_unique()
     {
         var indexes = MongoMessageQueries.Indexes()
             .Select(i => (Keys: i.Keys.Render(Args).ToJson(Canonical), i.Options.Name, Unique: i.Options.Unique ?? false))
@@ -124,24 +124,18 @@ public sealed class MongoMessageQueriesTests
             ("""{ "roomId" : { "$numberInt" : "1" }, "_id" : { "$numberInt" : "1" } }""", "ix_messages_room_id", false),
             ("""{ "threadId" : { "$numberInt" : "1" }, "_id" : { "$numberInt" : "1" } }""", "ix_messages_thread_id", false),
             ("""{ "roomId" : { "$numberInt" : "1" }, "pinSlot" : { "$numberInt" : "1" } }""", "ux_messages_room_pin_slot", true),
-            ("""{ "roomId" : { "$numberInt" : "1" }, "senderId" : { "$numberInt" : "1" }, "tempId" : { "$numberInt" : "1" } }""", "ix_messages_send", false),
         ], indexes);
         // Only pinned messages hold a slot, so only they are in the unique slot index.
         var slots = (CreateIndexOptions<BsonDocument>)MongoMessageQueries.Indexes()[3].Options;
         Assert.Equal("""{ "pinSlot" : { "$exists" : true } }""", Json(slots.PartialFilterExpression));
-        // Only messages with a tempId (a string; server-made ones hold null) are in the send index.
-        var sends = (CreateIndexOptions<BsonDocument>)MongoMessageQueries.Indexes()[4].Options;
-        Assert.Equal("""{ "tempId" : { "$type" : { "$numberInt" : "2" } } }""", Json(sends.PartialFilterExpression));
     }
 
     [Fact]
-    public void A_send_is_looked_up_by_its_key_and_creation_time_and_the_sends_since_a_time_are_an_id_range()
+    public void The_sends_since_a_time_are_a_range_of_ids_with_a_tempId()
     {
         var since = new DateTimeOffset(2026, 12, 3, 12, 0, 0, TimeSpan.Zero);
         var lowest = $$"""{ "$oid" : "{{MessageId.LowestAt(since)}}" }""";
 
-        Assert.Equal($$"""{ "roomId" : { "$numberLong" : "7" }, "senderId" : { "$numberLong" : "5" }, "tempId" : "t-1", "_id" : { "$gte" : {{lowest}} } }""",
-            Json(MongoMessageQueries.Send(7, 5, "t-1", since)));
         Assert.Equal($$"""{ "_id" : { "$gte" : {{lowest}} }, "tempId" : { "$type" : { "$numberInt" : "2" } } }""", Json(MongoMessageQueries.SendsSince(since)));
         Assert.StartsWith(((uint)since.ToUnixTimeSeconds()).ToString("x8"), MessageId.LowestAt(since));
     }

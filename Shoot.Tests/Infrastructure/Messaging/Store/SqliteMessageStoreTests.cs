@@ -39,17 +39,6 @@ public sealed class SqliteMessageStoreTests : MessageStoreSuite, IDisposable
     }
 
     [Fact]
-    public async Task A_retry_finds_its_send_through_the_send_index()
-    {
-        await using var connection = await (await CreateDatabaseAsync()).Sqlite.OpenAsync();
-
-        var steps = await connection.QueryAsync($"EXPLAIN QUERY PLAN {SqliteMessageStore.FindSendSql}",
-            new { roomId = 1, senderId = 7, tempId = "t-1", since = MessageId.LowestAt(DateTimeOffset.UtcNow) });
-
-        Assert.StartsWith("SEARCH messages USING INDEX ix_messages_send ", string.Join(" | ", steps.Select(step => (string)step.detail)));
-    }
-
-    [Fact]
     public async Task The_highest_seq_counts_messages_still_waiting_in_the_outbox()
     {
         // After a crash the outbox may hold accepted messages not stored yet: a counter started from here must pass them.
