@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Messaging.Unread;
 using Shoot.Infrastructure.Sse;
@@ -30,8 +31,23 @@ public static class BusRegistration
             services.AddSingleton<IEventBus>(sp => sp.GetRequiredService<InProcessEventBus>());
             services.AddSingleton<InProcessMessageSequencer>();
             services.AddSingleton<IMessageSequencer>(sp => sp.GetRequiredService<InProcessMessageSequencer>());
+            // After the message store's own start (its migration or indexes, registered before this), so the sends stored
+            // before a restart are likely loaded by the time clients reconnect and retry.
+            services.AddHostedService<StoredSendsLoading>();
             services.AddSingleton<IUnreadLedger, InProcessUnreadLedger>();
         }
         return services;
+    }
+
+    /// <summary>Starts loading which sends are stored (<see cref="StoredSends"/>) without waiting for it.</summary>
+    private sealed class StoredSendsLoading(InProcessMessageSequencer sequencer) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            sequencer.StoredSends.StartLoading();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

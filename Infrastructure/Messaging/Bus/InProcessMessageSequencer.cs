@@ -69,7 +69,7 @@ public sealed class InProcessMessageSequencer : IMessageSequencer, IDisposable
     /// <summary>Dedupe records held in memory (tests).</summary>
     internal int DedupeRecords => _sends.Count;
 
-    /// <summary>The stored sends' filter (tests).</summary>
+    /// <summary>Which sends are stored: loaded from the store in the background from the server's start (<see cref="BusRegistration"/>).</summary>
     internal StoredSends StoredSends => _storedSends;
 
     public async Task<AcceptOutcome> AcceptAsync(AcceptRequest request, CancellationToken cancellationToken = default)

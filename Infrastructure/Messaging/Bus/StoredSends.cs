@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Shoot.Infrastructure.Messaging.Store;
 
@@ -10,7 +11,8 @@ namespace Shoot.Infrastructure.Messaging.Bus;
 /// and the message at that seq, read from the store, is checked to be the send.
 /// <para>
 /// After a start the index is loaded from the store's last <see cref="MessageSequencerDefaults.DedupeWindow"/> of
-/// messages (a range of the primary key), from the first time it is needed. Until that is done a send with a tempId
+/// messages (a range of the primary key), in the background from the server's start (<see cref="StartLoading"/>), or
+/// from the first time it is needed. Until that is done a send with a tempId
 /// waits for it, at most <see cref="LoadWait"/>; then it is refused as a backend outage (UNAVAILABLE: the client retries
 /// with the same tempId), since it cannot be told apart from a retry of a send stored before the start. A load that
 /// fails is tried again on a later send, at most every <see cref="LoadRetryDelay"/>.
@@ -54,20 +56,24 @@ internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogg
         return null;
     }
 
-    private async Task EnsureLoadedAsync(CancellationToken cancellationToken)
+    /// <summary>Starts loading the index unless it is loaded, loading, or failed less than <see cref="LoadRetryDelay"/> ago; the load, or a done task.</summary>
+    public Task StartLoading()
     {
-        if (_loaded)
-            return;
-        Task load;
         lock (_loadGate)
         {
             if (_load.IsCompleted && !_loaded && clock.GetUtcNow() - _loadFailedAt >= LoadRetryDelay)
                 _load = Task.Run(LoadAsync, CancellationToken.None);
-            load = _load;
+            return _load;
         }
+    }
+
+    private async Task EnsureLoadedAsync(CancellationToken cancellationToken)
+    {
+        if (_loaded)
+            return;
         try
         {
-            await load.WaitAsync(LoadWait, cancellationToken);
+            await StartLoading().WaitAsync(LoadWait, cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -81,6 +87,7 @@ internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogg
         try
         {
             var since = clock.GetUtcNow() - MessageSequencerDefaults.DedupeWindow;
+            var started = Stopwatch.GetTimestamp();
             var count = 0;
             await foreach (var send in store.SendsSinceAsync(since))
             {
@@ -88,7 +95,8 @@ internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogg
                 count++;
             }
             _loaded = true;
-            logger.LogInformation("Loaded {Count} sends stored in the last {Window}, for retries", count, MessageSequencerDefaults.DedupeWindow);
+            logger.LogInformation("Loaded {Count} sends stored in the last {Window}, for retries, in {Elapsed} ms", count,
+                MessageSequencerDefaults.DedupeWindow, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception e)
         {
