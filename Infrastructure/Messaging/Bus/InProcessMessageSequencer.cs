@@ -93,7 +93,7 @@ public sealed class InProcessMessageSequencer : IMessageSequencer, IDisposable
                     return AcceptNew(room, request, now);
             }
             if (await _storedSends.FindAsync(key, cancellationToken) is { } stored)
-                return new AcceptOutcome(true, new SendRecord(stored.MessageId, stored.Seq, "SAVED"));
+                return new AcceptOutcome(true, new SendRecord(stored.Id, stored.Seq, "SAVED"));
             storeAsked = true;
         }
     }

@@ -42,7 +42,7 @@ internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogg
     public void Add(SendKey key, long seq) => _index.Add(key, seq, clock.GetUtcNow());
 
     /// <summary>The send's stored message within the window, or null. Throws <see cref="TimeoutException"/> while the index cannot be loaded.</summary>
-    public async Task<StoredSend?> FindAsync(SendKey key, CancellationToken cancellationToken)
+    public async Task<StoredMessage?> FindAsync(SendKey key, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
         var since = clock.GetUtcNow() - MessageSequencerDefaults.DedupeWindow;
@@ -51,7 +51,7 @@ internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogg
             var page = await store.PageAsync(new MessagePage(key.RoomId, 1, AfterSeq: seq - 1), cancellationToken);
             if (page is [var message] && message.Seq == seq && message.SenderId == key.SenderId && message.TempId == key.TempId
                 && message.CreatedAt >= since)
-                return new StoredSend(message.RoomId, message.SenderId, key.TempId!, message.Id, message.Seq);
+                return message;
         }
         return null;
     }

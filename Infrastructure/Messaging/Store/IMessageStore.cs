@@ -65,8 +65,8 @@ public interface IMessageStore
     IAsyncEnumerable<StoredSend> SendsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A stored message as the send it came from: where, who and which tempId, and the id and seq it got.</summary>
-public sealed record StoredSend(long RoomId, long SenderId, string TempId, string MessageId, long Seq);
+/// <summary>A stored message as the send it came from: where, who and which tempId, and the seq it got.</summary>
+public sealed record StoredSend(long RoomId, long SenderId, string TempId, long Seq);
 
 /// <summary>
 /// A history query: at most <see cref="Limit"/> messages of room <see cref="RoomId"/>. Exactly one ordering applies:

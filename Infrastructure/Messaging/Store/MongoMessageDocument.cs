@@ -70,7 +70,7 @@ public static class MongoMessageDocument
 
     /// <summary>A message read with <see cref="MongoMessageQueries.SendFields"/> (only messages with a tempId are).</summary>
     public static StoredSend SendFromBson(BsonDocument d) =>
-        new(d["roomId"].ToInt64(), d["senderId"].ToInt64(), d["tempId"].AsString, d["_id"].AsObjectId.ToString(), d["seq"].ToInt64());
+        new(d["roomId"].ToInt64(), d["senderId"].ToInt64(), d["tempId"].AsString, d["seq"].ToInt64());
 
     /// <summary>A urlPreview as stored: a sub-document, or null.</summary>
     public static BsonValue Preview(UrlPreview? preview) => preview is null

@@ -42,7 +42,7 @@ public static class MongoMessageQueries
 
     /// <summary>What a <see cref="StoredSend"/> is read from.</summary>
     public static ProjectionDefinition<BsonDocument> SendFields { get; } =
-        Builders<BsonDocument>.Projection.Include("roomId").Include("senderId").Include("tempId").Include("seq");
+        Builders<BsonDocument>.Projection.Include("roomId").Include("senderId").Include("tempId").Include("seq").Exclude("_id");
 
     public static FilterDefinition<BsonDocument> ById(ObjectId id) => Filter.Eq("_id", id);
 

@@ -138,16 +138,20 @@ public sealed class SqliteMessageStore(MessagesDatabase database) : IMessageStor
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM messages WHERE room_id = @roomId", new { roomId }, cancellationToken: cancellationToken));
     }
 
-    private const string SendColumns = "room_id AS RoomId, sender_id AS SenderId, temp_id AS TempId, id AS MessageId, seq AS Seq";
-
     public async IAsyncEnumerable<StoredSend> SendsSinceAsync(DateTimeOffset since, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var connection = await database.Sqlite.OpenAsync(cancellationToken);
-        // Read as they come (a day of a busy server is millions of rows), through the primary key's range.
-        await foreach (var send in connection.QueryUnbufferedAsync<StoredSend>(
-            $"SELECT {SendColumns} FROM messages WHERE id >= @since AND temp_id IS NOT NULL", new { since = MessageId.LowestAt(since) })
-            .WithCancellation(cancellationToken))
-            yield return send;
+        // Read as they come (a day of a busy server is millions of rows), through the primary key's range, with a plain
+        // reader: a server waits for this after a start, and mapping each row through Dapper took twice as long.
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT room_id, sender_id, temp_id, seq FROM messages WHERE id >= @since AND temp_id IS NOT NULL";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "@since";
+        parameter.Value = MessageId.LowestAt(since);
+        command.Parameters.Add(parameter);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            yield return new StoredSend(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3));
     }
 
     /// <summary>The one message a statement returns (its columns <see cref="Columns"/>), or null.</summary>

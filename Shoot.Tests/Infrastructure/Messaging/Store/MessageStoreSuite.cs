@@ -300,7 +300,7 @@ public abstract class MessageStoreSuite
 
         // Seqs 3, 5 and 6: seq 4 has no tempId, 1 and 2 are older.
         Assert.Equal(
-            messages.Where(m => m.Seq is 3 or 5 or 6).Select(m => new StoredSend(1, m.SenderId, m.TempId!, m.Id, m.Seq)),
+            messages.Where(m => m.Seq is 3 or 5 or 6).Select(m => new StoredSend(1, m.SenderId, m.TempId!, m.Seq)),
             sends.OrderBy(s => s.Seq));
     }
 
