@@ -172,9 +172,7 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
         Assert.Equal((true, "FAILED", "too large"), (retry.IsDuplicate, retry.Record.Status, retry.Record.ErrorMessage));
 
         _clock.Advance(MessageSequencerDefaults.DedupeWindow);
-        var late = await SendAsync("t-f");
-        Assert.False(late.IsDuplicate);
-        Assert.True(late.Record.Seq > first.Record.Seq);
+        await AssertTakenAsNewAsync("t-f", first);
     }
 
     [Fact]
@@ -184,10 +182,15 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
         await SaveAsync(first, "t-1");
         _clock.Advance(MessageSequencerDefaults.DedupeWindow + TimeSpan.FromSeconds(1));
 
-        var late = await SendAsync("t-1");
+        await AssertTakenAsNewAsync("t-1", first);
+    }
 
+    /// <summary>A send with this tempId now is a new message, after the earlier one.</summary>
+    private async Task AssertTakenAsNewAsync(string tempId, AcceptOutcome earlier)
+    {
+        var late = await SendAsync(tempId);
         Assert.False(late.IsDuplicate);
-        Assert.True(late.Record.Seq > first.Record.Seq);
+        Assert.True(late.Record.Seq > earlier.Record.Seq);
     }
 
     [Fact]
