@@ -9,7 +9,8 @@ namespace Shoot.Infrastructure.Web;
 /// later; on STOMP with the same tempId) rather than INTERNAL. Redis is connected with a fail-fast backlog, so while it
 /// is unreachable a command fails at once with <see cref="RedisConnectionException"/> instead of queueing. MongoDB's
 /// driver throws <see cref="TimeoutException"/> when it finds no server to send to (server selection), and
-/// <see cref="MongoConnectionException"/> when a connection breaks.
+/// <see cref="MongoConnectionException"/> when a connection breaks. The embedded sequencer throws
+/// <see cref="TimeoutException"/> too while it cannot yet tell a new send from a retry (its stored sends still loading).
 /// </summary>
 public static class BackendOutage
 {

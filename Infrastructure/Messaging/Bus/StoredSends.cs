@@ -12,10 +12,10 @@ namespace Shoot.Infrastructure.Messaging.Bus;
 /// <para>
 /// After a start the index is loaded from the store's last <see cref="MessageSequencerDefaults.DedupeWindow"/> of
 /// messages (a range of the primary key), in the background from the server's start (<see cref="StartLoading"/>), or
-/// from the first time it is needed. Until that is done a send with a tempId
-/// waits for it, at most <see cref="LoadWait"/>; then it is refused as a backend outage (UNAVAILABLE: the client retries
-/// with the same tempId), since it cannot be told apart from a retry of a send stored before the start. A load that
-/// fails is tried again on a later send, at most every <see cref="LoadRetryDelay"/>.
+/// from the first time it is needed. Until that is done a send with a tempId waits for it, at most <see cref="LoadWait"/>;
+/// then it is refused as a backend outage (UNAVAILABLE: the client retries with the same tempId), since it cannot be
+/// told apart from a retry of a send stored before the start. A load that fails is tried again on a later send, at most
+/// every <see cref="LoadRetryDelay"/>. It takes about 3 µs a stored send (docs/performance.md, "Seventh profile").
 /// </para>
 /// </summary>
 internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogger logger)
