@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Tests.Support;
 
 namespace Shoot.Tests.Features.Messages;
@@ -51,6 +54,11 @@ public sealed class RetryAfterRestartTests : IAsyncLifetime
 
         await _server.DisposeAsync();
         _server = new ShootAppFactory(_settings, kestrel: true);
+        // The stored sends load as the server starts, before anyone sends.
+        var sequencer = _server.Services.GetRequiredService<InProcessMessageSequencer>();
+        for (var patience = Stopwatch.StartNew(); !sequencer.StoredSends.Loaded && patience.Elapsed < TimeSpan.FromSeconds(30);)
+            await Task.Delay(20);
+        Assert.True(sequencer.StoredSends.Loaded);
         await using var after = await ChatClient.ConnectAsync(_server.StompUri, alice.AccessToken);
         await after.SubscribeAsync(status);
         await after.SubscribeAsync($"/topic/messages/{roomId}");
