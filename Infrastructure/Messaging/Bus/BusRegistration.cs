@@ -39,7 +39,11 @@ public static class BusRegistration
         return services;
     }
 
-    /// <summary>Starts loading which sends are stored (<see cref="StoredSends"/>) without waiting for it.</summary>
+    /// <summary>
+    /// Starts loading which sends are stored (<see cref="StoredSends"/>) without waiting for it; at a graceful stop writes
+    /// them to the data directory for the next start. Hosted services stop in reverse order, so the persistence pipeline
+    /// (registered after the bus) has stopped and told its last SAVED by then.
+    /// </summary>
     private sealed class StoredSendsLoading(InProcessMessageSequencer sequencer) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
@@ -48,6 +52,10 @@ public static class BusRegistration
             return Task.CompletedTask;
         }
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            sequencer.StoredSends.WriteSnapshot();
+            return Task.CompletedTask;
+        }
     }
 }

@@ -52,14 +52,19 @@ public sealed class InProcessMessageSequencer : IMessageSequencer, IDisposable
     private long _nextStaleScanTicks;
     private readonly ITimer _sweepTimer;
 
+    /// <summary>The file in the data directory where a graceful stop leaves the stored sends for the next start.</summary>
+    public const string StoredSendsSnapshotFile = "stored-sends.snapshot";
+
+    /// <param name="options">Where the data directory is, for the stored sends' snapshot; none without options (tests).</param>
     public InProcessMessageSequencer(InProcessEventBus bus, IMessageStore store, TimeProvider clock, IEnumerable<ISeqFloorSource>? floors = null,
-        ILogger<InProcessMessageSequencer>? logger = null)
+        ILogger<InProcessMessageSequencer>? logger = null, IOptions<Configuration.ShootOptions>? options = null)
     {
         _bus = bus;
         _store = store;
         _clock = clock;
         _floors = floors?.ToArray() ?? [];
-        _storedSends = new StoredSends(store, clock, logger ?? (ILogger)NullLogger.Instance);
+        _storedSends = new StoredSends(store, clock, logger ?? (ILogger)NullLogger.Instance,
+            options is null ? null : Path.Combine(options.Value.ResolveDataDirectory(), StoredSendsSnapshotFile));
         _nextStaleScanTicks = (clock.GetUtcNow() + StaleScanInterval).UtcTicks;
         _sweepTimer = clock.CreateTimer(_ => SweepExpired(_clock.GetUtcNow()), null, SweepInterval, SweepInterval);
     }

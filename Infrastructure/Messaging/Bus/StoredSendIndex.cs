@@ -91,6 +91,51 @@ internal sealed class StoredSendIndex(TimeSpan window)
         return candidates;
     }
 
+    /// <summary>
+    /// Writes the generations (a snapshot a restarted server reads instead of the whole window from the store). The caller
+    /// keeps adds away meanwhile, or accepts that a concurrent add may be missing from the snapshot.
+    /// </summary>
+    public void WriteTo(BinaryWriter writer)
+    {
+        var generations = Volatile.Read(ref _generations);
+        writer.Write(_windowTicks);
+        writer.Write(generations.Length);
+        foreach (var generation in generations)
+        {
+            writer.Write(generation.Capacity);
+            writer.Write(generation.Start);
+            writer.Write(Volatile.Read(ref generation.Newest));
+            writer.Write(generation.Count);
+            writer.Write(MemoryMarshal.AsBytes(generation.Slots.AsSpan()));
+        }
+    }
+
+    /// <summary>
+    /// Adds the generations of a snapshot written by <see cref="WriteTo"/> before the ones held (they are older). Throws
+    /// (<see cref="InvalidDataException"/>, <see cref="EndOfStreamException"/>) for a snapshot of another window or a
+    /// damaged one, and adds nothing then.
+    /// </summary>
+    public void ReadFrom(BinaryReader reader)
+    {
+        if (reader.ReadInt64() != _windowTicks)
+            throw new InvalidDataException("The snapshot is of another dedupe window.");
+        var count = reader.ReadInt32();
+        if (count is < 0 or > 10_000)
+            throw new InvalidDataException($"The snapshot claims {count} generations.");
+        var restored = new List<Generation>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var capacity = reader.ReadInt32();
+            if (capacity is < MinCapacity or > MaxCapacity)
+                throw new InvalidDataException($"The snapshot holds a generation of capacity {capacity}.");
+            var generation = new Generation(capacity, reader.ReadInt64()) { Newest = reader.ReadInt64(), Count = reader.ReadInt32() };
+            reader.BaseStream.ReadExactly(MemoryMarshal.AsBytes(generation.Slots.AsSpan()));
+            restored.Add(generation);
+        }
+        lock (_gate)
+            Volatile.Write(ref _generations, [.. restored, .. _generations]);
+    }
+
     /// <summary>Every key of the generation was added more than a window ago.</summary>
     private bool IsForgotten(Generation generation, long now) => Volatile.Read(ref generation.Newest) + _windowTicks <= now;
 

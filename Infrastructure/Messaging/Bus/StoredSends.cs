@@ -17,11 +17,24 @@ namespace Shoot.Infrastructure.Messaging.Bus;
 /// told apart from a retry of a send stored before the start. A load that fails is tried again on a later send, at most
 /// every <see cref="LoadRetryDelay"/>. It takes about 3 µs a stored send (docs/performance.md, "Seventh profile").
 /// </para>
+/// <para>
+/// A graceful stop writes the index to the data directory (<see cref="WriteSnapshot"/>); the next start reads it and
+/// then only the store's last <see cref="SnapshotOverlap"/> before it, and deletes it, so a start after a crash reads
+/// the store's whole window again.
+/// </para>
 /// </summary>
-internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogger logger)
+internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogger logger, string? snapshotPath = null)
 {
     public static readonly TimeSpan LoadWait = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan LoadRetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How far before a snapshot's time the store is read again after loading it: what the pipeline stored while the
+    /// server was stopping, after the snapshot was written, and clocks that disagree a little.
+    /// </summary>
+    public static readonly TimeSpan SnapshotOverlap = TimeSpan.FromMinutes(1);
+
+    private const int SnapshotVersion = 1;
 
     private readonly StoredSendIndex _index = new(MessageSequencerDefaults.DedupeWindow);
     private readonly Lock _loadGate = new();
@@ -86,8 +99,11 @@ internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogg
     {
         try
         {
-            var since = clock.GetUtcNow() - MessageSequencerDefaults.DedupeWindow;
             var started = Stopwatch.GetTimestamp();
+            var since = clock.GetUtcNow() - MessageSequencerDefaults.DedupeWindow;
+            var snapshotAt = ReadSnapshot();
+            if (snapshotAt is { } at && at - SnapshotOverlap > since)
+                since = at - SnapshotOverlap;
             var count = 0;
             await foreach (var send in store.SendsSinceAsync(since))
             {
@@ -95,14 +111,70 @@ internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogg
                 count++;
             }
             _loaded = true;
-            logger.LogInformation("Loaded {Count} sends stored in the last {Window}, for retries, in {Elapsed} ms", count,
-                MessageSequencerDefaults.DedupeWindow, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            logger.LogInformation("Loaded the sends stored in the last {Window}, for retries, in {Elapsed} ms: {Count} read from the store since {Since}"
+                + (snapshotAt is null ? "" : ", the rest from the snapshot written at shutdown"),
+                MessageSequencerDefaults.DedupeWindow, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, count, since);
         }
         catch (Exception e)
         {
             lock (_loadGate)
                 _loadFailedAt = clock.GetUtcNow();
             logger.LogWarning(e, "Could not load the stored sends; sends with a tempId are refused as UNAVAILABLE until this succeeds");
+        }
+    }
+
+    /// <summary>
+    /// Reads the snapshot a graceful stop wrote into the index, and deletes it, so that a later start after a crash never
+    /// trusts it (the store is read in full then). Its time, or null when there is none or it cannot be read.
+    /// </summary>
+    private DateTimeOffset? ReadSnapshot()
+    {
+        if (snapshotPath is null || !File.Exists(snapshotPath))
+            return null;
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(snapshotPath));
+            if (reader.ReadInt32() != SnapshotVersion)
+                throw new InvalidDataException("The snapshot is of another version.");
+            var writtenAt = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
+            _index.ReadFrom(reader);
+            return writtenAt;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        {
+            logger.LogWarning(e, "Could not read the stored sends' snapshot {Path}; reading the store's whole window instead", snapshotPath);
+            return null;
+        }
+        finally
+        {
+            File.Delete(snapshotPath);
+        }
+    }
+
+    /// <summary>
+    /// Writes the index where the next start reads it (<see cref="ReadSnapshot"/>), when it is complete: at a graceful
+    /// stop, after the pipeline has stopped. Written beside and renamed, so a stop cut short leaves no half snapshot.
+    /// </summary>
+    public void WriteSnapshot()
+    {
+        if (snapshotPath is null || !_loaded)
+            return;
+        try
+        {
+            var partial = snapshotPath + ".partial";
+            using (var writer = new BinaryWriter(File.Create(partial)))
+            {
+                writer.Write(SnapshotVersion);
+                writer.Write(clock.GetUtcNow().UtcTicks);
+                _index.WriteTo(writer);
+            }
+            File.Move(partial, snapshotPath, overwrite: true);
+            logger.LogInformation("Wrote the stored sends' snapshot ({Bytes} bytes of index) to {Path}", _index.Bytes, snapshotPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The next start reads the store's whole window instead.
+            logger.LogWarning(e, "Could not write the stored sends' snapshot {Path}", snapshotPath);
         }
     }
 }

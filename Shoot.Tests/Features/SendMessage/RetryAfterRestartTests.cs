@@ -53,12 +53,16 @@ public sealed class RetryAfterRestartTests : IAsyncLifetime
         }
 
         await _server.DisposeAsync();
+        // A graceful stop leaves the stored sends for the next start, which reads and deletes them.
+        var snapshot = Path.Combine(_settings["Shoot:DataDirectory"]!, InProcessMessageSequencer.StoredSendsSnapshotFile);
+        Assert.True(File.Exists(snapshot));
         _server = new ShootAppFactory(_settings, kestrel: true);
         // The stored sends load as the server starts, before anyone sends.
         var sequencer = _server.Services.GetRequiredService<InProcessMessageSequencer>();
         for (var patience = Stopwatch.StartNew(); !sequencer.StoredSends.Loaded && patience.Elapsed < TimeSpan.FromSeconds(30);)
             await Task.Delay(20);
         Assert.True(sequencer.StoredSends.Loaded);
+        Assert.False(File.Exists(snapshot));
         await using var after = await ChatClient.ConnectAsync(_server.StompUri, alice.AccessToken);
         await after.SubscribeAsync(status);
         await after.SubscribeAsync($"/topic/messages/{roomId}");

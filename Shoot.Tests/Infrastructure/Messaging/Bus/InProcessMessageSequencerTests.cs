@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Shoot.Infrastructure.Configuration;
 using Shoot.Infrastructure.Messaging;
 using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Messaging.Store;
@@ -51,7 +53,7 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
             $"/topic/messages/{Room}", "{\"seq\":", "}"));
 
     /// <summary>What the pipeline does with an accepted send: stores it, then tells SAVED.</summary>
-    private async Task SaveAsync(AcceptOutcome sent, string tempId)
+    private async Task SaveAsync(AcceptOutcome sent, string tempId, InProcessMessageSequencer? sequencer = null)
     {
         var now = _clock.GetUtcNow();
         await _store.SaveBatchAsync([new StoredMessage
@@ -59,11 +61,11 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
             Id = sent.Record.MessageId, RoomId = Room, Seq = sent.Record.Seq, SenderId = Alice, TempId = tempId, Text = "hi",
             CreatedAt = now, UpdatedAt = now,
         }]);
-        Assert.True(await ReportAsync(sent, tempId, "SAVED"));
+        Assert.True(await ReportAsync(sent, tempId, "SAVED", sequencer: sequencer));
     }
 
-    private Task<bool> ReportAsync(AcceptOutcome sent, string tempId, string status, string? error = null) =>
-        _sequencer.AdvanceStatusAsync(new SendKey(Room, Alice, tempId), sent.Record with { Status = status, ErrorMessage = error },
+    private Task<bool> ReportAsync(AcceptOutcome sent, string tempId, string status, string? error = null, InProcessMessageSequencer? sequencer = null) =>
+        (sequencer ?? _sequencer).AdvanceStatusAsync(new SendKey(Room, Alice, tempId), sent.Record with { Status = status, ErrorMessage = error },
             new BusEvent($"/topic/message/status/{Room}", "{}"));
 
     [Fact]
@@ -142,6 +144,34 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
         Assert.True(restarted.StoredSends.Loaded);
         Assert.True((await SendAsync("t-1", restarted)).IsDuplicate);
         Assert.False((await SendAsync("t-3", restarted)).IsDuplicate);
+    }
+
+    [Fact]
+    public async Task After_a_graceful_stop_the_next_start_reads_the_snapshot_and_only_the_last_minute_of_the_store()
+    {
+        var options = Options.Create(new ShootOptions { DataDirectory = _directory });
+        var snapshot = Path.Combine(_directory, InProcessMessageSequencer.StoredSendsSnapshotFile);
+        using var before = new InProcessMessageSequencer(new InProcessEventBus(new BusDispatcher([], NullLogger<BusDispatcher>.Instance)), _store, _clock,
+            options: options);
+        var old = await SendAsync("t-old", before);
+        await SaveAsync(old, "t-old", before);
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        before.StoredSends.WriteSnapshot();
+        // Stored while the server was stopping, after the snapshot: the next start reads it from the store.
+        var late = await SendAsync("t-late", before);
+        await SaveAsync(late, "t-late", before);
+
+        using var after = new InProcessMessageSequencer(new InProcessEventBus(new BusDispatcher([], NullLogger<BusDispatcher>.Instance)), _store, _clock,
+            options: options);
+        await after.StoredSends.StartLoading();
+
+        Assert.False(File.Exists(snapshot));
+        // "t-old" is ten minutes older than the snapshot, so only the snapshot can know it; "t-late" only the store.
+        var retryOld = await SendAsync("t-old", after);
+        var retryLate = await SendAsync("t-late", after);
+        Assert.Equal((true, old.Record.Seq), (retryOld.IsDuplicate, retryOld.Record.Seq));
+        Assert.Equal((true, late.Record.Seq), (retryLate.IsDuplicate, retryLate.Record.Seq));
+        Assert.False((await SendAsync("t-new", after)).IsDuplicate);
     }
 
     [Fact]

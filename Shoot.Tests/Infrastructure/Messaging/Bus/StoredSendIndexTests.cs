@@ -78,6 +78,32 @@ public sealed class StoredSendIndexTests
     }
 
     [Fact]
+    public void A_snapshot_holds_every_send_and_a_damaged_one_adds_nothing()
+    {
+        var index = new StoredSendIndex(Window);
+        for (var i = 0; i < 50_000; i++)
+            index.Add(Key(i), i + 1, Start + TimeSpan.FromSeconds(i));
+        using var snapshot = new MemoryStream();
+        index.WriteTo(new BinaryWriter(snapshot));
+
+        var restored = new StoredSendIndex(Window);
+        restored.Add(Key(-1), 99, Start + TimeSpan.FromSeconds(50_000));
+        snapshot.Position = 0;
+        restored.ReadFrom(new BinaryReader(snapshot));
+
+        var now = Start + TimeSpan.FromSeconds(50_000);
+        Assert.Equal(index.GenerationCount + 1, restored.GenerationCount);
+        for (var i = 0; i < 50_000; i++)
+            Assert.Contains(i + 1L, restored.Candidates(Key(i), now));
+        Assert.Equal([99L], restored.Candidates(Key(-1), now));
+
+        var truncated = new StoredSendIndex(Window);
+        Assert.Throws<EndOfStreamException>(() => truncated.ReadFrom(new BinaryReader(new MemoryStream(snapshot.ToArray()[..^100]))));
+        Assert.Equal(0, truncated.GenerationCount);
+        Assert.Throws<InvalidDataException>(() => new StoredSendIndex(TimeSpan.FromHours(1)).ReadFrom(new BinaryReader(new MemoryStream(snapshot.ToArray()))));
+    }
+
+    [Fact]
     public void Room_sender_and_tempId_all_tell_sends_apart()
     {
         Assert.NotEqual(StoredSendIndex.Hash(new SendKey(1, 2, "t")), StoredSendIndex.Hash(new SendKey(2, 2, "t")));
