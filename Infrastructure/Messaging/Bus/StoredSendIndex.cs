@@ -64,31 +64,29 @@ internal sealed class StoredSendIndex(TimeSpan window)
     }
 
     /// <summary>False when the send is certainly not stored within the window (what nearly every new send hears, without allocating).</summary>
-    public bool MightContain(SendKey key, DateTimeOffset now)
-    {
-        var hash = Hash(key);
-        var at = now.UtcTicks;
-        foreach (var generation in Volatile.Read(ref _generations))
-        {
-            if (!IsForgotten(generation, at) && generation.Contains(hash))
-                return true;
-        }
-        return false;
-    }
+    public bool MightContain(SendKey key, DateTimeOffset now) => Probe(key, now, candidates: null);
 
     /// <summary>The seqs that may be this send's, newest generation first; empty when it is certainly not stored within the window.</summary>
     public List<long> Candidates(SendKey key, DateTimeOffset now)
     {
+        var candidates = new List<long>(0);
+        Probe(key, now, candidates);
+        return candidates;
+    }
+
+    /// <summary>Looks the send up in every generation not yet forgotten, newest first: the first match ends it unless <paramref name="candidates"/> collects them all.</summary>
+    private bool Probe(SendKey key, DateTimeOffset now, List<long>? candidates)
+    {
         var hash = Hash(key);
         var at = now.UtcTicks;
         var generations = Volatile.Read(ref _generations);
-        var candidates = new List<long>(0);
-        for (var i = generations.Length - 1; i >= 0; i--)
+        var found = false;
+        for (var i = generations.Length - 1; i >= 0 && !(found && candidates is null); i--)
         {
             if (!IsForgotten(generations[i], at))
-                generations[i].Collect(hash, candidates);
+                found |= generations[i].Find(hash, candidates);
         }
-        return candidates;
+        return found;
     }
 
     /// <summary>
@@ -183,29 +181,22 @@ internal sealed class StoredSendIndex(TimeSpan window)
             }
         }
 
-        public bool Contains(ulong hash)
+        /// <summary>Whether a slot holds the hash's fingerprint; with <paramref name="candidates"/>, every such slot's seq goes there.</summary>
+        public bool Find(ulong hash, List<long>? candidates)
         {
             var fingerprint = (ulong)Fingerprint(hash);
+            var found = false;
             for (var i = Home(hash); ; i = Next(i))
             {
                 var slot = Volatile.Read(ref Slots[i]);
                 if (slot == 0)
-                    return false;
-                if (slot >> SeqBits == fingerprint)
+                    return found;
+                if (slot >> SeqBits != fingerprint)
+                    continue;
+                found = true;
+                if (candidates is null)
                     return true;
-            }
-        }
-
-        public void Collect(ulong hash, List<long> candidates)
-        {
-            var fingerprint = (ulong)Fingerprint(hash);
-            for (var i = Home(hash); ; i = Next(i))
-            {
-                var slot = Volatile.Read(ref Slots[i]);
-                if (slot == 0)
-                    return;
-                if (slot >> SeqBits == fingerprint)
-                    candidates.Add((long)(slot & SeqMask));
+                candidates.Add((long)(slot & SeqMask));
             }
         }
 
