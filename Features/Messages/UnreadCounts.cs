@@ -1,6 +1,7 @@
 using Dapper;
 using Shoot.Infrastructure.Messaging.Unread;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Infrastructure.Sse;
 
 namespace Shoot.Features.Messages;
 
@@ -18,16 +19,34 @@ public sealed class UnreadCounts(IUnreadLedger ledger, ISqlDatabase database)
     /// The counts of a room's participants (or only of <paramref name="userIds"/>), each with their total over all their
     /// rooms. Each membership is a participants row, so the ledger can tell a list read before a leave or a rejoin.
     /// </summary>
-    public async Task<IReadOnlyList<UnreadCount>> ForRoomAsync(long roomId, IReadOnlyCollection<long>? userIds = null, CancellationToken ct = default)
+    public async Task<IReadOnlyList<UnreadCount>> ForRoomAsync(long roomId, IReadOnlyCollection<long>? userIds = null, CancellationToken ct = default) =>
+        await CountAsync(roomId, await ReadersAsync(roomId, userIds, ct), ct);
+
+    /// <summary>
+    /// As <see cref="ForRoomAsync"/>, for the participants among them who are SSE listeners (<see cref="SseListeners"/>):
+    /// what room activity is announced with. The others are not counted at all, so their counts cost nothing per message.
+    /// </summary>
+    public async Task<IReadOnlyList<UnreadCount>> ForListenersAsync(long roomId, IReadOnlyCollection<long>? userIds, SseListeners listeners, CancellationToken ct)
     {
-        IEnumerable<ReaderSeq> readers;
-        await using (var connection = await database.OpenAsync(ct))
-        {
-            readers = await connection.QueryAsync<ReaderSeq>(new CommandDefinition(
-                userIds is null ? RoomSql : RoomSql + database.Sql(sqlite: " AND user_id IN @userIds", postgres: " AND user_id = ANY(@userIds)"),
-                new { roomId, userIds = userIds?.ToArray() }, cancellationToken: ct));
-        }
-        var counts = await ledger.RefreshRoomAsync(roomId, readers.ToList(), ct);
+        var readers = await ReadersAsync(roomId, userIds, ct);
+        var listening = await listeners.AmongAsync(readers.Select(r => r.UserId).ToList(), ct);
+        return await CountAsync(roomId, readers.Where(r => listening.Contains(r.UserId)).ToList(), ct);
+    }
+
+    private async Task<List<ReaderSeq>> ReadersAsync(long roomId, IReadOnlyCollection<long>? userIds, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var readers = await connection.QueryAsync<ReaderSeq>(new CommandDefinition(
+            userIds is null ? RoomSql : RoomSql + database.Sql(sqlite: " AND user_id IN @userIds", postgres: " AND user_id = ANY(@userIds)"),
+            new { roomId, userIds = userIds?.ToArray() }, cancellationToken: ct));
+        return readers.ToList();
+    }
+
+    private async Task<IReadOnlyList<UnreadCount>> CountAsync(long roomId, List<ReaderSeq> readers, CancellationToken ct)
+    {
+        if (readers.Count == 0)
+            return [];
+        var counts = await ledger.RefreshRoomAsync(roomId, readers, ct);
         if (counts.All(c => c.Total is not null))
             return counts;
         // Users whose totals the ledger does not hold yet (first count since a start, or idle for a week): count all their rooms once.

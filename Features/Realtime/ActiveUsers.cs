@@ -31,7 +31,7 @@ public sealed class ActiveUsers(IExpiringSetStore sets, IEventBus bus) : IStompS
         {
             var member = string.Join(':', subscription.Owner.Principal.UserId, subscription.Owner.SessionId, subscription.Id);
             _local[subscription] = (roomId, member);
-            await ChangeAsync(roomId, () => sets.AddAsync(Key(roomId), member, Presence.Ttl, ct), ct);
+            await ChangeAsync(roomId, async () => await sets.AddAsync(Key(roomId), member, Presence.Ttl, ct), ct);
         }
         else if (RoomTopicAuthorizer.RoomIdOf(subscription.Destination, RealtimeTopics.ActivePrefix) is { } watchedRoomId)
         {

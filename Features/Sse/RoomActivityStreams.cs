@@ -16,18 +16,19 @@ namespace Shoot.Features.Sse;
 /// from <see cref="UnreadCounts"/>: no message-store query per event.
 /// </summary>
 public sealed class RoomActivityStreams(SsePublisher sse, ISqlDatabase database, IMessageSequencer sequencer, UnreadCounts unread, IUnreadLedger ledger,
-    MessageTextCodec codec)
+    SseListeners listeners, MessageTextCodec codec)
     : INotificationHandler<RoomRemoved>
 {
     private const string RoomSql = "SELECT " + RoomRow.Columns + " FROM rooms r WHERE r.id = @roomId";
 
     /// <summary>
-    /// Tells participants of a room (all, or only <paramref name="userIds"/>) their count and the room's last message:
-    /// <c>room-update</c> to each, <c>unread</c> to those <paramref name="unreadFor"/> names. One batch on the bus.
+    /// Tells participants of a room (all, or only <paramref name="userIds"/>) who are SSE listeners their count and the
+    /// room's last message: <c>room-update</c> to each, <c>unread</c> to those <paramref name="unreadFor"/> names. One
+    /// batch on the bus; nothing at all when none of them is a listener.
     /// </summary>
     public async Task AnnounceAsync(long roomId, IReadOnlyCollection<long>? userIds, Func<long, bool> unreadFor, CancellationToken ct)
     {
-        var counts = await unread.ForRoomAsync(roomId, userIds, ct: ct);
+        var counts = await unread.ForListenersAsync(roomId, userIds, listeners, ct);
         if (counts.Count == 0)
             return;
         var (lastMessage, lastActiveAt) = await LastMessageAsync(roomId, ct);

@@ -24,12 +24,12 @@ public static class SseStreams
         public void AddRoutes(IEndpointRouteBuilder app)
         {
             var group = app.MapGroup("/api/v1/sse").WithTags("Server-Sent Events");
-            group.MapGet("/updates/{userId:long}", (long userId, HttpContext context, ClaimsPrincipal user, SseHub hub) =>
-                    OwnStreamAsync(context, user, userId, hub, Updates(userId)))
+            group.MapGet("/updates/{userId:long}", (long userId, HttpContext context, ClaimsPrincipal user, SseHub hub, SseListeners listeners, UnreadCounts unread) =>
+                    OwnStreamAsync(context, user, userId, hub, Updates(userId), listeners, unread))
                 .WithSummary("room-update, room-created, room-removed, friend-added, friend-removed (text/event-stream)")
                 .Produces<string>(StatusCodes.Status200OK, SseResponse.ContentType);
-            group.MapGet("/unread/{userId:long}", (long userId, HttpContext context, ClaimsPrincipal user, SseHub hub) =>
-                    OwnStreamAsync(context, user, userId, hub, Unread(userId)))
+            group.MapGet("/unread/{userId:long}", (long userId, HttpContext context, ClaimsPrincipal user, SseHub hub, SseListeners listeners, UnreadCounts unread) =>
+                    OwnStreamAsync(context, user, userId, hub, Unread(userId), listeners, unread))
                 .WithSummary("unread (text/event-stream)")
                 .Produces<string>(StatusCodes.Status200OK, SseResponse.ContentType);
             group.MapGet("/read-count/{roomId:long}/" + MessageHistory.MessageIdRoute,
@@ -46,9 +46,27 @@ public static class SseStreams
                 .Produces<string>(StatusCodes.Status200OK, SseResponse.ContentType);
         }
 
-        private static Task OwnStreamAsync(HttpContext context, ClaimsPrincipal user, long userId, SseHub hub, string key) =>
-            user.UserId() == userId
-                ? SseResponse.StreamAsync(context, hub, key, new SseOwner(userId))
-                : throw ShootException.Forbidden("This stream belongs to another user.");
+        /// <summary>
+        /// A user's own stream makes them a listener (<see cref="SseListeners"/>): room activity is announced to them
+        /// while it is open and for a while after. When they were not one until now, announcements skipped them: their
+        /// counts are recounted first (so the totals their events carry are right), and nothing is replayed.
+        /// </summary>
+        private static async Task OwnStreamAsync(HttpContext context, ClaimsPrincipal user, long userId, SseHub hub, string key,
+            SseListeners listeners, UnreadCounts unread)
+        {
+            if (user.UserId() != userId)
+                throw ShootException.Forbidden("This stream belongs to another user.");
+            var continued = await listeners.OpenAsync(userId, context.RequestAborted);
+            try
+            {
+                if (!continued)
+                    await unread.ForUserAsync(userId, context.RequestAborted);
+                await SseResponse.StreamAsync(context, hub, key, new SseOwner(userId), replay: continued);
+            }
+            finally
+            {
+                await listeners.ClosedAsync(userId);
+            }
+        }
     }
 }

@@ -10,13 +10,22 @@ namespace Shoot.Infrastructure.Presence;
 /// </summary>
 public interface IExpiringSetStore
 {
-    /// <summary>Adds <paramref name="member"/> or extends its life to <paramref name="ttl"/> from now.</summary>
-    ValueTask AddAsync(string key, string member, TimeSpan ttl, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Adds <paramref name="member"/> or extends its life to <paramref name="ttl"/> from now. True when it was already
+    /// there and not yet expired: its life went on without a gap.
+    /// </summary>
+    ValueTask<bool> AddAsync(string key, string member, TimeSpan ttl, CancellationToken cancellationToken = default);
 
     ValueTask RemoveAsync(string key, string member, CancellationToken cancellationToken = default);
 
     /// <summary>The members not yet expired.</summary>
     ValueTask<IReadOnlyList<string>> MembersAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Which of <paramref name="candidates"/> are members not yet expired, in the order given: a question about a few
+    /// members of a set that may be large, without reading the whole set.
+    /// </summary>
+    ValueTask<IReadOnlyList<string>> WhichAreMembersAsync(string key, IReadOnlyList<string> candidates, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Embedded sets: one dictionary of member → expiry per key; expired members are dropped when the set is read or written.</summary>
@@ -24,7 +33,7 @@ public sealed class InMemoryExpiringSetStore(TimeProvider clock) : IExpiringSetS
 {
     private readonly ConcurrentDictionary<string, Dictionary<string, DateTimeOffset>> _sets = new(StringComparer.Ordinal);
 
-    public ValueTask AddAsync(string key, string member, TimeSpan ttl, CancellationToken cancellationToken = default)
+    public ValueTask<bool> AddAsync(string key, string member, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         while (true)
         {
@@ -33,8 +42,10 @@ public sealed class InMemoryExpiringSetStore(TimeProvider clock) : IExpiringSetS
             {
                 // A RemoveAsync may have dropped this set as empty meanwhile; writing to it would lose the member.
                 if (!_sets.TryGetValue(key, out var current) || current != set) continue;
-                set[member] = clock.GetUtcNow() + ttl;
-                return ValueTask.CompletedTask;
+                var now = clock.GetUtcNow();
+                var continued = set.TryGetValue(member, out var expiresAt) && expiresAt > now;
+                set[member] = now + ttl;
+                return ValueTask.FromResult(continued);
             }
         }
     }
@@ -66,5 +77,14 @@ public sealed class InMemoryExpiringSetStore(TimeProvider clock) : IExpiringSetS
             }
             return ValueTask.FromResult<IReadOnlyList<string>>(set.Keys.ToList());
         }
+    }
+
+    public ValueTask<IReadOnlyList<string>> WhichAreMembersAsync(string key, IReadOnlyList<string> candidates, CancellationToken cancellationToken = default)
+    {
+        if (!_sets.TryGetValue(key, out var set))
+            return ValueTask.FromResult<IReadOnlyList<string>>([]);
+        var now = clock.GetUtcNow();
+        lock (set)
+            return ValueTask.FromResult<IReadOnlyList<string>>(candidates.Where(c => set.TryGetValue(c, out var expiresAt) && expiresAt > now).ToList());
     }
 }

@@ -13,7 +13,9 @@ public static class SseResponse
 {
     public const string ContentType = "text/event-stream";
 
-    public static async Task StreamAsync(HttpContext context, SseHub hub, string streamKey, SseOwner? owner = null)
+    /// <param name="replay">False when events of this stream may have been skipped since the client's Last-Event-ID
+    /// (<see cref="SseListeners"/>): nothing is replayed then, as for an id the ring no longer holds.</param>
+    public static async Task StreamAsync(HttpContext context, SseHub hub, string streamKey, SseOwner? owner = null, bool replay = true)
     {
         var pingInterval = context.RequestServices.GetRequiredService<IOptions<SseOptions>>().Value.PingInterval;
         var response = context.Response;
@@ -21,7 +23,7 @@ public static class SseResponse
         response.Headers.CacheControl = "no-cache";
         // nginx and similar proxies buffer responses unless told not to; an event must not wait in a buffer.
         response.Headers["X-Accel-Buffering"] = "no";
-        var lastEventId = context.Request.Headers["Last-Event-ID"].FirstOrDefault();
+        var lastEventId = replay ? context.Request.Headers["Last-Event-ID"].FirstOrDefault() : null;
         using var subscription = hub.Subscribe(streamKey, string.IsNullOrEmpty(lastEventId) ? null : lastEventId, owner);
         using var counted = context.RequestServices.GetRequiredService<Observability.ShootMetrics>().SseStreamOpen();
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);

@@ -15,6 +15,8 @@ public static class BusRegistration
         services.AddOptions<SseOptions>().BindConfiguration(SseOptions.Section)
             .Validate(o => o.PingInterval > TimeSpan.Zero, "Shoot:Sse:PingInterval must be positive.").ValidateOnStart();
         services.AddSingleton<SseHub>();
+        services.AddSingleton<SseListeners>();
+        services.AddHostedService(sp => sp.GetRequiredService<SseListeners>());
         services.AddSingleton<SsePublisher>();
         services.AddSingleton<IBusSubscriber, SseBusSubscriber>();
         if (connections.HasRedis)

@@ -43,6 +43,36 @@ public abstract class ExpiringSetStoreContract
         await Store.AddAsync(key, "b", Ttl);
         Assert.Equal(["b"], await Store.MembersAsync(key));
     }
+
+    [Fact]
+    public async Task Adding_says_whether_the_member_lived_on_without_a_gap()
+    {
+        var key = "set-" + Guid.NewGuid().ToString("N");
+        Assert.False(await Store.AddAsync(key, "a", Ttl));
+        Clock.Advance(TimeSpan.FromSeconds(40));
+        Assert.True(await Store.AddAsync(key, "a", Ttl));
+        Clock.Advance(TimeSpan.FromSeconds(46));
+        Assert.False(await Store.AddAsync(key, "a", Ttl));
+        Assert.True(await Store.AddAsync(key, "a", Ttl));
+    }
+
+    [Fact]
+    public async Task Which_are_members_names_the_live_candidates_in_the_order_given()
+    {
+        var key = "set-" + Guid.NewGuid().ToString("N");
+        Assert.Empty(await Store.WhichAreMembersAsync(key, ["a"]));
+        await Store.AddAsync(key, "a", Ttl);
+        await Store.AddAsync(key, "b", Ttl);
+        await Store.AddAsync(key, "c", Ttl);
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        await Store.AddAsync(key, "c", Ttl);
+        await Store.AddAsync(key, "a", Ttl);
+        Clock.Advance(TimeSpan.FromSeconds(20));
+        Assert.Equal(["c", "a"], await Store.WhichAreMembersAsync(key, ["c", "x", "b", "a"]));
+        Assert.Empty(await Store.WhichAreMembersAsync(key, []));
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Empty(await Store.WhichAreMembersAsync(key, ["a", "b", "c"]));
+    }
 }
 
 [Trait("Category", "Unit")]
