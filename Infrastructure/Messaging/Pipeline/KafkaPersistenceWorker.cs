@@ -59,7 +59,12 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
             .SetErrorHandler((_, e) => LogConsumerError(_logger, e.Code, e.Reason))
             // Runs inside Consume, on this thread, before the partitions go to another member: storing and committing
             // what is pending now spares the new owner redelivering it.
-            .SetPartitionsRevokedHandler((c, _) => FlushOnRevoke(c, deadLetters, ct))
+            .SetPartitionsAssignedHandler((_, assigned) => LogAssigned(_logger, string.Join(",", assigned.Select(p => p.Partition.Value))))
+            .SetPartitionsRevokedHandler((c, revoked) =>
+            {
+                LogRevoked(_logger, string.Join(",", revoked.Select(p => p.Partition.Value)), _pending.Count);
+                FlushOnRevoke(c, deadLetters, ct);
+            })
             // Lost partitions may already be consumed elsewhere and can no longer be committed: drop them; whoever
             // owns them now delivers them again.
             .SetPartitionsLostHandler((_, lost) => _pending.RemoveAll(r => lost.Any(p => p.TopicPartition == r.TopicPartition)))
@@ -227,6 +232,12 @@ public sealed partial class KafkaPersistenceWorker : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Persistence consumer started on {Topic} (group {Group})")]
     private static partial void LogStarted(ILogger logger, string topic, string group);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Persistence consumer assigned partitions [{Partitions}]")]
+    private static partial void LogAssigned(ILogger logger, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Persistence consumer gives up partitions [{Partitions}]; storing the {Pending} records it holds first")]
+    private static partial void LogRevoked(ILogger logger, string partitions, int pending);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Persistence consumer stopped")]
     private static partial void LogStopped(ILogger logger);
