@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end load run of Shoot (docs/benchmarks.md, "End-to-end chat load"). Usage:
 #   scripts/loadtest.sh [embedded|scaled|both|fanout|fanout-scaled|idle] [load tool options...]
-#   scripts/loadtest.sh ab <git ref> [load tool options...]
+#   scripts/loadtest.sh ab|ab-scaled <git ref> [load tool options...]
 # embedded: one Shoot.Api, embedded adapters (SQLite, in-process bus), temp data dir.
 # scaled:   redis-server + throwaway PostgreSQL + librdkafka mock Kafka broker, two Shoot.Api instances sharing them;
 #           the tool spreads each room's members over both instances.
@@ -22,6 +22,9 @@
 #         tool options given. One summary line per run; the reports stay in the temp dir with LOADTEST_KEEP=1. One run
 #         varies by a fifth on a 2-core machine (docs/performance.md), so read the pairs, not single runs.
 #         LOADTEST_PIN=1 pins the servers to core 1 and the load tool to core 0 (steadier, dearer per message).
+# ab-scaled <ref>: the same on the scaled setup, a fresh stack per run: 10 × (50 + 1) at 200 msg/s, or the tool
+#         options given (e.g. --rooms 10 --subscribers 50 --publishers 1 --rate 1); each line adds Redis's CPU time
+#         and command count over the run.
 # Environment: LOADTEST_LOG_LEVEL (servers' default log level, Warning), LOADTEST_KEEP=1 (keep the temp dir with the
 # server logs instead of deleting it), LOADTEST_SERVER_ENV (more VAR=value settings for every server, space-separated,
 # e.g. LOADTEST_SERVER_ENV=Shoot__Stomp__DirectWebSocket=false scripts/loadtest.sh idle).
@@ -31,12 +34,12 @@ root=$PWD
 
 mode=${1:-both}
 shift || true
-if [[ $mode == ab ]]; then
+if [[ $mode == ab || $mode == ab-scaled ]]; then
   before_ref=${1:?"usage: $0 ab <git ref> [load tool options]"}
   shift
   git rev-parse --verify --quiet "$before_ref^{commit}" >/dev/null || { echo "Not a commit: $before_ref" >&2; exit 2; }
 fi
-if (($# == 0)) && [[ $mode != fanout* && $mode != ab && $mode != idle ]]; then set -- --clients 50 --rooms 10 --rate 2 --warmup 5 --duration 30; fi
+if (($# == 0)) && [[ $mode != fanout* && $mode != ab* && $mode != idle ]]; then set -- --clients 50 --rooms 10 --rate 2 --warmup 5 --duration 30; fi
 tool_args=("$@")
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -160,30 +163,34 @@ embedded() {
   return $status
 }
 
+# scaled: a fresh stack (in $work/<SCALED_DIR>, default scaled), then the tool against both instances; the stack's
+# Redis CPU time and command count over the tool's whole run (sign-up and warm-up included) are printed after it.
 scaled() {
   echo
   echo "=== scaled: two instances, Redis, PostgreSQL, Kafka (librdkafka mock) ==="
-  local redis_port pg_port kafka_bootstrap port1 port2
+  local redis_port pg_port kafka_bootstrap port1 port2 redis_pid dir=$work/${SCALED_DIR:-scaled}
+  mkdir -p "$dir" && chmod 755 "$dir"
   redis_port=$(free_port)
-  redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >"$work/redis.log" 2>&1 &
+  redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no >"$dir/redis.log" 2>&1 &
   pids+=($!)
+  redis_pid=$!
   wait_for redis 20 redis-cli -h 127.0.0.1 -p "$redis_port" ping
 
   # Throwaway PostgreSQL as in Shoot.Tests/Fixtures/PostgresServerFixture.cs: postgres OS user, durability off.
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-  mkdir -p "$work/pg" && chown postgres "$work/pg" 2>/dev/null || true
-  run_as_postgres "$pg_bin/initdb" -D "$work/pg/data" -U postgres --auth=trust --encoding=UTF8 --locale=C --no-sync >"$work/initdb.log" 2>&1
+  mkdir -p "$dir/pg" && chown postgres "$dir/pg" 2>/dev/null || true
+  run_as_postgres "$pg_bin/initdb" -D "$dir/pg/data" -U postgres --auth=trust --encoding=UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1
   pg_port=$(free_port)
-  pg_data=$work/pg/data
-  run_as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg/server.log" -w -t 60 start \
-    -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
+  pg_data=$dir/pg/data
+  run_as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$dir/pg/server.log" -w -t 60 start \
+    -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
   run_as_postgres "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -q -c "CREATE DATABASE shoot" postgres
 
   # The mock broker prints "BOOTSTRAP host:port" once its topics exist.
-  dotnet "$tool_dll" --kafka-mock >"$work/kafka.log" 2>&1 &
+  dotnet "$tool_dll" --kafka-mock >"$dir/kafka.log" 2>&1 &
   pids+=($!)
-  wait_for kafka-mock 30 grep -q '^BOOTSTRAP ' "$work/kafka.log"
-  kafka_bootstrap=$(sed -n 's/^BOOTSTRAP //p' "$work/kafka.log")
+  wait_for kafka-mock 30 grep -q '^BOOTSTRAP ' "$dir/kafka.log"
+  kafka_bootstrap=$(sed -n 's/^BOOTSTRAP //p' "$dir/kafka.log")
   echo "redis 127.0.0.1:$redis_port, postgres 127.0.0.1:$pg_port, kafka $kafka_bootstrap"
 
   local scaled_env=(
@@ -191,14 +198,32 @@ scaled() {
     ConnectionStrings__Postgres="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=shoot"
     ConnectionStrings__Kafka="$kafka_bootstrap"
     Jwt__SigningKey="load-test-signing-key-0123456789abcdef0123456789"
-    Shoot__DataDirectory="$work/data-scaled"
+    Shoot__DataDirectory="$dir/data"
   )
   port1=$(free_port)
-  start_api api-1 "$port1" "${scaled_env[@]}"
+  start_api "${SCALED_DIR:-scaled}-api-1" "$port1" "${scaled_env[@]}"
   local pid1=${pids[-1]}
   port2=$(free_port)
-  start_api api-2 "$port2" "${scaled_env[@]}"
-  run_tool --url "http://127.0.0.1:$port1" --url "http://127.0.0.1:$port2" --server-pid "$pid1" --server-pid "${pids[-1]}"
+  start_api "${SCALED_DIR:-scaled}-api-2" "$port2" "${scaled_env[@]}"
+  local cpu_before calls_before status=0
+  cpu_before=$(redis_cpu_ms "$redis_pid")
+  calls_before=$(redis_calls "$redis_port")
+  run_tool --url "http://127.0.0.1:$port1" --url "http://127.0.0.1:$port2" --server-pid "$pid1" --server-pid "${pids[-1]}" || status=$?
+  echo "Redis over the run: $(($(redis_cpu_ms "$redis_pid") - cpu_before)) ms CPU, $(($(redis_calls "$redis_port") - calls_before)) commands"
+  return $status
+}
+
+# redis_cpu_ms <pid>: user + system CPU time of a process so far, in ms. redis_calls <port>: commands it has run.
+redis_cpu_ms() { awk -v tck="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / tck)}' "/proc/$1/stat"; }
+redis_calls() { redis-cli -h 127.0.0.1 -p "$1" info commandstats | awk -F'[=,]' '/^cmdstat/ {n += $2} END {print n + 0}'; }
+
+# stop_scaled: stops what scaled() started (servers first, then the broker, Redis and PostgreSQL), so the next run
+# starts on a fresh stack. <first> is ${#pids[@]} before scaled() ran.
+stop_scaled() {
+  local first=$1
+  while ((${#pids[@]} > first)); do stop_last; done
+  run_as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -m immediate -w -t 20 stop >/dev/null 2>&1 || true
+  pg_data=""
 }
 
 # fanout: one embedded instance, the fan-out runs one after another (each signs up its own users).
@@ -228,13 +253,18 @@ idle() {
     --warmup 15 --duration 30
 }
 
-# ab: see the header. The before server is published from a worktree of <ref>; "after" is this checkout's build.
-ab() {
+# build_before: publishes the server of <ref> (from a temporary worktree) to $work/before-api.
+build_before() {
   before_src=$work/before-src
   echo "Building $before_ref (Release)..."
   git -C "$root" worktree add --detach "$before_src" "$before_ref" >"$work/worktree.log" 2>&1 || { cat "$work/worktree.log"; exit 1; }
   dotnet publish -c Release -v q -nologo -o "$work/before-api" "$before_src/Shoot.Api/Shoot.Api.csproj" >"$work/build-before.log" 2>&1 \
     || { cat "$work/build-before.log"; exit 1; }
+}
+
+# ab: see the header. The before server is published from a worktree of <ref>; "after" is this checkout's build.
+ab() {
+  build_before
   local scenarios=("--rooms 20 --subscribers 2 --publishers 1 --rate 50" "--rooms 10 --subscribers 50 --publishers 1 --rate 100")
   ((${#tool_args[@]} > 0)) && scenarios=("")
   local scenario round side port report status=0
@@ -259,6 +289,31 @@ ab() {
   return $status
 }
 
+# ab-scaled: as ab, on the scaled setup: each run on a fresh stack (two instances of the side's build, Redis,
+# PostgreSQL, the Kafka mock), the fan-out of rooms of 50 at 200 msg/s unless tool options are given.
+ab_scaled() {
+  build_before
+  local options=("${fanout_common[@]}" ${fanout_runs[0]})
+  ((${#tool_args[@]} > 0)) && options=("${fanout_common[@]}" "${tool_args[@]}")
+  local round side report first status=0 after_dir=$api_dir
+  tool_args=("${options[@]}")
+  echo
+  echo "=== ab-scaled: ${options[*]} ==="
+  for ((round = 1; round <= ${LOADTEST_ROUNDS:-2}; round++)); do
+    for side in before after; do
+      report=$work/ab-scaled-$round-$side.txt
+      first=${#pids[@]}
+      api_dir=$after_dir
+      [[ $side == before ]] && api_dir=$work/before-api
+      SCALED_DIR="scaled-$round-$side" scaled >"$report" 2>&1 || status=$?
+      stop_scaled "$first"
+      printf '%-6s round %d: %s%s\n' "$side" "$round" "$(summary "$report")" "$(grep -m1 '^Redis over the run' "$report" || true)"
+    done
+  done
+  api_dir=$after_dir
+  return $status
+}
+
 # stop_last: stops the newest server (bounded) and forgets it.
 stop_last() {
   stop_pid "${pids[-1]}"
@@ -277,6 +332,7 @@ summary() {
 
 case $mode in
   ab) ab ;;
+  ab-scaled) ab_scaled ;;
   embedded) embedded ;;
   idle) idle ;;
   scaled) scaled ;;
@@ -285,5 +341,5 @@ case $mode in
   fanout-scaled)
     tool_args=("${fanout_common[@]}" ${fanout_runs[0]} "${tool_args[@]}")
     scaled ;;
-  *) echo "usage: $0 [embedded|scaled|both|fanout|fanout-scaled|idle] [load tool options] | ab <git ref> [load tool options]" >&2; exit 2 ;;
+  *) echo "usage: $0 [embedded|scaled|both|fanout|fanout-scaled|idle] [load tool options] | ab|ab-scaled <git ref> [load tool options]" >&2; exit 2 ;;
 esac
