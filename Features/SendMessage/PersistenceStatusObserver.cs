@@ -23,21 +23,15 @@ public sealed class PersistenceStatusObserver(SendStatusReporter statuses, ISqlD
     public async ValueTask OnHandedOverAsync(StoredMessage message, CancellationToken ct) =>
         await statuses.ReportAsync(message, "SENT_TO_KAFKA", ct: ct);
 
-    public async ValueTask OnProcessingAsync(IReadOnlyList<StoredMessage> messages, CancellationToken ct)
-    {
-        foreach (var message in messages)
-        {
-            // Taking a record from the log proves it was handed over; the producer's own report may not have landed yet.
-            await statuses.ReportAsync(message, "SENT_TO_KAFKA", ct: ct);
-            await statuses.ReportAsync(message, "PROCESSING", ct: ct);
-        }
-    }
+    // Taking a record from the log proves it was handed over; the producer's own report may not have landed yet, so
+    // SENT_TO_KAFKA goes first (the sequencer drops it when the producer's got there).
+    public async ValueTask OnProcessingAsync(IReadOnlyList<StoredMessage> messages, CancellationToken ct) =>
+        await statuses.ReportManyAsync(messages.SelectMany(m => new[] { (m, "SENT_TO_KAFKA"), (m, "PROCESSING") }).ToList(), ct);
 
     public async ValueTask OnSavedAsync(IReadOnlyList<StoredMessage> messages, CancellationToken ct)
     {
         await TouchRoomsAsync(messages, ct);
-        foreach (var message in messages)
-            await statuses.ReportAsync(message, "SAVED", ct: ct);
+        await statuses.ReportManyAsync(messages.Select(m => (m, "SAVED")).ToList(), ct);
     }
 
     /// <summary>Each room's newest message of the group, in one transaction: one commit per group, not one per room.</summary>

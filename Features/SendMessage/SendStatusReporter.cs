@@ -15,13 +15,38 @@ public sealed class SendStatusReporter(IMessageSequencer sequencer, IEventBus bu
     public async Task<bool> ReportAsync(StoredMessage message, string status, string? error = null, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
+        var step = Step(message, status, error, now);
+        var advanced = await sequencer.AdvanceStatusAsync(step.Key, step.Record, step.StatusEvent, ct);
+        Count(advanced, status, message, now);
+        return advanced;
+    }
+
+    /// <summary>
+    /// Reports several statuses in the order given (a pipeline group's, possibly two per message) in one step of the
+    /// sequencer: a round trip per group instead of one per message and status.
+    /// </summary>
+    public async Task ReportManyAsync(IReadOnlyList<(StoredMessage Message, string Status)> reports, CancellationToken ct = default)
+    {
+        if (reports.Count == 0)
+            return;
+        var now = clock.GetUtcNow();
+        var advanced = await sequencer.AdvanceStatusesAsync(reports.Select(r => Step(r.Message, r.Status, null, now)).ToList(), ct);
+        for (var i = 0; i < reports.Count; i++)
+            Count(advanced[i], reports[i].Status, reports[i].Message, now);
+    }
+
+    private static StatusStep Step(StoredMessage message, string status, string? error, DateTimeOffset now)
+    {
         var update = new MessageStatusUpdate(message.TempId, status, status == "SAVED" ? message.Id : null, message.Seq, error, now);
-        var advanced = await sequencer.AdvanceStatusAsync(new SendKey(message.RoomId, message.SenderId, message.TempId),
-            new SendRecord(message.Id, message.Seq, status, error), ToEvent(message.RoomId, update), ct);
-        // Counted where the status really moved (once per send and status, whichever instance got there first).
+        return new StatusStep(new SendKey(message.RoomId, message.SenderId, message.TempId), new SendRecord(message.Id, message.Seq, status, error),
+            ToEvent(message.RoomId, update));
+    }
+
+    // Counted where the status really moved (once per send and status, whichever instance got there first).
+    private void Count(bool advanced, string status, StoredMessage message, DateTimeOffset now)
+    {
         if (advanced)
             metrics.StatusChanged(status, message.CreatedAt, now);
-        return advanced;
     }
 
     /// <summary>A retry of an earlier send: the earlier send's status, as it stands.</summary>

@@ -24,7 +24,17 @@ public interface IMessageSequencer
     /// Without a TempId nothing is recorded and the event is always published.
     /// </summary>
     Task<bool> AdvanceStatusAsync(SendKey key, SendRecord record, BusEvent statusEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Several <see cref="AdvanceStatusAsync"/> steps in the order given, in as few round trips as the adapter allows:
+    /// the pipeline reports a whole group's PROCESSING or SAVED at once. Each step is atomic on its own; returns, per
+    /// step, whether it moved its send forward.
+    /// </summary>
+    Task<IReadOnlyList<bool>> AdvanceStatusesAsync(IReadOnlyList<StatusStep> steps, CancellationToken cancellationToken = default);
 }
+
+/// <summary>One status step of a send: what to record, and the status event to publish if it moves the send forward.</summary>
+public sealed record StatusStep(SendKey Key, SendRecord Record, BusEvent StatusEvent);
 
 /// <summary>Identifies one send for deduplication. Without a TempId (server-made messages) nothing is deduplicated.</summary>
 public sealed record SendKey(long RoomId, long SenderId, string? TempId);

@@ -61,17 +61,36 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
 
     // ARGV[5] is the new status's rank. An existing record moves only forward; a missing one (no tempId, or past the
     // 24-hour window) is not resurrected, and the status is published all the same.
+    // KEYS: bus stream, notify channel, then one send record per step ('shoot:send:none' for a send without a TempId).
+    // ARGV: the stream's length, then per step: message id, seq, status, error, the status's rank, destination, payload.
+    // Answers 1 or 0 per step (moved forward and published, or not); one notification for all that were published.
     private const string AdvanceScript = """
-        if KEYS[1] ~= 'shoot:send:none' and redis.call('EXISTS', KEYS[1]) == 1 then
-          local rank = { ACCEPTED = 0, SENDING = 1, SENT_TO_KAFKA = 2, PROCESSING = 3, SAVED = 4, FAILED = 5 }
-          local current = rank[redis.call('HGET', KEYS[1], 'status')] or 0
-          if tonumber(ARGV[5]) <= current then return 0 end
-          redis.call('HSET', KEYS[1], 'id', ARGV[1], 'seq', ARGV[2], 'status', ARGV[3], 'error', ARGV[4])
+        local rank = { ACCEPTED = 0, SENDING = 1, SENT_TO_KAFKA = 2, PROCESSING = 3, SAVED = 4, FAILED = 5 }
+        local out = {}
+        local published = false
+        for i = 3, #KEYS do
+          local a = 2 + (i - 3) * 7
+          local moved = 1
+          if KEYS[i] ~= 'shoot:send:none' and redis.call('EXISTS', KEYS[i]) == 1 then
+            local current = rank[redis.call('HGET', KEYS[i], 'status')] or 0
+            if tonumber(ARGV[a + 4]) <= current then
+              moved = 0
+            else
+              redis.call('HSET', KEYS[i], 'id', ARGV[a], 'seq', ARGV[a + 1], 'status', ARGV[a + 2], 'error', ARGV[a + 3])
+            end
+          end
+          if moved == 1 then
+            redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'd', ARGV[a + 5], 'p', ARGV[a + 6], 'u', '', 's', '')
+            published = true
+          end
+          out[#out + 1] = moved
         end
-        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'd', ARGV[6], 'p', ARGV[7], 'u', '', 's', '')
-        redis.call('PUBLISH', KEYS[3], '1')
-        return 1
+        if published then redis.call('PUBLISH', KEYS[2], '1') end
+        return out
         """;
+
+    // Steps per script call: bounds how long one call holds Redis (every other client waits while a script runs).
+    private const int StepsPerCall = 200;
 
     public async Task<AcceptOutcome> AcceptAsync(AcceptRequest request, CancellationToken cancellationToken = default)
     {
@@ -144,14 +163,27 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
         return newest.Length == 0 ? null : Sequenced(newest[0]);
     }
 
-    public async Task<bool> AdvanceStatusAsync(SendKey key, SendRecord record, BusEvent statusEvent, CancellationToken cancellationToken = default)
+    public async Task<bool> AdvanceStatusAsync(SendKey key, SendRecord record, BusEvent statusEvent, CancellationToken cancellationToken = default) =>
+        (await AdvanceStatusesAsync([new StatusStep(key, record, statusEvent)], cancellationToken))[0];
+
+    public async Task<IReadOnlyList<bool>> AdvanceStatusesAsync(IReadOnlyList<StatusStep> steps, CancellationToken cancellationToken = default)
     {
-        RedisKey[] keys = [key.TempId is null ? NoSendKey : RedisBusKeys.Send(key), RedisBusKeys.Stream, RedisBusKeys.Notify];
-        RedisValue[] values =
-        [
-            record.MessageId, record.Seq, record.Status, record.ErrorMessage ?? "", MessageSequencerDefaults.RankOf(record.Status),
-            statusEvent.Destination, statusEvent.Payload, RedisBusKeys.StreamLength,
-        ];
-        return (long)(await redis.GetDatabase().ScriptEvaluateAsync(AdvanceScript, keys, values)) == 1;
+        var moved = new List<bool>(steps.Count);
+        foreach (var chunk in steps.Chunk(StepsPerCall))
+        {
+            RedisKey[] keys = [RedisBusKeys.Stream, RedisBusKeys.Notify, .. chunk.Select(step => step.Key.TempId is null ? NoSendKey : RedisBusKeys.Send(step.Key))];
+            RedisValue[] values =
+            [
+                RedisBusKeys.StreamLength,
+                .. chunk.SelectMany(step => new RedisValue[]
+                {
+                    step.Record.MessageId, step.Record.Seq, step.Record.Status, step.Record.ErrorMessage ?? "",
+                    MessageSequencerDefaults.RankOf(step.Record.Status), step.StatusEvent.Destination, step.StatusEvent.Payload,
+                }),
+            ];
+            var answers = (long[])(await redis.GetDatabase().ScriptEvaluateAsync(AdvanceScript, keys, values))!;
+            moved.AddRange(answers.Select(answer => answer == 1));
+        }
+        return moved;
     }
 }
