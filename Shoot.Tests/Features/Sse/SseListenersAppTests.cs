@@ -60,21 +60,12 @@ public sealed class SseListenersAppTests : IAsyncLifetime
     [Fact]
     public async Task A_stream_closed_moments_ago_replays_the_room_activity_it_missed()
     {
-        var (alice, bob, carol) = (await _api.CreateUserAsync("ma"), await _api.CreateUserAsync("mb"), await _api.CreateUserAsync("mc"));
-        var (first, second) = (await GroupAsync(alice, bob, carol), await GroupAsync(alice, bob, carol));
-        await using var carolUnread = await OpenUnreadAsync(carol);
-        await using var chat = await ChatClient.ConnectAsync(_factory.StompUri, alice.AccessToken);
-
-        string lastSeen;
-        await using (var bobUnread = await OpenUnreadAsync(bob))
-        {
-            await chat.SendChatAsync(first, "m1", "one");
-            lastSeen = (await bobUnread.WaitForAsync("unread", 1)).Single().Id;
-        }
+        await using var scene = await BobReadThenClosedAsync("m");
+        var (chat, second) = (scene.Chat, scene.Second);
         await chat.SendChatAsync(second, "m2", "two");
-        await WaitAnnouncedAsync(carolUnread, second, 1);
+        await WaitAnnouncedAsync(scene.CarolUnread, second, 1);
 
-        await using var resumed = await OpenUnreadAsync(bob, lastSeen);
+        await using var resumed = await OpenUnreadAsync(scene.Bob, scene.BobLastSeen);
         var missed = await resumed.WaitForAsync("unread", u => u["roomId"]!.GetValue<long>() == second);
         Assert.Equal(1, missed["unreadCount"]!.GetValue<long>());
         Assert.Equal(2, missed["totalUnread"]!.GetValue<long>());
@@ -83,23 +74,14 @@ public sealed class SseListenersAppTests : IAsyncLifetime
     [Fact]
     public async Task A_stream_opened_after_the_lease_ran_out_replays_nothing_and_carries_exact_totals()
     {
-        var (alice, bob, carol) = (await _api.CreateUserAsync("la"), await _api.CreateUserAsync("lb"), await _api.CreateUserAsync("lc"));
-        var (first, second) = (await GroupAsync(alice, bob, carol), await GroupAsync(alice, bob, carol));
-        await using var carolUnread = await OpenUnreadAsync(carol);
-        await using var chat = await ChatClient.ConnectAsync(_factory.StompUri, alice.AccessToken);
-
-        string lastSeen;
-        await using (var bobUnread = await OpenUnreadAsync(bob))
-        {
-            await chat.SendChatAsync(first, "l1", "one");
-            lastSeen = (await bobUnread.WaitForAsync("unread", 1)).Single().Id;
-        }
+        await using var scene = await BobReadThenClosedAsync("l");
+        var (chat, bob, carol, first, second) = (scene.Chat, scene.Bob, scene.Carol, scene.First, scene.Second);
         // The lease runs from the moment the server saw the stream close.
         var listeners = _factory.Services.GetRequiredService<SseListeners>();
         await Eventually.HoldsAsync(() => Task.FromResult(!listeners.HasStreamHere(bob.Id)));
         // Still within the lease: announced to Bob, and held for a replay.
         await chat.SendChatAsync(second, "l2", "two");
-        await WaitAnnouncedAsync(carolUnread, second, 1);
+        await WaitAnnouncedAsync(scene.CarolUnread, second, 1);
         var heldForBob = _bus.Events(bob.Id).Last().Id;
 
         // Past the lease: not announced to Bob, so what the ledger holds for him in the second room is now behind.
@@ -109,7 +91,7 @@ public sealed class SseListenersAppTests : IAsyncLifetime
         await chat.SendChatAsync(second, "l3", "three");
         await WaitAnnouncedAsync(carolAgain, second, 2);
 
-        await using var reopened = await OpenUnreadAsync(bob, lastSeen);
+        await using var reopened = await OpenUnreadAsync(bob, scene.BobLastSeen);
         await chat.SendChatAsync(first, "l4", "four");
         var next = await reopened.WaitForAsync("unread", u => u["roomId"]!.GetValue<long>() == first);
         Assert.Equal(2, next["unreadCount"]!.GetValue<long>());
@@ -117,6 +99,32 @@ public sealed class SseListenersAppTests : IAsyncLifetime
         Assert.Equal(4, next["totalUnread"]!.GetValue<long>());
         Assert.DoesNotContain(reopened.Events, e => e.Id == heldForBob);
         Assert.Equal([first], reopened.Events.Where(e => e.Event == "unread").Select(e => e.Data["roomId"]!.GetValue<long>()).Distinct());
+    }
+
+    /// <summary>
+    /// Alice, Bob and Carol in two rooms; Carol reads her unread stream throughout, Alice is connected over STOMP; Bob
+    /// read his unread stream until Alice's first message in the first room reached it, then closed it.
+    /// </summary>
+    private async Task<Scene> BobReadThenClosedAsync(string prefix)
+    {
+        var (alice, bob, carol) = (await _api.CreateUserAsync(prefix + "a"), await _api.CreateUserAsync(prefix + "b"), await _api.CreateUserAsync(prefix + "c"));
+        var (first, second) = (await GroupAsync(alice, bob, carol), await GroupAsync(alice, bob, carol));
+        var carolUnread = await OpenUnreadAsync(carol);
+        var chat = await ChatClient.ConnectAsync(_factory.StompUri, alice.AccessToken);
+        await using var bobUnread = await OpenUnreadAsync(bob);
+        await chat.SendChatAsync(first, prefix + "1", "one");
+        var lastSeen = (await bobUnread.WaitForAsync("unread", 1)).Single().Id;
+        return new Scene(bob, carol, first, second, carolUnread, chat, lastSeen);
+    }
+
+    private sealed record Scene(TestUser Bob, TestUser Carol, long First, long Second, SseTestClient CarolUnread, ChatClient Chat, string BobLastSeen)
+        : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Chat.DisposeAsync();
+            await CarolUnread.DisposeAsync();
+        }
     }
 
     private async Task<long> GroupAsync(TestUser owner, params TestUser[] others) =>
