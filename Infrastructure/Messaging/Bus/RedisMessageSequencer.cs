@@ -59,11 +59,11 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
         return 1
         """;
 
-    // ARGV[5] is the new status's rank. An existing record moves only forward; a missing one (no tempId, or past the
-    // 24-hour window) is not resurrected, and the status is published all the same.
-    // KEYS: bus stream, notify channel, then one send record per step ('shoot:send:none' for a send without a TempId).
-    // ARGV: the stream's length, then per step: message id, seq, status, error, the status's rank, destination, payload.
-    // Answers 1 or 0 per step (moved forward and published, or not); one notification for all that were published.
+    // An existing record moves only forward; a missing one (no tempId, or past the 24-hour window) is not resurrected,
+    // and the status is published all the same. KEYS: bus stream, notify channel, then one send record per step
+    // ('shoot:send:none' for a send without a TempId). ARGV: the stream's length, then per step: message id, seq,
+    // status, error, the status's rank, destination, payload. Answers 1 or 0 per step (moved forward and published, or
+    // not); one notification for all that were published.
     private const string AdvanceScript = """
         local rank = { ACCEPTED = 0, SENDING = 1, SENT_TO_KAFKA = 2, PROCESSING = 3, SAVED = 4, FAILED = 5 }
         local out = {}
