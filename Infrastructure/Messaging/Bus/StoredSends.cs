@@ -58,8 +58,9 @@ internal sealed class StoredSends(IMessageStore store, TimeProvider clock, ILogg
     public async Task<StoredMessage?> FindAsync(SendKey key, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
-        var since = clock.GetUtcNow() - MessageSequencerDefaults.DedupeWindow;
-        foreach (var seq in _index.Candidates(key, clock.GetUtcNow()))
+        var now = clock.GetUtcNow();
+        var since = now - MessageSequencerDefaults.DedupeWindow;
+        foreach (var seq in _index.Candidates(key, now))
         {
             var page = await store.PageAsync(new MessagePage(key.RoomId, 1, AfterSeq: seq - 1), cancellationToken);
             if (page is [var message] && message.Seq == seq && message.SenderId == key.SenderId && message.TempId == key.TempId
