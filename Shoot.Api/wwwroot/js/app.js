@@ -484,10 +484,13 @@ async function remove(message) {
 
 async function pin(message) {
   try {
+    const before = state.messages.get(message.id);
     const updated = message.isPinned
       ? await call('DELETE', `/api/v1/messages/pin/${message.id}`)
       : await call('POST', '/api/v1/messages/pin', { messageId: message.id });
-    upsert({ ...updated, status: 'SAVED' });
+    // The answer shows it only if no re-broadcast came first: one that did is this change or a later one (the other
+    // person unpinning it at once), and the answer read late must not undo it.
+    if (state.messages.get(message.id) === before) upsert({ ...updated, status: 'SAVED' });
     loadPins();
   } catch (error) { notify(error.message); }
 }
