@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Shoot.Infrastructure.Messaging;
+using Shoot.Infrastructure.Messaging.Bus;
 
 namespace Shoot.Features.Messages;
 
@@ -38,16 +39,26 @@ public sealed record Message(
     /// The JSON of a message whose seq is not known yet, in two halves around the seq's digits: the sequencer assigns
     /// the seq and publishes <c>before + seq + after</c> in the same atomic step.
     /// </summary>
-    public static (string Before, string After) SplitAroundSeq(StoredMessage message, string status)
+    public static SeqTemplate Template(StoredMessage message, string status) =>
+        SeqTemplates.Split(MessageTopics.Messages(message.RoomId), seq => From(message with { Seq = seq }, status));
+}
+
+/// <summary>
+/// JSON around a seq that only the sequencer's atomic step knows (<see cref="SeqTemplate"/>): the value is serialized
+/// with a placeholder seq, then split around it.
+/// </summary>
+public static class SeqTemplates
+{
+    private const long SeqPlaceholder = -7_345_812_906_112_331;
+
+    public static SeqTemplate Split<T>(string destination, Func<long, T> withSeq)
     {
-        var json = JsonSerializer.Serialize(From(message with { Seq = SeqPlaceholder }, status), ShootJson.Options);
+        var json = JsonSerializer.Serialize(withSeq(SeqPlaceholder), ShootJson.Options);
         // "seq": followed by the placeholder can only be the property itself: inside a JSON string a quote is escaped.
         var marker = $"\"seq\":{SeqPlaceholder}";
         var at = json.IndexOf(marker, StringComparison.Ordinal);
-        return (json[..(at + "\"seq\":".Length)], json[(at + marker.Length)..]);
+        return new SeqTemplate(destination, json[..(at + "\"seq\":".Length)], json[(at + marker.Length)..]);
     }
-
-    private const long SeqPlaceholder = -7_345_812_906_112_331;
 }
 
 public sealed record MessageContent(string Text, string Type, bool IsEdited, bool IsDeleted, UrlPreview? UrlPreview);

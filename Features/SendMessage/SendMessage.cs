@@ -16,7 +16,8 @@ namespace Shoot.Features.Messages;
 /// A new message (STOMP <c>/app/chat</c>; scheduled and forwarded messages use the same command): checked, given its
 /// room's next seq and broadcast in one atomic step; that is all the sender's session waits for. The hand-off to the
 /// persistence pipeline goes on without it (<see cref="PersistenceHandOff"/>). The statuses that follow are docs/api.md
-/// §8's: SENDING here, SENT_TO_KAFKA from the hand-off, then PROCESSING and SAVED (or FAILED) from the pipeline.
+/// §8's: SENDING in the same step as the broadcast, SENT_TO_KAFKA from the hand-off, then PROCESSING and SAVED (or
+/// FAILED) from the pipeline.
 /// </summary>
 public static partial class SendMessage
 {
@@ -66,18 +67,11 @@ public static partial class SendMessage
             }
 
             message = message with { Seq = outcome.Record.Seq };
+            // Broadcast (with its SENDING) means kept: the hand-off starts at once.
+            handOff.Start(message);
             shootMetrics.MessageAccepted();
+            statuses.Accepted(message);
             activity.Accepted(message);
-            try
-            {
-                // The session may be gone by now; the message is broadcast, so its SENDING is told regardless.
-                await statuses.ReportAsync(message, "SENDING", ct: CancellationToken.None);
-            }
-            finally
-            {
-                // Broadcast means kept: the hand-off starts even if telling SENDING failed.
-                handOff.Start(message);
-            }
             return new Sent(outcome.Record, message);
         }
 
@@ -116,9 +110,8 @@ public static partial class SendMessage
                 ReplyToMessageId = command.ReplyToMessageId, ForwardedFrom = command.ForwardedFrom,
                 Mentions = await ResolveMentionsAsync(roomId, command.Content.Text!, ct), CreatedAt = now, UpdatedAt = now,
             };
-            var (before, after) = Message.SplitAroundSeq(message, "SENDING");
-            var outcome = await sequencer.AcceptAsync(new AcceptRequest(
-                new SendKey(roomId, command.SenderId, command.TempId), message.Id, MessageTopics.Messages(roomId), before, after), ct);
+            var outcome = await sequencer.AcceptAsync(new AcceptRequest(new SendKey(roomId, command.SenderId, command.TempId), message.Id,
+                Message.Template(message, "SENDING"), statuses.Sending(message)), ct);
             return (message, outcome);
         }
 
@@ -128,17 +121,23 @@ public static partial class SendMessage
         private async Task EnforceRateLimitAsync(long userId, long roomId, CancellationToken ct)
         {
             var limit = limits.CurrentValue;
-            var perSecond = await counters.IncrementAsync($"msg-s:{userId}", TimeSpan.FromSeconds(1), ct);
-            if (perSecond.Count > limit.MessagesPerSecond)
-                throw ShootException.RateLimited(perSecond.TimeLeft, $"At most {limit.MessagesPerSecond} messages per second.");
-            var perMinute = await counters.IncrementAsync($"msg-m:{userId}", TimeSpan.FromMinutes(1), ct);
-            if (perMinute.Count > limit.MessagesPerMinute)
-                throw ShootException.RateLimited(perMinute.TimeLeft, $"At most {limit.MessagesPerMinute} messages per minute.");
-            // The room's own budget, shared by all its senders on every instance (the counter store is Redis when configured):
-            // many users within their own limits still cannot flood one room's participants.
-            var perRoom = await counters.IncrementAsync(RoomCounterKey(roomId), TimeSpan.FromSeconds(1), ct);
-            if (perRoom.Count > limit.RoomMessagesPerSecond)
-                throw ShootException.RateLimited(perRoom.TimeLeft, $"At most {limit.RoomMessagesPerSecond} messages per second in one room.");
+            // The room's own budget is shared by all its senders on every instance (the counter store is Redis when
+            // configured): many users within their own limits still cannot flood one room's participants. It is counted
+            // last, so a user over their own limit spends none of it.
+            var check = await counters.IncrementWithinLimitsAsync(
+            [
+                new CounterLimit($"msg-s:{userId}", TimeSpan.FromSeconds(1), limit.MessagesPerSecond),
+                new CounterLimit($"msg-m:{userId}", TimeSpan.FromMinutes(1), limit.MessagesPerMinute),
+                new CounterLimit(RoomCounterKey(roomId), TimeSpan.FromSeconds(1), limit.RoomMessagesPerSecond),
+            ], ct);
+            if (check.Exceeded < 0)
+                return;
+            throw ShootException.RateLimited(check.State.TimeLeft, check.Exceeded switch
+            {
+                0 => $"At most {limit.MessagesPerSecond} messages per second.",
+                1 => $"At most {limit.MessagesPerMinute} messages per minute.",
+                _ => $"At most {limit.RoomMessagesPerSecond} messages per second in one room.",
+            });
         }
 
         private async Task EnsureInRoomAsync(string? messageId, long roomId, string field, CancellationToken ct)

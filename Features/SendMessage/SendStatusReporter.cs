@@ -12,6 +12,16 @@ namespace Shoot.Features.Messages;
 /// </summary>
 public sealed class SendStatusReporter(IMessageSequencer sequencer, IEventBus bus, TimeProvider clock, Infrastructure.Observability.ShootMetrics metrics)
 {
+    /// <summary>
+    /// A new send's SENDING, which the sequencer publishes in the accept's own step, right after the message: the
+    /// status's JSON around the seq the accept assigns.
+    /// </summary>
+    public SeqTemplate Sending(StoredMessage message) =>
+        SeqTemplates.Split(MessageTopics.Status(message.RoomId), seq => new MessageStatusUpdate(message.TempId, "SENDING", null, seq, null, message.CreatedAt));
+
+    /// <summary>Counts a new send's SENDING, published by its accept (<see cref="Sending"/>).</summary>
+    public void Accepted(StoredMessage message) => metrics.StatusChanged("SENDING", message.CreatedAt, message.CreatedAt);
+
     public async Task<bool> ReportAsync(StoredMessage message, string status, string? error = null, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();

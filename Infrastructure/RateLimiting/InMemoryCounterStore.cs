@@ -32,6 +32,17 @@ public sealed class InMemoryCounterStore(TimeProvider clock) : ICounterStore
         return ValueTask.FromResult(new CounterState(entry.Count, entry.ExpiresAt - now));
     }
 
+    public async ValueTask<LimitCheck> IncrementWithinLimitsAsync(IReadOnlyList<CounterLimit> counters, CancellationToken cancellationToken = default)
+    {
+        for (var i = 0; i < counters.Count; i++)
+        {
+            var state = await IncrementAsync(counters[i].Key, counters[i].Window, cancellationToken);
+            if (state.Count > counters[i].Limit)
+                return new LimitCheck(i, state);
+        }
+        return LimitCheck.WithinLimits;
+    }
+
     public ValueTask<TimeSpan?> TimeToLiveAsync(string key, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();

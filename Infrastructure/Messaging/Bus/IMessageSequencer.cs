@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Shoot.Infrastructure.Messaging.Bus;
 
 /// <summary>
@@ -40,10 +42,20 @@ public sealed record StatusStep(SendKey Key, SendRecord Record, BusEvent StatusE
 public sealed record SendKey(long RoomId, long SenderId, string? TempId);
 
 /// <summary>
-/// A message to accept. Its JSON is given in two halves around the seq (which only the atomic step knows):
-/// the published payload is <c>PayloadBeforeSeq + seq + PayloadAfterSeq</c>.
+/// A message to accept, and its SENDING status. Both are published by the accept's atomic step when the send is new:
+/// the message, then the status right after it. (The status used to be a second step, a second Redis round trip per
+/// message: docs/performance.md, "Ninth profile".)
 /// </summary>
-public sealed record AcceptRequest(SendKey Key, string MessageId, string Destination, string PayloadBeforeSeq, string PayloadAfterSeq);
+public sealed record AcceptRequest(SendKey Key, string MessageId, SeqTemplate Message, SeqTemplate Sending);
+
+/// <summary>
+/// An event whose JSON holds a seq that only the atomic step knows, in two halves around the seq's digits: the
+/// published payload is <c>BeforeSeq + seq + AfterSeq</c>.
+/// </summary>
+public sealed record SeqTemplate(string Destination, string BeforeSeq, string AfterSeq)
+{
+    public string With(long seq) => string.Concat(BeforeSeq, seq.ToString(CultureInfo.InvariantCulture), AfterSeq);
+}
 
 /// <summary>
 /// The result: a new message (<see cref="IsDuplicate"/> false, with its seq), or the earlier send with the same key,
@@ -59,8 +71,8 @@ public sealed record SequencedPayload(long Seq, string Payload);
 public static class MessageSequencerDefaults
 {
     /// <summary>
-    /// What an accepted send records before its SENDING status is published (by <see cref="IMessageSequencer.AdvanceStatusAsync"/>,
-    /// right after the accept). A retry in between is answered SENDING.
+    /// What an accepted send recorded before its SENDING status was published in the accept's own step. Records written
+    /// by such a version (Redis keeps them for a day) may still say so; a retry is answered SENDING for them.
     /// </summary>
     public const string Accepted = "ACCEPTED";
 

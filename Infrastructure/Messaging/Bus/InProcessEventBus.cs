@@ -29,4 +29,14 @@ public sealed class InProcessEventBus(BusDispatcher dispatcher) : IEventBus
         lock (_order)
             dispatcher.Dispatch(busEvent);
     }
+
+    /// <summary>Two events with nothing between them (a message and its SENDING), without a list to carry them.</summary>
+    internal void PublishTogether(BusEvent first, BusEvent second)
+    {
+        lock (_order)
+        {
+            dispatcher.Dispatch(first);
+            dispatcher.Dispatch(second);
+        }
+    }
 }

@@ -103,19 +103,19 @@ public sealed class InProcessMessageSequencer : IMessageSequencer, IDisposable
         }
     }
 
-    /// <summary>Takes the room's next seq, records the send and publishes it; the caller holds the room's lock.</summary>
+    /// <summary>Takes the room's next seq, records the send and publishes it and its SENDING; the caller holds the room's lock.</summary>
     private AcceptOutcome AcceptNew(RoomState room, AcceptRequest request, DateTimeOffset now)
     {
         var seq = ++room.Seq;
         room.RecordOwn(request.Key.SenderId, seq);
-        var payload = request.PayloadBeforeSeq + seq + request.PayloadAfterSeq;
+        var payload = request.Message.With(seq);
         room.Ring.Enqueue(new SequencedPayload(seq, payload));
         while (room.Ring.Count > MessageSequencerDefaults.RingLength)
             room.Ring.Dequeue();
         var record = new SendRecord(request.MessageId, seq, "SENDING");
         if (request.Key.TempId is not null)
-            _sends[request.Key] = new LiveSend(record with { Status = MessageSequencerDefaults.Accepted }, now + MessageSequencerDefaults.DedupeWindow);
-        _bus.Publish(new BusEvent(request.Destination, payload, Seq: seq));
+            _sends[request.Key] = new LiveSend(record, now + MessageSequencerDefaults.DedupeWindow);
+        _bus.PublishTogether(new BusEvent(request.Message.Destination, payload, Seq: seq), new BusEvent(request.Sending.Destination, request.Sending.With(seq)));
         return new AcceptOutcome(false, record);
     }
 

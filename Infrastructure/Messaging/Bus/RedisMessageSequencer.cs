@@ -19,7 +19,8 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
 
     private const string NoSendKey = "shoot:send:none";
 
-    // KEYS: seq, ring, send record, bus stream, notify channel, base, own, gone.
+    // KEYS: seq, ring, send record, bus stream, notify channel, base, own, gone. A new send is recorded as SENDING, and
+    // its SENDING status is appended to the bus right after the message (ARGV 11 to 13: its destination and halves).
     private const string AcceptScript = """
         if ARGV[1] == '1' then
           local earlier = redis.call('HMGET', KEYS[3], 'id', 'seq', 'status', 'error')
@@ -33,10 +34,11 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
         for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], ARGV[10]) end
         for i = 6, 8 do redis.call('PEXPIRE', KEYS[i], ARGV[10]) end
         if ARGV[1] == '1' then
-          redis.call('HSET', KEYS[3], 'id', ARGV[2], 'seq', seq, 'status', 'ACCEPTED', 'error', '')
+          redis.call('HSET', KEYS[3], 'id', ARGV[2], 'seq', seq, 'status', 'SENDING', 'error', '')
           redis.call('PEXPIRE', KEYS[3], ARGV[9])
         end
         redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'd', ARGV[6], 'p', payload, 'u', '', 's', seq)
+        redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'd', ARGV[11], 'p', ARGV[12] .. seq .. ARGV[13], 'u', '', 's', '')
         redis.call('PUBLISH', KEYS[5], '1')
         return {'new', seq}
         """;
@@ -136,10 +138,11 @@ public sealed class RedisMessageSequencer(IConnectionMultiplexer redis, IMessage
         ];
         RedisValue[] values =
         [
-            dedupe ? "1" : "0", request.MessageId, request.PayloadBeforeSeq, request.PayloadAfterSeq,
-            RedisBusKeys.OwnPrefix(key.SenderId), request.Destination,
+            dedupe ? "1" : "0", request.MessageId, request.Message.BeforeSeq, request.Message.AfterSeq,
+            RedisBusKeys.OwnPrefix(key.SenderId), request.Message.Destination,
             MessageSequencerDefaults.RingLength, RedisBusKeys.StreamLength,
             (long)MessageSequencerDefaults.DedupeWindow.TotalMilliseconds, (long)RedisBusKeys.RoomKeysLifetime.TotalMilliseconds,
+            request.Sending.Destination, request.Sending.BeforeSeq, request.Sending.AfterSeq,
         ];
         return (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AcceptScript, keys, values))!;
     }

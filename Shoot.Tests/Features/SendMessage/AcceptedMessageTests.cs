@@ -25,8 +25,7 @@ public sealed class AcceptedMessageTests
             Id = own, RoomId = 7, Seq = 3, SenderId = 2, Text = $"{{\"id\":\"{other}\"}}", CreatedAt = At, UpdatedAt = At,
             ThreadId = other, ReplyToMessageId = other, ForwardedFrom = new ForwardedFrom(other, 8, 9),
         };
-        var (before, after) = Message.SplitAroundSeq(message, "SENDING");
-        var payload = before + "3" + after;
+        var payload = Message.Template(message, "SENDING").With(3);
 
         Assert.Equal(own, AcceptedMessage.IdOf(payload));
         var read = AcceptedMessage.From(7, new SequencedPayload(3, payload));

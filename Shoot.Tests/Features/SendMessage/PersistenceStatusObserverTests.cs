@@ -9,6 +9,7 @@ using Shoot.Infrastructure.Observability;
 using Shoot.Infrastructure.Persistence;
 using Shoot.Infrastructure.Security;
 using Shoot.Tests.Fixtures;
+using Shoot.Tests.Infrastructure.Messaging.Bus;
 using StackExchange.Redis;
 
 namespace Shoot.Tests.Features.Messages;
@@ -58,7 +59,7 @@ public sealed class PersistenceStatusObserverTests(RedisServerFixture redis) : I
             var now = DateTimeOffset.UtcNow;
             var id = MessageId.New(now);
             var tempId = $"obs-{i}";
-            var accepted = await _sequencer.AcceptAsync(new AcceptRequest(new SendKey(room, Sender, tempId), id, MessageTopics.Messages(room), "{\"seq\":", "}"));
+            var accepted = await _sequencer.AcceptAsync(AcceptRequests.For(new SendKey(room, Sender, tempId), id));
             group.Add(new StoredMessage
             {
                 Id = id, RoomId = room, Seq = accepted.Record.Seq, SenderId = Sender, TempId = tempId, Text = $"m{i}", CreatedAt = now, UpdatedAt = now,

@@ -45,6 +45,28 @@ public abstract class CounterStoreSuite
     }
 
     [Fact]
+    public async Task Limits_count_in_order_and_stop_at_the_first_counter_over_its_limit()
+    {
+        var (perSecond, perMinute, room) = (NewKey(), NewKey(), NewKey());
+        CounterLimit[] Limits(long first) =>
+            [new(perSecond, TimeSpan.FromMinutes(1), first), new(perMinute, TimeSpan.FromMinutes(2), 3), new(room, TimeSpan.FromMinutes(1), 100)];
+
+        Assert.Equal(LimitCheck.WithinLimits, await Store.IncrementWithinLimitsAsync(Limits(first: 100)));
+        Assert.Equal(LimitCheck.WithinLimits, await Store.IncrementWithinLimitsAsync(Limits(first: 100)));
+        // The first counter over its limit: the two after it are not counted.
+        var refused = await Store.IncrementWithinLimitsAsync(Limits(first: 2));
+        Assert.Equal((0, 3L), (refused.Exceeded, refused.State.Count));
+        Assert.InRange(refused.State.TimeLeft, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        Assert.Equal(3, (await Store.IncrementAsync(perMinute, TimeSpan.FromMinutes(2))).Count);
+        Assert.Equal(3, (await Store.IncrementAsync(room, TimeSpan.FromMinutes(1))).Count);
+        // The second over its limit (4 > 3), with its own window; the room's counter not counted.
+        var second = await Store.IncrementWithinLimitsAsync(Limits(first: 100));
+        Assert.Equal((1, 4L), (second.Exceeded, second.State.Count));
+        Assert.InRange(second.State.TimeLeft, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2));
+        Assert.Equal(4, (await Store.IncrementAsync(room, TimeSpan.FromMinutes(1))).Count);
+    }
+
+    [Fact]
     public async Task Concurrent_increments_are_not_lost()
     {
         var key = NewKey();

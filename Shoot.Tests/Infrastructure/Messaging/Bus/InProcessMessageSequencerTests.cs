@@ -49,8 +49,7 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
     }
 
     private Task<AcceptOutcome> SendAsync(string? tempId, InProcessMessageSequencer? sequencer = null) =>
-        (sequencer ?? _sequencer).AcceptAsync(new AcceptRequest(new SendKey(Room, Alice, tempId), MessageId.New(_clock.GetUtcNow()),
-            $"/topic/messages/{Room}", "{\"seq\":", "}"));
+        (sequencer ?? _sequencer).AcceptAsync(AcceptRequests.For(new SendKey(Room, Alice, tempId), MessageId.New(_clock.GetUtcNow())));
 
     /// <summary>What the pipeline does with an accepted send: stores it, then tells SAVED.</summary>
     private async Task SaveAsync(AcceptOutcome sent, string tempId, InProcessMessageSequencer? sequencer = null)
@@ -260,7 +259,7 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
         for (var i = 0; i < 100; i++)
         {
             var key = new SendKey(Room, Alice, $"t-{i}");
-            var sent = await sequencer.AcceptAsync(new AcceptRequest(key, MessageId.New(clock.GetUtcNow()), $"/topic/messages/{Room}", "{\"seq\":", "}"));
+            var sent = await sequencer.AcceptAsync(AcceptRequests.For(key, MessageId.New(clock.GetUtcNow())));
             await sequencer.AdvanceStatusAsync(key, sent.Record with { Status = "SAVED" }, new BusEvent($"/topic/message/status/{Room}", "{}"));
         }
         Assert.Equal(100, sequencer.DedupeRecords);
@@ -295,6 +294,28 @@ public sealed class InProcessMessageSequencerTests : IAsyncLifetime
             public void Dispose() { }
             public ValueTask DisposeAsync() => ValueTask.CompletedTask;
         }
+    }
+
+    [Fact]
+    public async Task An_accept_publishes_the_message_and_then_its_SENDING_and_records_the_send_as_SENDING()
+    {
+        var published = new List<BusEvent>();
+        using var sequencer = new InProcessMessageSequencer(
+            new InProcessEventBus(new BusDispatcher([new Recorder(published)], NullLogger<BusDispatcher>.Instance)), _store, _clock);
+
+        var sent = await sequencer.AcceptAsync(AcceptRequests.For(new SendKey(Room, Alice, "t-1")));
+
+        Assert.Equal([($"/topic/messages/{Room}", "{\"seq\":1}", (long?)1), ($"/topic/message/status/{Room}", "{\"tempId\":\"t-1\",\"status\":\"SENDING\",\"seq\":1}", null)],
+            published.Select(e => (e.Destination, e.Payload, e.Seq)));
+        Assert.Equal("SENDING", sent.Record.Status);
+        // Recorded as SENDING: a SENDING reported again is not published twice.
+        Assert.False(await sequencer.AdvanceStatusAsync(new SendKey(Room, Alice, "t-1"), sent.Record, new BusEvent($"/topic/message/status/{Room}", "{}")));
+        Assert.Equal(2, published.Count);
+    }
+
+    private sealed class Recorder(List<BusEvent> events) : IBusSubscriber
+    {
+        public void OnEvent(BusEvent busEvent) => events.Add(busEvent);
     }
 
     [Fact]

@@ -58,6 +58,26 @@ public sealed class RedisStatusStepsTests(RedisServerFixture redis) : IAsyncLife
     }
 
     [Fact]
+    public async Task An_accept_appends_the_message_and_then_its_SENDING_and_records_the_send_as_SENDING()
+    {
+        var room = Random.Shared.NextInt64(1_000_000, 1_000_000_000);
+        var mark = await LastBusIdAsync();
+
+        var send = await AcceptAsync(room, "a1");
+
+        var entries = await _connection.GetDatabase().StreamRangeAsync(RedisBusKeys.Stream, "(" + mark, "+");
+        var ours = entries.Where(e => ((string)e["d"]!).EndsWith("/" + room, StringComparison.Ordinal)).ToList();
+        Assert.Equal([$"/topic/messages/{room}", $"/topic/message/status/{room}"], ours.Select(e => (string)e["d"]!));
+        Assert.Equal($"{{\"tempId\":\"a1\",\"status\":\"SENDING\",\"seq\":{send.Record.Seq}}}", (string)ours[1]["p"]!);
+        Assert.Equal("SENDING", send.Record.Status);
+        // Recorded as SENDING: a SENDING reported again is not published twice, and a retry is answered SENDING.
+        Assert.False(await _sequencer.AdvanceStatusAsync(send.Key, send.Record, Event(room, "a1 SENDING again")));
+        var retry = await _sequencer.AcceptAsync(AcceptRequests.For(send.Key));
+        Assert.True(retry.IsDuplicate);
+        Assert.Equal((send.Record.Seq, "SENDING"), (retry.Record.Seq, retry.Record.Status));
+    }
+
+    [Fact]
     public async Task A_group_larger_than_one_call_takes_is_published_whole_and_in_order()
     {
         var room = Random.Shared.NextInt64(1_000_000, 1_000_000_000);
@@ -73,7 +93,7 @@ public sealed class RedisStatusStepsTests(RedisServerFixture redis) : IAsyncLife
     private async Task<(SendKey Key, SendRecord Record)> AcceptAsync(long room, string tempId)
     {
         var key = new SendKey(room, 7, tempId);
-        var outcome = await _sequencer.AcceptAsync(new AcceptRequest(key, MessageId.New(DateTimeOffset.UtcNow), $"/topic/messages/{room}", "{\"seq\":", "}"));
+        var outcome = await _sequencer.AcceptAsync(AcceptRequests.For(key));
         return (key, outcome.Record);
     }
 

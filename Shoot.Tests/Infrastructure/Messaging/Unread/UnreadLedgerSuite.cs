@@ -4,6 +4,7 @@ using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Messaging.Unread;
 using Shoot.Infrastructure.Persistence;
+using Shoot.Tests.Infrastructure.Messaging.Bus;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Unread;
 
@@ -44,8 +45,7 @@ public abstract class UnreadLedgerSuite : IAsyncLifetime
 
     protected async Task<long> AcceptAsync(long roomId, long senderId)
     {
-        var outcome = await Sequencer.AcceptAsync(new AcceptRequest(new SendKey(roomId, senderId, null), MessageId.New(DateTimeOffset.UtcNow),
-            $"/topic/messages/{roomId}", "{\"seq\":", "}"));
+        var outcome = await Sequencer.AcceptAsync(AcceptRequests.For(new SendKey(roomId, senderId, null)));
         return outcome.Record.Seq;
     }
 

@@ -3,6 +3,7 @@ using Shoot.Infrastructure.Messaging.Bus;
 using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Infrastructure.Messaging.Unread;
 using Shoot.Tests.Fixtures;
+using Shoot.Tests.Infrastructure.Messaging.Bus;
 using StackExchange.Redis;
 
 namespace Shoot.Tests.Infrastructure.Messaging.Unread;
@@ -65,8 +66,7 @@ public sealed class RedisUnreadLedgerTests(RedisServerFixture redis) : UnreadLed
         var other = new RedisUnreadLedger(_connection, Store);
         var otherSequencer = new RedisMessageSequencer(_connection, Store);
         await AcceptAsync(room, Alice);
-        await otherSequencer.AcceptAsync(new AcceptRequest(new SendKey(room, Alice, null), Shoot.Infrastructure.Messaging.MessageId.New(DateTimeOffset.UtcNow),
-            "/topic/x", "{\"seq\":", "}"));
+        await otherSequencer.AcceptAsync(AcceptRequests.For(new SendKey(room, Alice, null), destination: "/topic/x"));
 
         Assert.Equal(2, (await other.RefreshRoomAsync(room, [new ReaderSeq(Bob, 0, MemberId: 1)])).Single().Count);
         await other.MarkGoneAsync(room, 1, Alice);
