@@ -20,9 +20,8 @@ public sealed class PersistenceStatusObserver(SendStatusReporter statuses, ISqlD
         WHERE id = @RoomId AND (last_message_id IS NULL OR last_message_id < @Id)
         """;
 
-    // Many sends' hand-overs finish at once under load: their SENT_TO_KAFKA go to the sequencer in groups.
     public async ValueTask OnHandedOverAsync(StoredMessage message, CancellationToken ct) =>
-        await statuses.ReportInGroupAsync(message, "SENT_TO_KAFKA");
+        await statuses.ReportAsync(message, "SENT_TO_KAFKA", ct: ct);
 
     // Taking a record from the log proves it was handed over; the producer's own report may not have landed yet, so
     // SENT_TO_KAFKA goes first (the sequencer drops it when the producer's got there).

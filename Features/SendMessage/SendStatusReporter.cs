@@ -12,12 +12,6 @@ namespace Shoot.Features.Messages;
 /// </summary>
 public sealed class SendStatusReporter(IMessageSequencer sequencer, IEventBus bus, TimeProvider clock, Infrastructure.Observability.ShootMetrics metrics)
 {
-    // The reports waiting for the next group (ReportInGroupAsync), and whether a group is on its way.
-    private readonly Lock _grouping = new();
-    private List<(StoredMessage Message, string Status)> _waiting = [];
-    private TaskCompletionSource _waitingTold = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _groupOnItsWay;
-
     /// <summary>
     /// A new send's SENDING, which the sequencer publishes in the accept's own step, right after the message: the
     /// status's JSON around the seq the accept assigns.
@@ -49,56 +43,6 @@ public sealed class SendStatusReporter(IMessageSequencer sequencer, IEventBus bu
         var advanced = await sequencer.AdvanceStatusesAsync(reports.Select(r => Step(r.Message, r.Status, null, now)).ToList(), ct);
         for (var i = 0; i < reports.Count; i++)
             Count(advanced[i], reports[i].Status, reports[i].Message, now);
-    }
-
-    /// <summary>
-    /// Like <see cref="ReportAsync"/>, for reports that come one message at a time from many sends at once (the producer's
-    /// SENT_TO_KAFKA): while one group is on its way to the sequencer, the reports that arrive wait and go together in
-    /// the next, so at high rates a round trip carries many, and a lone report still goes at once. Completes when the
-    /// group holding this report was told.
-    /// </summary>
-    public Task ReportInGroupAsync(StoredMessage message, string status)
-    {
-        Task told;
-        lock (_grouping)
-        {
-            _waiting.Add((message, status));
-            told = _waitingTold.Task;
-            if (_groupOnItsWay)
-                return told;
-            _groupOnItsWay = true;
-        }
-        _ = ReportGroupsAsync();
-        return told;
-    }
-
-    /// <summary>Reports the waiting group, then the one that gathered meanwhile, until none is waiting.</summary>
-    private async Task ReportGroupsAsync()
-    {
-        while (true)
-        {
-            List<(StoredMessage Message, string Status)> group;
-            TaskCompletionSource told;
-            lock (_grouping)
-            {
-                if (_waiting.Count == 0)
-                {
-                    _groupOnItsWay = false;
-                    return;
-                }
-                (group, told) = (_waiting, _waitingTold);
-                (_waiting, _waitingTold) = ([], new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            }
-            try
-            {
-                await ReportManyAsync(group, CancellationToken.None);
-                told.SetResult();
-            }
-            catch (Exception e)
-            {
-                told.SetException(e);
-            }
-        }
     }
 
     private static StatusStep Step(StoredMessage message, string status, string? error, DateTimeOffset now)

@@ -53,18 +53,7 @@ public sealed class PersistenceStatusObserverTests(RedisServerFixture redis) : I
     public async Task A_groups_statuses_reach_the_room_in_order_per_send_and_in_seq_order()
     {
         var room = Random.Shared.NextInt64(1_000_000, 1_000_000_000);
-        var group = new List<StoredMessage>();
-        for (var i = 0; i < 60; i++)
-        {
-            var now = DateTimeOffset.UtcNow;
-            var id = MessageId.New(now);
-            var tempId = $"obs-{i}";
-            var accepted = await _sequencer.AcceptAsync(AcceptRequests.For(new SendKey(room, Sender, tempId), id));
-            group.Add(new StoredMessage
-            {
-                Id = id, RoomId = room, Seq = accepted.Record.Seq, SenderId = Sender, TempId = tempId, Text = $"m{i}", CreatedAt = now, UpdatedAt = now,
-            });
-        }
+        var group = await AcceptAsync(room, 60, "obs");
         var start = (await _connection.GetDatabase().StreamRangeAsync(RedisBusKeys.Stream, "-", "+", count: 1, messageOrder: Order.Descending)).Single().Id;
 
         await _observer.OnProcessingAsync(group, CancellationToken.None);
@@ -84,68 +73,21 @@ public sealed class PersistenceStatusObserverTests(RedisServerFixture redis) : I
         Assert.True(heard.FindLastIndex(h => h.Status == "PROCESSING") < heard.FindIndex(h => h.Status == "SAVED"));
     }
 
-    [Fact]
-    public async Task Hand_overs_that_finish_while_a_group_is_on_its_way_are_told_together_in_the_next()
+    /// <summary>Accepts <paramref name="count"/> sends in the room (tempIds prefix-0, prefix-1, …): what the pipeline then gets.</summary>
+    private async Task<List<StoredMessage>> AcceptAsync(long room, int count, string prefix)
     {
-        var room = Random.Shared.NextInt64(1_000_000, 1_000_000_000);
         var sends = new List<StoredMessage>();
-        for (var i = 0; i < 10; i++)
+        for (var i = 0; i < count; i++)
         {
             var now = DateTimeOffset.UtcNow;
             var id = MessageId.New(now);
-            var accepted = await _sequencer.AcceptAsync(AcceptRequests.For(new SendKey(room, Sender, $"h-{i}"), id));
-            sends.Add(new StoredMessage { Id = id, RoomId = room, Seq = accepted.Record.Seq, SenderId = Sender, TempId = $"h-{i}", Text = "m", CreatedAt = now, UpdatedAt = now });
+            var tempId = $"{prefix}-{i}";
+            var accepted = await _sequencer.AcceptAsync(AcceptRequests.For(new SendKey(room, Sender, tempId), id));
+            sends.Add(new StoredMessage
+            {
+                Id = id, RoomId = room, Seq = accepted.Record.Seq, SenderId = Sender, TempId = tempId, Text = $"m{i}", CreatedAt = now, UpdatedAt = now,
+            });
         }
-        var gated = new GatedSequencer(_sequencer);
-        var observer = new PersistenceStatusObserver(
-            new SendStatusReporter(gated, new RedisEventBus(_connection), TimeProvider.System, _services.GetRequiredService<ShootMetrics>()),
-            new SqliteDatabase(Path.Combine(_directory, "shoot.db")), MessageTextCodec.Off);
-
-        var first = observer.OnHandedOverAsync(sends[0], CancellationToken.None).AsTask();
-        await gated.FirstCallStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        var rest = sends.Skip(1).Select(m => observer.OnHandedOverAsync(m, CancellationToken.None).AsTask()).ToList();
-        Assert.False(first.IsCompleted);
-        gated.Release.SetResult();
-        await Task.WhenAll(rest.Prepend(first)).WaitAsync(TimeSpan.FromSeconds(10));
-
-        Assert.Equal([1, 9], gated.StepsPerCall);
-        Assert.Equal(sends.Select(m => m.TempId), await HandedOverAsync(room));
-    }
-
-    /// <summary>The tempIds of the room's SENT_TO_KAFKA statuses on the bus, in order.</summary>
-    private async Task<List<string>> HandedOverAsync(long room) =>
-        (await _connection.GetDatabase().StreamRangeAsync(RedisBusKeys.Stream, "-", "+", count: 200, messageOrder: Order.Descending))
-        .Where(e => (string?)e["d"] == MessageTopics.Status(room))
-        .Select(e => JsonDocument.Parse((string)e["p"]!).RootElement)
-        .Where(p => p.GetProperty("status").GetString() == "SENT_TO_KAFKA")
-        .Select(p => p.GetProperty("tempId").GetString()!)
-        .Reverse()
-        .ToList();
-
-    /// <summary>The Redis sequencer, with its status calls counted and the first one held until released.</summary>
-    private sealed class GatedSequencer(IMessageSequencer inner) : IMessageSequencer
-    {
-        public TaskCompletionSource FirstCallStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public List<int> StepsPerCall { get; } = [];
-
-        public Task<AcceptOutcome> AcceptAsync(AcceptRequest request, CancellationToken cancellationToken = default) => inner.AcceptAsync(request, cancellationToken);
-
-        public Task<IReadOnlyList<SequencedPayload>> RecentAsync(long roomId, long afterSeq, CancellationToken cancellationToken = default) =>
-            inner.RecentAsync(roomId, afterSeq, cancellationToken);
-
-        public Task<SequencedPayload?> LatestAsync(long roomId, CancellationToken cancellationToken = default) => inner.LatestAsync(roomId, cancellationToken);
-
-        public Task<bool> AdvanceStatusAsync(SendKey key, SendRecord record, BusEvent statusEvent, CancellationToken cancellationToken = default) =>
-            throw new InvalidOperationException("Hand-overs are told in groups.");
-
-        public async Task<IReadOnlyList<bool>> AdvanceStatusesAsync(IReadOnlyList<StatusStep> steps, CancellationToken cancellationToken = default)
-        {
-            lock (StepsPerCall)
-                StepsPerCall.Add(steps.Count);
-            if (FirstCallStarted.TrySetResult())
-                await Release.Task;
-            return await inner.AdvanceStatusesAsync(steps, cancellationToken);
-        }
+        return sends;
     }
 }
