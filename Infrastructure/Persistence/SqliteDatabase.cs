@@ -22,11 +22,15 @@ public enum SqliteDurability
 public sealed class SqliteDatabase : ISqlDatabase
 {
     private readonly string _connectionString;
-    private readonly string _synchronousPragma;
+    private readonly string _connectionPragmas;
 
-    // Physical connections that have had the durability pragma. Microsoft.Data.Sqlite pools them and offers no hook
-    // for "a new one was opened", and the setting does not live in the file: a pragma run once at start covered only
-    // the first connection, and every pooled one after it fsynced each commit (FULL is SQLite's default).
+    /// <summary>How long a statement waits for another connection's lock inside SQLite: the command timeout.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+
+    // Physical connections that have had the per-connection pragmas (durability, busy timeout). Microsoft.Data.Sqlite
+    // pools them and offers no hook for "a new one was opened", and the settings do not live in the file: a pragma run
+    // once at start covered only the first connection, and every pooled one after it fsynced each commit (FULL is
+    // SQLite's default).
     private readonly ConditionalWeakTable<sqlite3, object> _configured = new();
 
     public SqliteDatabase(string filePath, SqliteDurability durability = SqliteDurability.Normal)
@@ -38,9 +42,14 @@ public sealed class SqliteDatabase : ISqlDatabase
             ForeignKeys = true,
             Pooling = true,
             // Microsoft.Data.Sqlite retries SQLITE_BUSY until the command timeout, which is what serialises writers.
-            DefaultTimeout = 30,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
         }.ToString();
-        _synchronousPragma = durability == SqliteDurability.Full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
+        // busy_timeout: a connection that finds the write lock taken (another instance on the same file, or another
+        // writer here) waits inside SQLite, retrying within milliseconds. Without it SQLite answers SQLITE_BUSY at once
+        // and Microsoft.Data.Sqlite sleeps 150 ms before each retry: commits then stalled for 150–300 ms under a second
+        // writer, and seconds with two instances storing into one file (docs/performance.md, "Ninth profile").
+        _connectionPragmas = (durability == SqliteDurability.Full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;")
+            + $"PRAGMA busy_timeout={BusyTimeout.TotalMilliseconds:F0};";
         Description = $"SQLite ({Path.GetFullPath(filePath)})";
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
@@ -62,7 +71,7 @@ public sealed class SqliteDatabase : ISqlDatabase
         {
             await using (var command = connection.CreateCommand())
             {
-                command.CommandText = _synchronousPragma;
+                command.CommandText = _connectionPragmas;
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
             _configured.AddOrUpdate(handle, this);
