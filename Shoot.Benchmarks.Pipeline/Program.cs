@@ -14,7 +14,13 @@ using Shoot.Infrastructure.Messaging.Store;
 using Shoot.Tests.Fixtures;
 
 // Usage: dotnet run -c Release --project Shoot.Benchmarks.Pipeline -- [outbox|kafka|both] [messages] [concurrency] [rooms]
+//        dotnet run -c Release --project Shoot.Benchmarks.Pipeline -- writers   (two instances' store writers on one SQLite file)
 var adapter = args.ElementAtOrDefault(0) ?? "both";
+if (adapter == "writers")
+{
+    await SharedFileWriters.RunAsync();
+    return;
+}
 var count = int.Parse(args.ElementAtOrDefault(1) ?? "20000", CultureInfo.InvariantCulture);
 var concurrency = int.Parse(args.ElementAtOrDefault(2) ?? "64", CultureInfo.InvariantCulture);
 var rooms = int.Parse(args.ElementAtOrDefault(3) ?? "100", CultureInfo.InvariantCulture);
@@ -177,5 +183,71 @@ internal sealed unsafe class MockCluster : IDisposable
     {
         LibrdkafkaMock.Native.MockClusterDestroy(_cluster);
         LibrdkafkaMock.Native.Destroy(_handle);
+    }
+}
+
+/// <summary>
+/// Two instances storing into one SQLite file (two <see cref="Shoot.Infrastructure.Persistence.SqliteDatabase"/>s, so two
+/// pools, as two processes have): each commits groups of 20 rows, 2 ms apart, 300 times. Prints the commit latency:
+/// what a writer waiting for the other's lock costs (docs/performance.md, "Ninth profile").
+/// </summary>
+internal static class SharedFileWriters
+{
+    public static async Task RunAsync()
+    {
+        var data = Directory.CreateTempSubdirectory("shoot-writers-bench-");
+        try
+        {
+            var file = Path.Combine(data.FullName, "shared.db");
+            var databases = new[] { new Shoot.Infrastructure.Persistence.SqliteDatabase(file), new Shoot.Infrastructure.Persistence.SqliteDatabase(file) };
+            await using (var connection = await databases[0].OpenAsync())
+            await using (var create = connection.CreateCommand())
+            {
+                create.CommandText = "CREATE TABLE m (id TEXT PRIMARY KEY, room INTEGER, seq INTEGER, text TEXT)";
+                await create.ExecuteNonQueryAsync();
+            }
+            var latency = new LongHistogram(TimeStamp.Minutes(1), 3);
+            var total = Stopwatch.StartNew();
+            await Task.WhenAll(databases.Select(database => Task.Run(() => WriteAsync(database, latency))));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"two writers on one file: {latency.TotalCount} commits in {total.ElapsedMilliseconds} ms; commit p50 {Ms(latency, 50):F1} ms, " +
+                $"p99 {Ms(latency, 99):F1} ms, max {latency.GetMaxValue() * 1000.0 / Stopwatch.Frequency:F1} ms"));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            data.Delete(recursive: true);
+        }
+    }
+
+    private static double Ms(LongHistogram histogram, double percentile) => histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
+
+    private static async Task WriteAsync(Shoot.Infrastructure.Persistence.SqliteDatabase database, LongHistogram latency)
+    {
+        for (var group = 0; group < 300; group++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await using (var connection = await database.OpenAsync())
+            await using (var transaction = await connection.BeginTransactionAsync())
+            {
+                for (var row = 0; row < 20; row++)
+                {
+                    await using var insert = connection.CreateCommand();
+                    insert.Transaction = transaction;
+                    insert.CommandText = "INSERT INTO m VALUES ($id, 1, $seq, 'a message of about a hundred bytes, as the load tool sends them, give or take a few more')";
+                    var id = insert.CreateParameter();
+                    (id.ParameterName, id.Value) = ("$id", Guid.NewGuid().ToString("N"));
+                    var seq = insert.CreateParameter();
+                    (seq.ParameterName, seq.Value) = ("$seq", group * 20 + row);
+                    insert.Parameters.Add(id);
+                    insert.Parameters.Add(seq);
+                    await insert.ExecuteNonQueryAsync();
+                }
+                await transaction.CommitAsync();
+            }
+            lock (latency)
+                latency.RecordValue(Stopwatch.GetTimestamp() - started);
+            await Task.Delay(2);
+        }
     }
 }
