@@ -183,7 +183,7 @@ scaled() {
   pg_port=$(free_port)
   pg_data=$dir/pg/data
   run_as_postgres "$pg_bin/pg_ctl" -D "$pg_data" -l "$dir/pg/server.log" -w -t 60 start \
-    -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
+    -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null
   run_as_postgres "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -q -c "CREATE DATABASE shoot" postgres
 
   # The mock broker prints "BOOTSTRAP host:port" once its topics exist.

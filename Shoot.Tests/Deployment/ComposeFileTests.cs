@@ -54,6 +54,18 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
+    public async Task Postgres_takes_more_connections_than_both_instances_pools_hold()
+    {
+        var services = await LoadServicesAsync();
+
+        var command = ((YamlSequenceNode)Mapping(services, "postgres")["command"]).Children.Select(Scalar).ToList();
+        var setting = command.Single(argument => argument.StartsWith("max_connections=", StringComparison.Ordinal));
+        // Npgsql's default pool is 100 per instance; 10 more each for Hangfire's storage and the health checks.
+        Assert.True(int.Parse(setting["max_connections=".Length..], System.Globalization.CultureInfo.InvariantCulture) >= ShootServices.Length * 110,
+            $"postgres {setting} is below {ShootServices.Length} instances × 110");
+    }
+
+    [Fact]
     public async Task Proxy_publishes_8080_with_the_repository_nginx_config_and_waits_for_both_instances()
     {
         var services = await LoadServicesAsync();
