@@ -46,8 +46,9 @@ public sealed class SqliteDatabase : ISqlDatabase
         }.ToString();
         // busy_timeout: a connection that finds the write lock taken (another instance on the same file, or another
         // writer here) waits inside SQLite, retrying within milliseconds. Without it SQLite answers SQLITE_BUSY at once
-        // and Microsoft.Data.Sqlite sleeps 150 ms before each retry: commits then stalled for 150–300 ms under a second
-        // writer, and seconds with two instances storing into one file (docs/performance.md, "Ninth profile").
+        // and Microsoft.Data.Sqlite sleeps 150 ms before each retry: commits then stalled for 150–450 ms under a second
+        // writer, likely the seconds-long SAVED lag of two instances storing into one file (docs/performance.md,
+        // "Ninth profile").
         _connectionPragmas = (durability == SqliteDurability.Full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;")
             + $"PRAGMA busy_timeout={BusyTimeout.TotalMilliseconds:F0};";
         Description = $"SQLite ({Path.GetFullPath(filePath)})";
