@@ -43,6 +43,11 @@ public sealed partial class PipelineSpill : IAsyncDisposable
     private long _depth;
     private long _oldestSpilledAt;
 
+    // A count and the appends it may miss take turns: a count read just before a group's commit, and set just after
+    // that group was added, lowered the depth below the rows there were (the hand-off reads a depth of 0 as "nothing
+    // spilled, produce directly", which must never skip rows still waiting).
+    private readonly SemaphoreSlim _counting = new(1, 1);
+
     public PipelineSpill(IOptions<ShootOptions> shoot, TimeProvider time, MessageTextCodec codec, ILogger<PipelineSpill> logger)
     {
         _codec = codec;
@@ -112,11 +117,19 @@ public sealed partial class PipelineSpill : IAsyncDisposable
     /// <summary>Counts the rows again (another instance on the same file may have added or forwarded some).</summary>
     public async Task RefreshAsync(CancellationToken ct = default)
     {
-        await using var connection = await OpenAsync(ct);
-        var (count, oldest) = await connection.QuerySingleAsync<(long, long?)>(new CommandDefinition(
-            "SELECT COUNT(*), MIN(spilled_at) FROM spill", cancellationToken: ct));
-        Interlocked.Exchange(ref _depth, count);
-        Interlocked.Exchange(ref _oldestSpilledAt, oldest ?? 0);
+        await _counting.WaitAsync(ct);
+        try
+        {
+            await using var connection = await OpenAsync(ct);
+            var (count, oldest) = await connection.QuerySingleAsync<(long, long?)>(new CommandDefinition(
+                "SELECT COUNT(*), MIN(spilled_at) FROM spill", cancellationToken: ct));
+            Interlocked.Exchange(ref _depth, count);
+            Interlocked.Exchange(ref _oldestSpilledAt, oldest ?? 0);
+        }
+        finally
+        {
+            _counting.Release();
+        }
     }
 
     /// <summary>Returns when a row was appended or after <paramref name="timeout"/>.</summary>
@@ -133,6 +146,8 @@ public sealed partial class PipelineSpill : IAsyncDisposable
             group.Clear();
             while (group.Count < 1000 && _appends.Reader.TryRead(out var next))
                 group.Add(next);
+            Exception? failure = null;
+            await _counting.WaitAsync();
             try
             {
                 var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -150,16 +165,25 @@ public sealed partial class PipelineSpill : IAsyncDisposable
                 }
                 Interlocked.Add(ref _depth, group.Count);
                 Interlocked.CompareExchange(ref _oldestSpilledAt, now, 0);
-                foreach (var append in group)
-                    append.Written.TrySetResult();
-                _appended.Wake();
             }
             catch (Exception e)
             {
-                LogSpillFailed(_logger, group.Count, e);
-                foreach (var append in group)
-                    append.Written.TrySetException(e);
+                failure = e;
             }
+            finally
+            {
+                _counting.Release();
+            }
+            if (failure is not null)
+            {
+                LogSpillFailed(_logger, group.Count, failure);
+                foreach (var append in group)
+                    append.Written.TrySetException(failure);
+                continue;
+            }
+            foreach (var append in group)
+                append.Written.TrySetResult();
+            _appended.Wake();
         }
     }
 
