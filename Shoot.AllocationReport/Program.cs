@@ -9,8 +9,9 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 // crossed the line, so summing the ticks by type estimates where the bytes go. [units] (the messages sent while the
 // trace ran, say) turns the totals into bytes per unit. --stacks <type> also prints where that type's bytes were
 // allocated: the managed frames nearest the allocation (the event's call stack, resolved through the trace's rundown).
-var stacksOf = Array.IndexOf(args, "--stacks") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
-var positional = args.Where((_, i) => stacksOf is null || (i != Array.IndexOf(args, "--stacks") && i != Array.IndexOf(args, "--stacks") + 1)).ToArray();
+var stacksAt = Array.IndexOf(args, "--stacks");
+var stacksOf = stacksAt >= 0 && stacksAt + 1 < args.Length ? args[stacksAt + 1] : null;
+var positional = stacksOf is null ? args : args.Where((_, i) => i != stacksAt && i != stacksAt + 1).ToArray();
 if (positional.Length is < 1 or > 2 || !File.Exists(positional[0]))
 {
     Console.Error.WriteLine("usage: Shoot.AllocationReport <trace.nettrace> [units] [--stacks <type>]");

@@ -41,7 +41,8 @@ public sealed class SqliteDatabase : ISqlDatabase
             DataSource = filePath,
             ForeignKeys = true,
             Pooling = true,
-            // Microsoft.Data.Sqlite retries SQLITE_BUSY until the command timeout, which is what serialises writers.
+            // How long a statement may wait for another connection's lock in all (SQLite's busy timeout below, then
+            // Microsoft.Data.Sqlite's own retries): what serialises writers.
             DefaultTimeout = (int)BusyTimeout.TotalSeconds,
         }.ToString();
         // busy_timeout: a connection that finds the write lock taken (another instance on the same file, or another
