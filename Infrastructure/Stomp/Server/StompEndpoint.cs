@@ -36,7 +36,7 @@ internal static class StompEndpoint
             // STOMP heart-beats already detect dead peers; WebSocket pings on top would only add traffic.
             KeepAliveInterval = TimeSpan.Zero,
         });
-        await using var transport = new WebSocketStompTransport(socket, server.Options);
+        await using var transport = new WebSocketStompTransport(socket, server);
         await server.RunSessionAsync(transport, handshakeToken, context.RequestAborted);
     }
 

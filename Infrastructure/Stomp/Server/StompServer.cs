@@ -33,6 +33,7 @@ public sealed class StompServer
         Logger = loggerFactory.CreateLogger("Shoot.Stomp");
         Time = timeProvider ?? TimeProvider.System;
         Limits = new StompParserLimits(Options.MaxFrameSize, Options.MaxHeaders, Options.MaxHeaderLineLength);
+        MessagePipeOptions = WebSocketStompTransport.MessagePipeOptions(Options);
         Watchdog = new SessionWatchdog((exception, sessionId) => StompLog.SessionFailed(Logger, exception, sessionId));
     }
 
@@ -59,22 +60,14 @@ public sealed class StompServer
 
     internal StompParserLimits Limits { get; }
 
+    /// <summary>The options of every session's pipe of received STOMP bytes: shared, not made per session.</summary>
+    internal System.IO.Pipelines.PipeOptions MessagePipeOptions { get; }
+
     internal Observability.ShootMetrics? Metrics { get; }
 
     /// <summary>Runs one session to its end. <paramref name="handshakeToken"/> is the token from the transport's handshake, if any.</summary>
-    public async Task RunSessionAsync(IStompTransport transport, string? handshakeToken, CancellationToken cancellationToken)
-    {
-        var transportName = transport.Name;
-        Metrics?.StompSessionOpened(transportName);
-        try
-        {
-            await new StompSession(this, transport, handshakeToken).RunAsync(cancellationToken);
-        }
-        finally
-        {
-            Metrics?.StompSessionClosed(transportName);
-        }
-    }
+    public Task RunSessionAsync(IStompTransport transport, string? handshakeToken, CancellationToken cancellationToken) =>
+        new StompSession(this, transport, handshakeToken).RunAsync(cancellationToken);
 
     /// <summary>Closes every session cleanly (WebSocket "going away"), for graceful shutdown.</summary>
     public void CloseAll()

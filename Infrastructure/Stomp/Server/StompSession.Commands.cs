@@ -4,7 +4,8 @@ namespace Shoot.Infrastructure.Stomp.Server;
 
 internal sealed partial class StompSession
 {
-    private readonly Dictionary<string, List<StompFrame>> _transactions = new(StringComparer.Ordinal);
+    // Open transactions, the read loop's only; created by the first BEGIN (few clients use transactions).
+    private Dictionary<string, List<StompFrame>>? _transactions;
 
     /// <returns>false when the session must end (DISCONNECT, or an ERROR was sent).</returns>
     private async ValueTask<bool> HandleAsync(StompFrame frame)
@@ -74,6 +75,7 @@ internal sealed partial class StompSession
         if (!StompHeartBeat.TryParse(frame["heart-beat"], out var clientHeartBeat)) throw new StompProtocolException("Invalid heart-beat header");
 
         var token = StompBearerToken.From(frame["Authorization"] ?? frame["authorization"]) ?? _handshakeToken;
+        _handshakeToken = null;
         if (token is null) throw new StompProtocolException("Authentication required: send Authorization: Bearer <token>");
         var principal = await _server.Authenticator.AuthenticateAsync(token, _stopping.Token);
         if (principal is null || principal.ExpiresAt <= _server.Time.GetUtcNow()) throw new StompProtocolException("Invalid or expired token");
@@ -105,7 +107,7 @@ internal sealed partial class StompSession
     private bool Buffered(StompFrame frame)
     {
         if (frame["transaction"] is not { } transaction) return false;
-        if (!_transactions.TryGetValue(transaction, out var frames)) throw new StompProtocolException($"Unknown transaction '{transaction}'");
+        if (_transactions is null || !_transactions.TryGetValue(transaction, out var frames)) throw new StompProtocolException($"Unknown transaction '{transaction}'");
         if (frames.Count >= _server.Options.MaxFramesPerTransaction) throw new StompProtocolException("Transaction holds too many frames");
         frames.Add(frame);
         return true;
@@ -114,6 +116,7 @@ internal sealed partial class StompSession
     private void Begin(StompFrame frame)
     {
         var transaction = Required(frame, "transaction");
+        _transactions ??= new(StringComparer.Ordinal);
         if (_transactions.ContainsKey(transaction)) throw new StompProtocolException($"Transaction '{transaction}' already begun");
         if (_transactions.Count >= _server.Options.MaxTransactions) throw new StompProtocolException("Too many open transactions");
         _transactions.Add(transaction, []);
@@ -122,7 +125,7 @@ internal sealed partial class StompSession
     private List<StompFrame> EndTransaction(StompFrame frame)
     {
         var transaction = Required(frame, "transaction");
-        if (!_transactions.Remove(transaction, out var frames)) throw new StompProtocolException($"Unknown transaction '{transaction}'");
+        if (_transactions is null || !_transactions.Remove(transaction, out var frames)) throw new StompProtocolException($"Unknown transaction '{transaction}'");
         return frames;
     }
 
@@ -132,8 +135,9 @@ internal sealed partial class StompSession
     /// </summary>
     private void Acknowledge(StompFrame frame)
     {
-        lock (_pending)
+        lock (_subscriptionsGate)
         {
+            if (_pending is null) return;
             if (Version == StompVersion.V12)
             {
                 if (!long.TryParse(frame["id"], out var ackId) || !_pending.Remove(ackId, out var acked)) return;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Threading.Channels;
 using Shoot.Infrastructure.Stomp.Frames;
 
 namespace Shoot.Infrastructure.Stomp.Server;
@@ -12,8 +11,10 @@ internal sealed partial class StompSession
 
     private static readonly byte[] HeartBeat = "\n"u8.ToArray();
 
-    private readonly Channel<Outbound> _outbound;
-    private readonly Dictionary<long, PendingAck> _pending = [];
+    private readonly OutboundQueue<Outbound> _outbound;
+    // Messages sent on client-ack subscriptions and not yet acknowledged; guarded by _subscriptionsGate. Created with the
+    // first one: most sessions subscribe with ack=auto and never need it.
+    private Dictionary<long, PendingAck>? _pending;
     private long _nextAckId;
     private long _lastReceived;
 
@@ -39,8 +40,9 @@ internal sealed partial class StompSession
         long ackId = 0;
         if (subscription.AckMode != StompAckMode.Auto)
         {
-            lock (_pending)
+            lock (_subscriptionsGate)
             {
+                _pending ??= [];
                 if (_pending.Count < _server.Options.MaxPendingAcks)
                 {
                     ackId = ++_nextAckId;
@@ -53,12 +55,12 @@ internal sealed partial class StompSession
                 return false;
             }
         }
-        return _outbound.Writer.TryWrite(new Outbound(subscription.MessagePrefix, message.Shared, ackId, message.IsUtf8)) || DisconnectSlowConsumer();
+        return _outbound.TryWrite(new Outbound(subscription.MessagePrefix, message.Shared, ackId, message.IsUtf8)) || DisconnectSlowConsumer();
     }
 
     private void Enqueue(byte[] controlFrame)
     {
-        if (!_outbound.Writer.TryWrite(Outbound.Control(controlFrame)) && IsOpen) DisconnectSlowConsumer();
+        if (!_outbound.TryWrite(Outbound.Control(controlFrame)) && IsOpen) DisconnectSlowConsumer();
     }
 
     internal int OutboundCapacity => _server.Options.MaxOutboundQueue;
@@ -69,7 +71,7 @@ internal sealed partial class StompSession
         // The queue is full, so an ERROR frame could not be queued either: drop the connection outright.
         if (!TryBeginClose(StompCloseReason.ProtocolError)) return false;
         StompLog.SlowConsumer(_server.Logger, SessionId, _principal?.UserId);
-        _outbound.Writer.TryComplete();
+        _outbound.TryComplete();
         _transport.Abort();
         _transport.Input.CancelPendingRead();
         return false;
@@ -84,15 +86,14 @@ internal sealed partial class StompSession
 
     private async Task WriteLoopAsync()
     {
-        var reader = _outbound.Reader;
         var batch = new PooledBufferWriter();
         try
         {
-            while (await reader.WaitToReadAsync())
+            while (await _outbound.WaitToReadAsync())
             {
                 var isUtf8 = true;
                 var frames = 0;
-                while (batch.WrittenCount < MaxBatchBytes && reader.TryRead(out var item))
+                while (batch.WrittenCount < MaxBatchBytes && _outbound.TryRead(out var item))
                 {
                     if (item.Prefix is not null) StompFrameWriter.WriteRaw(batch, item.Prefix);
                     if (item.AckId != 0) StompFrameWriter.WriteHeader(batch, "ack"u8, item.AckId);
@@ -150,7 +151,7 @@ internal sealed partial class StompSession
         else if (state == Connected && _sendInterval > 0 && now - Volatile.Read(ref _lastSent) >= _sendInterval)
         {
             // A heart-beat that does not fit in the queue is not needed: a full queue means frames are flowing.
-            _outbound.Writer.TryWrite(Outbound.Control(HeartBeat));
+            _outbound.TryWrite(Outbound.Control(HeartBeat));
         }
         return IsOpen ? now + TickMilliseconds() : null;
     }

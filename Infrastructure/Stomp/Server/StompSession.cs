@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Shoot.Infrastructure.Stomp.Frames;
 
 namespace Shoot.Infrastructure.Stomp.Server;
@@ -13,11 +12,13 @@ internal sealed partial class StompSession : IStompSession
 
     private readonly StompServer _server;
     private readonly IStompTransport _transport;
-    private readonly string? _handshakeToken;
+    // The handshake's token until CONNECT has used it: a credential is not kept for the session's life.
+    private string? _handshakeToken;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, StompSubscription> _subscriptions = new(StringComparer.Ordinal);
     // The read loop owns _subscriptions, but a revocation (another instance's bus event) removes entries from another
-    // thread; every access takes this lock. Never held across an await.
+    // thread; every access takes this lock, as does every access to the pending acks (StompSession.Outbound.cs). Never
+    // held across an await.
     private readonly Lock _subscriptionsGate = new();
     private StompPrincipal? _principal;
     private int _state;
@@ -28,15 +29,11 @@ internal sealed partial class StompSession : IStompSession
         _server = server;
         _transport = transport;
         _handshakeToken = handshakeToken;
-        _outbound = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(server.Options.MaxOutboundQueue)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait, // with TryWrite: a full queue refuses instead of dropping silently
-            // An idle writer loop resumes on the delivering thread and writes at once, instead of being queued to the
-            // thread pool and waking a worker for every frame (docs/performance.md). It never blocks that thread: a
-            // send the socket cannot take at once suspends the loop, and frames queue behind it as before.
-            AllowSynchronousContinuations = true,
-        });
+        // A full queue refuses a frame (the session is then dropped as a slow consumer) instead of dropping it silently.
+        // An idle writer loop resumes on the delivering thread and writes at once, instead of being queued to the thread
+        // pool and waking a worker for every frame (docs/performance.md). It never blocks that thread: a send the socket
+        // cannot take at once suspends the loop, and frames queue behind it.
+        _outbound = new OutboundQueue<Outbound>(server.Options.MaxOutboundQueue);
         _lastReceived = _lastSent = Environment.TickCount64;
     }
 
@@ -54,10 +51,11 @@ internal sealed partial class StompSession : IStompSession
     public async Task RunAsync(CancellationToken requestAborted)
     {
         _server.Broker.AddSession(this);
-        await using var aborted = requestAborted.Register(() => Close(StompCloseReason.Normal));
+        await using var aborted = requestAborted.Register(static session => ((StompSession)session!).Close(StompCloseReason.Normal), this);
         var writing = WriteLoopAsync();
         _startedAt = Environment.TickCount64;
         _server.Watchdog.Watch(this, _startedAt + TickMilliseconds());
+        _server.Metrics?.StompSessionOpened(_transport.Name);
         try
         {
             await ReadLoopAsync();
@@ -78,7 +76,7 @@ internal sealed partial class StompSession : IStompSession
         finally
         {
             TryBeginClose(StompCloseReason.Normal);
-            _outbound.Writer.TryComplete();
+            _outbound.TryComplete();
             try
             {
                 await writing.WaitAsync(TimeSpan.FromMilliseconds(_server.Options.CloseTimeoutMilliseconds));
@@ -88,7 +86,14 @@ internal sealed partial class StompSession : IStompSession
                 _transport.Abort();
             }
             await _stopping.CancelAsync();
-            await CleanupAsync();
+            try
+            {
+                await CleanupAsync();
+            }
+            finally
+            {
+                _server.Metrics?.StompSessionClosed(_transport.Name);
+            }
         }
     }
 
@@ -152,7 +157,7 @@ internal sealed partial class StompSession : IStompSession
     public void Close(StompCloseReason reason)
     {
         if (!TryBeginClose(reason)) return;
-        _outbound.Writer.TryComplete();
+        _outbound.TryComplete();
         _transport.Input.CancelPendingRead();
     }
 
@@ -164,8 +169,8 @@ internal sealed partial class StompSession : IStompSession
         var headers = new List<KeyValuePair<string, string>> { new("message", message), new("content-type", "text/plain") };
         if (receiptId is not null) headers.Add(new("receipt-id", receiptId));
         if (extra is { } header) headers.Add(header);
-        _outbound.Writer.TryWrite(Outbound.Control(Encode(StompCommand.Error, headers, System.Text.Encoding.UTF8.GetBytes(message))));
-        _outbound.Writer.TryComplete();
+        _outbound.TryWrite(Outbound.Control(Encode(StompCommand.Error, headers, System.Text.Encoding.UTF8.GetBytes(message))));
+        _outbound.TryComplete();
         _transport.Input.CancelPendingRead();
     }
 

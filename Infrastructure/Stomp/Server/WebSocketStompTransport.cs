@@ -18,11 +18,11 @@ internal sealed class WebSocketStompTransport : IStompTransport
     private readonly TimeSpan _closeTimeout;
     private bool _clientUsesText = true;
 
-    public WebSocketStompTransport(WebSocket socket, StompOptions options)
+    public WebSocketStompTransport(WebSocket socket, StompServer server)
     {
         _socket = socket;
-        _closeTimeout = TimeSpan.FromMilliseconds(options.CloseTimeoutMilliseconds);
-        _pipe = new Pipe(MessagePipeOptions(options));
+        _closeTimeout = TimeSpan.FromMilliseconds(server.Options.CloseTimeoutMilliseconds);
+        _pipe = new Pipe(server.MessagePipeOptions);
         _receiving = ReceiveAsync();
     }
 
@@ -33,7 +33,7 @@ internal sealed class WebSocketStompTransport : IStompTransport
     /// <summary>
     /// The pipe of a WebSocket's message bytes that the session reads. Back-pressure: the parser refuses frames over
     /// MaxFrameSize, so more than two of them buffered means the session is busy; the pump then stops reading and TCP
-    /// pushes back on the client.
+    /// pushes back on the client. Made once per server (<see cref="StompServer.MessagePipeOptions"/>).
     /// </summary>
     internal static PipeOptions MessagePipeOptions(StompOptions options) => new(
         pauseWriterThreshold: 2L * options.MaxFrameSize,

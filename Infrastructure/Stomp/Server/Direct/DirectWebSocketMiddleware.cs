@@ -55,17 +55,19 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, IServic
         }
         using (lease)
         {
-            var subProtocol = StompEndpoint.ChooseSubProtocol(request.SubProtocols);
+            // Everything the session needs from the request is taken before the first await: the request (its headers,
+            // key and path) is then not kept alive for the session's whole life by this method's state.
+            var token = StompEndpoint.HandshakeToken(request.QueryToken, request.Authorization);
+            var answer = SwitchingProtocols(request, StompEndpoint.ChooseSubProtocol(request.SubProtocols));
             try
             {
-                await WriteSwitchingProtocolsAsync(connection.Transport.Output, request, subProtocol);
+                await connection.Transport.Output.WriteAsync(answer);
             }
             catch (Exception ex) when (ex is IOException or OperationCanceledException)
             {
                 return; // the client left during its own handshake: nothing to run
             }
-            await using var transport = new DirectWebSocketStompTransport(connection, _server.Options);
-            var token = StompEndpoint.HandshakeToken(request.QueryToken, request.Authorization);
+            await using var transport = new DirectWebSocketStompTransport(connection, _server);
             await _server.RunSessionAsync(transport, token, connection.ConnectionClosed);
         }
     }
@@ -132,7 +134,7 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, IServic
         return HostString.MatchesAny(new StringSegment(host), allowed.Select(h => new StringSegment(h)).ToList());
     }
 
-    private static async Task WriteSwitchingProtocolsAsync(PipeWriter output, WebSocketUpgradeRequest request, string? subProtocol)
+    private static byte[] SwitchingProtocols(WebSocketUpgradeRequest request, string? subProtocol)
     {
         var response = new StringBuilder()
             .Append("HTTP/1.1 101 Switching Protocols\r\n")
@@ -142,6 +144,6 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, IServic
         if (subProtocol is not null)
             response.Append("Sec-WebSocket-Protocol: ").Append(subProtocol).Append("\r\n");
         response.Append("\r\n");
-        await output.WriteAsync(Encoding.ASCII.GetBytes(response.ToString()));
+        return Encoding.ASCII.GetBytes(response.ToString());
     }
 }

@@ -22,21 +22,20 @@ internal sealed class DirectWebSocketStompTransport : IStompTransport
     private readonly WebSocketFrameDecoder _decoder = new();
     // The session's writer loop and the pump (pong, close reply) both write frames; one at a time.
     private readonly SemaphoreSlim _sending = new(1, 1);
-    private readonly CancellationTokenSource _aborted = new();
     private readonly TimeSpan _closeTimeout;
     private readonly int _flushEvery;
     private readonly Task _receiving;
     private bool _closeSent;
 
-    public DirectWebSocketStompTransport(ConnectionContext connection, StompOptions options)
+    public DirectWebSocketStompTransport(ConnectionContext connection, StompServer server)
     {
         _connection = connection;
         _output = connection.Transport.Output;
-        _closeTimeout = TimeSpan.FromMilliseconds(options.CloseTimeoutMilliseconds);
-        _messages = new Pipe(WebSocketStompTransport.MessagePipeOptions(options));
+        _closeTimeout = TimeSpan.FromMilliseconds(server.Options.CloseTimeoutMilliseconds);
+        _messages = new Pipe(server.MessagePipeOptions);
         // At most one STOMP frame's worth decoded between flushes: the message pipe's back-pressure then holds (Kestrel
         // buffers up to 1 MB of a connection's input, all of which one decode would otherwise copy at once).
-        _flushEvery = options.MaxFrameSize;
+        _flushEvery = server.Options.MaxFrameSize;
         _receiving = ReceiveAsync();
     }
 
@@ -51,7 +50,11 @@ internal sealed class DirectWebSocketStompTransport : IStompTransport
         {
             while (true)
             {
-                var read = await wire.ReadAsync(_aborted.Token);
+                // Abort cancels the pending read and flush rather than a token: a token source and its registration
+                // would be two more objects per idle connection (docs/performance.md, "Tenth profile").
+                var read = await wire.ReadAsync();
+                if (read.IsCanceled)
+                    break;
                 var buffer = read.Buffer;
                 WebSocketFrame frame;
                 while ((frame = _decoder.Decode(ref buffer, _messages.Writer, _flushEvery)).Kind
@@ -66,7 +69,7 @@ internal sealed class DirectWebSocketStompTransport : IStompTransport
                 // next read returns at once with it (after the flush below has waited for the session if it must).
                 wire.AdvanceTo(buffer.Start, frame.Kind == WebSocketFrameKind.BudgetSpent ? buffer.Start : buffer.End);
                 // Whatever came before a close or a violation is still the session's to read.
-                var flushed = await _messages.Writer.FlushAsync(_aborted.Token);
+                var flushed = await _messages.Writer.FlushAsync();
                 if (frame.Kind == WebSocketFrameKind.Close)
                 {
                     // Echo the client's status (RFC 6455 §5.5.1), unless this side closed first and this is the answer.
@@ -81,7 +84,7 @@ internal sealed class DirectWebSocketStompTransport : IStompTransport
                 }
                 if (flushed.IsCompleted || flushed.IsCanceled)
                     break;
-                if (frame.Kind == WebSocketFrameKind.NeedMore && (read.IsCompleted || read.IsCanceled))
+                if (frame.Kind == WebSocketFrameKind.NeedMore && read.IsCompleted)
                     break;
             }
         }
@@ -113,7 +116,8 @@ internal sealed class DirectWebSocketStompTransport : IStompTransport
 
     public void Abort()
     {
-        _aborted.Cancel();
+        _connection.Transport.Input.CancelPendingRead();
+        _messages.Writer.CancelPendingFlush();
         _connection.Abort();
     }
 
