@@ -15,10 +15,11 @@ public sealed class StompBusForwarder(IStompBroker broker) : IBusSubscriber
     {
         if (!busEvent.Destination.StartsWith('/'))
             return;
-        var body = Encoding.UTF8.GetBytes(busEvent.Payload);
         if (busEvent.UserId is { } userId)
-            broker.SendToUser(userId.ToString(CultureInfo.InvariantCulture), busEvent.Destination, body);
+            broker.SendToUser(userId.ToString(CultureInfo.InvariantCulture), busEvent.Destination, Encoding.UTF8.GetBytes(busEvent.Payload));
+        // A topic nobody here subscribes to is not encoded at all: with several instances every one reads every event,
+        // and a room's statuses, say, usually matter only where its senders are connected.
         else if (broker.SubscribersOf(busEvent.Destination).Count > 0)
-            broker.Publish(busEvent.Destination, StompEncodedMessage.Create(busEvent.Destination, body, sequence: busEvent.Seq));
+            broker.Publish(busEvent.Destination, StompEncodedMessage.Create(busEvent.Destination, Encoding.UTF8.GetBytes(busEvent.Payload), sequence: busEvent.Seq));
     }
 }
