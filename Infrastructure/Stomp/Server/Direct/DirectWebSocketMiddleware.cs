@@ -68,7 +68,11 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, IServic
                 return; // the client left during its own handshake: nothing to run
             }
             await using var transport = new DirectWebSocketStompTransport(connection, _server);
-            await _server.RunSessionAsync(transport, token, connection.ConnectionClosed);
+            // Handed to the session, not held here: this method's state lives as long as the session, and the session
+            // itself lets go of the token once CONNECT has used it.
+            var sessionToken = token;
+            token = null;
+            await _server.RunSessionAsync(transport, sessionToken, connection.ConnectionClosed);
         }
     }
 
