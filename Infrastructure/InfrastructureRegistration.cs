@@ -68,6 +68,8 @@ public static class InfrastructureRegistration
         services.AddHostedService<AdapterReport>();
 
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        // 2 KB blocks for Kestrel's connections (idle connections hold less); after Kestrel's own registration, so it wins.
+        SmallBlockMemoryPoolFactory.Register(services);
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
         {
             kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes;

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Shoot.Features.Auth;
+using Shoot.Infrastructure.Web;
 
 namespace Shoot.Tests.Support;
 
@@ -87,6 +89,17 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
     }
 
     public ShootClient CreateShootClient() => new(_kestrel ? new HttpClient { BaseAddress = ServerAddress } : CreateClient());
+
+    /// <summary>
+    /// The test host's UseKestrel registers Kestrel's services after the application's (and after test services); the
+    /// application's memory pool factory must come after them, as it does in the real host, where Kestrel is first.
+    /// </summary>
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        if (_kestrel)
+            builder.ConfigureServices(SmallBlockMemoryPoolFactory.Register);
+        return base.CreateHost(builder);
+    }
 
     protected override void Dispose(bool disposing)
     {
