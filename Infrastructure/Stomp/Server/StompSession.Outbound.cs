@@ -84,7 +84,8 @@ internal sealed partial class StompSession
         return buffer.WrittenSpan.ToArray();
     }
 
-    private async Task WriteLoopAsync()
+    /// <returns>true once the queue is complete and everything in it was sent; false if the peer went away first.</returns>
+    private async Task<bool> WriteLoopAsync()
     {
         var batch = new PooledBufferWriter();
         try
@@ -106,20 +107,41 @@ internal sealed partial class StompSession
                 batch.Release();
                 Volatile.Write(ref _lastSent, Environment.TickCount64);
             }
-            await _transport.CloseAsync(_closeReason, CancellationToken.None);
+            return true;
         }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException
-                                       or System.Net.WebSockets.WebSocketException or InvalidOperationException)
+        catch (Exception ex) when (IsPeerGone(ex))
         {
             // The peer is gone; nothing left to tell it.
             Close(StompCloseReason.Normal);
             _transport.Abort();
+            return false;
         }
         finally
         {
             batch.Release();
         }
     }
+
+    /// <summary>
+    /// After the read loop has stopped: the queue drains, then the transport closes. Only then, because a transport may
+    /// read its input for the client's close reply (the direct WebSocket path has no reader of its own).
+    /// </summary>
+    private async Task FinishAsync(Task<bool> writing)
+    {
+        if (!await writing)
+            return;
+        try
+        {
+            await _transport.CloseAsync(_closeReason, CancellationToken.None);
+        }
+        catch (Exception ex) when (IsPeerGone(ex))
+        {
+            _transport.Abort();
+        }
+    }
+
+    private static bool IsPeerGone(Exception ex) => ex is IOException or OperationCanceledException or ObjectDisposedException
+        or System.Net.WebSockets.WebSocketException or InvalidOperationException;
 
     // When the session started (for the CONNECT timeout).
     private long _startedAt;

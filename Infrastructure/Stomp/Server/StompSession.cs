@@ -79,7 +79,7 @@ internal sealed partial class StompSession : IStompSession
             _outbound.TryComplete();
             try
             {
-                await writing.WaitAsync(TimeSpan.FromMilliseconds(_server.Options.CloseTimeoutMilliseconds));
+                await FinishAsync(writing).WaitAsync(TimeSpan.FromMilliseconds(_server.Options.CloseTimeoutMilliseconds));
             }
             catch (TimeoutException)
             {

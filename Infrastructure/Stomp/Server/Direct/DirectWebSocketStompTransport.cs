@@ -8,125 +8,85 @@ using Microsoft.AspNetCore.Connections;
 namespace Shoot.Infrastructure.Stomp.Server.Direct;
 
 /// <summary>
-/// STOMP over WebSocket frames read and written on a Kestrel connection's own pipes, for the direct path. Inbound, a
-/// pump decodes frames (<see cref="WebSocketFrameDecoder"/>) into the message pipe the session reads; outbound, a batch
-/// of STOMP frames becomes one WebSocket frame written straight into Kestrel's output pipe. Compared with a managed
-/// <see cref="WebSocket"/> over a stream over those pipes, that is one copy and three objects with their async state
-/// machines fewer per session, and one layer fewer per frame sent.
+/// STOMP over WebSocket frames read and written on a Kestrel connection's own pipes, for the direct path. Inbound, the
+/// session reads the messages' payload decoded in place in Kestrel's input buffer (<see cref="WebSocketPayloadReader"/>);
+/// outbound, a batch of STOMP frames becomes one WebSocket frame written straight into Kestrel's output pipe. Compared
+/// with a managed <see cref="WebSocket"/> over a stream over those pipes, there is no copy of what the client sends, no
+/// receive loop or pipe of its own per session, and one layer fewer per frame sent.
 /// </summary>
-internal sealed class DirectWebSocketStompTransport : IStompTransport
+internal sealed class DirectWebSocketStompTransport : IStompTransport, IWebSocketControlReplies
 {
     private readonly ConnectionContext _connection;
     private readonly PipeWriter _output;
-    private readonly Pipe _messages;
     private readonly WebSocketFrameDecoder _decoder = new();
-    // The session's writer loop and the pump (pong, close reply) both write frames; one at a time.
+    private readonly WebSocketPayloadReader _input;
+    // The session's writer loop and its reads (pong, close reply) both write frames; one at a time.
     private readonly SemaphoreSlim _sending = new(1, 1);
     private readonly TimeSpan _closeTimeout;
-    private readonly int _flushEvery;
-    private readonly Task _receiving;
     private bool _closeSent;
+    private volatile bool _aborted;
 
     public DirectWebSocketStompTransport(ConnectionContext connection, StompServer server)
     {
         _connection = connection;
         _output = connection.Transport.Output;
         _closeTimeout = TimeSpan.FromMilliseconds(server.Options.CloseTimeoutMilliseconds);
-        _messages = new Pipe(server.MessagePipeOptions);
-        // At most one STOMP frame's worth decoded between flushes: the message pipe's back-pressure then holds (Kestrel
-        // buffers up to 1 MB of a connection's input, all of which one decode would otherwise copy at once).
-        _flushEvery = server.Options.MaxFrameSize;
-        _receiving = ReceiveAsync();
+        _input = new WebSocketPayloadReader(connection.Transport.Input, _decoder, this);
     }
 
     public string Name => "websocket";
 
-    public PipeReader Input => _messages.Reader;
-
-    private async Task ReceiveAsync()
-    {
-        var wire = _connection.Transport.Input;
-        try
-        {
-            while (true)
-            {
-                // Abort cancels the pending read and flush rather than a token: a token source and its registration
-                // would be two more objects per idle connection (docs/performance.md, "Tenth profile").
-                var read = await wire.ReadAsync();
-                if (read.IsCanceled)
-                    break;
-                var buffer = read.Buffer;
-                WebSocketFrame frame;
-                while ((frame = _decoder.Decode(ref buffer, _messages.Writer, _flushEvery)).Kind
-                       is not (WebSocketFrameKind.NeedMore or WebSocketFrameKind.BudgetSpent))
-                {
-                    if (frame.Kind == WebSocketFrameKind.Ping)
-                        await SendFrameAsync(Opcode.Pong, frame.Payload, CancellationToken.None);
-                    else if (frame.Kind != WebSocketFrameKind.Pong)
-                        break;
-                }
-                // Stopped by the budget, the rest of the buffer is still to decode: mark none of it examined, so the
-                // next read returns at once with it (after the flush below has waited for the session if it must).
-                wire.AdvanceTo(buffer.Start, frame.Kind == WebSocketFrameKind.BudgetSpent ? buffer.Start : buffer.End);
-                // Whatever came before a close or a violation is still the session's to read.
-                var flushed = await _messages.Writer.FlushAsync();
-                if (frame.Kind == WebSocketFrameKind.Close)
-                {
-                    // Echo the client's status (RFC 6455 §5.5.1), unless this side closed first and this is the answer.
-                    var status = frame.Status == WebSocketCloseStatus.Empty ? WebSocketCloseStatus.NormalClosure : frame.Status;
-                    await SendCloseAsync(status, "", CancellationToken.None);
-                    break;
-                }
-                if (frame.Kind == WebSocketFrameKind.Violation)
-                {
-                    await SendCloseAsync(frame.Status, frame.Reason, CancellationToken.None);
-                    break;
-                }
-                if (flushed.IsCompleted || flushed.IsCanceled)
-                    break;
-                if (frame.Kind == WebSocketFrameKind.NeedMore && read.IsCompleted)
-                    break;
-            }
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
-        {
-            // The client vanished or we aborted: the session sees a completed input either way.
-        }
-        await _messages.Writer.CompleteAsync();
-    }
+    public PipeReader Input => _input;
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> frames, bool isUtf8, CancellationToken cancellationToken) =>
         // Answer text with text when we can, since browser clients expect it; bodies that are not UTF-8 must go binary.
         SendFrameAsync(isUtf8 && _decoder.LastMessageIsText ? Opcode.Text : Opcode.Binary, frames, cancellationToken);
 
+    /// <summary>
+    /// Sends the close frame, then reads on until the client's close reply (within the close timeout) so the close
+    /// handshake completes cleanly. The session calls this once its read loop has stopped: the input is ours to read.
+    /// </summary>
     public async Task CloseAsync(StompCloseReason reason, CancellationToken cancellationToken)
     {
         var (status, text) = WebSocketStompTransport.CloseFrameOf(reason);
         try
         {
             await SendCloseAsync(status, text, cancellationToken);
-            // Wait for the client's close reply so the close handshake completes cleanly.
-            await _receiving.WaitAsync(_closeTimeout, cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_closeTimeout);
+            while (!_input.HasEnded)
+            {
+                var read = await _input.ReadAsync(timeout.Token);
+                _input.AdvanceTo(read.Buffer.End);
+                // A cancelled read is the session's leftover wake-up (it stops its read loop that way), unless we aborted.
+                if (read.IsCompleted || (read.IsCanceled && _aborted))
+                    break;
+            }
         }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
         {
             Abort();
         }
     }
 
+    /// <summary>Drops the connection: a pending read returns cancelled, and Kestrel closes the socket.</summary>
     public void Abort()
     {
+        _aborted = true;
         _connection.Transport.Input.CancelPendingRead();
-        _messages.Writer.CancelPendingFlush();
         _connection.Abort();
     }
 
-    public async ValueTask DisposeAsync()
+    // Nothing of its own to release: the pipes are Kestrel's, closed with the connection.
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    public ValueTask PongAsync(byte[] payload) => SendFrameAsync(Opcode.Pong, payload, CancellationToken.None);
+
+    /// <summary>Echoes the client's close status (RFC 6455 §5.5.1) or closes with the violation's status and reason.</summary>
+    public async ValueTask AnswerCloseAsync(WebSocketFrame frame)
     {
-        if (!_receiving.IsCompleted)
-            Abort();
-        await _receiving;
-        await _messages.Reader.CompleteAsync();
+        var status = frame.Status == WebSocketCloseStatus.Empty ? WebSocketCloseStatus.NormalClosure : frame.Status;
+        await SendCloseAsync(status, frame.Kind == WebSocketFrameKind.Violation ? frame.Reason : "", CancellationToken.None);
     }
 
     /// <summary>The close frame, once: after it nothing more is sent (RFC 6455 §5.5.1).</summary>

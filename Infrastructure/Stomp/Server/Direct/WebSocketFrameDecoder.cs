@@ -7,9 +7,10 @@ namespace Shoot.Infrastructure.Stomp.Server.Direct;
 
 /// <summary>
 /// The server side of RFC 6455's framing (§5) for frames a client sends: reads whatever bytes have arrived, writes the
-/// unmasked payload of data frames to the message pipe as it comes (a large message is never held whole), and stops at
-/// each control frame or violation for the transport to answer. One decoder per connection; it keeps the state of a
-/// frame cut across reads.
+/// unmasked payload of data frames to a buffer writer as it comes (a large message is never held whole), and stops at
+/// each control frame or violation for the transport to answer. The writer may write into the very bytes being decoded,
+/// behind them (<see cref="InPlacePayloadWriter"/>): payload is copied in pieces no longer than the writer's span, with an
+/// overlapping copy. One decoder per connection; it keeps the state of a frame cut across reads.
 /// </summary>
 internal sealed class WebSocketFrameDecoder
 {
@@ -29,25 +30,24 @@ internal sealed class WebSocketFrameDecoder
     public bool LastMessageIsText { get; private set; } = true;
 
     /// <summary>
-    /// Reads frames from <paramref name="buffer"/> (advanced past what was used) until it needs more bytes, has written
-    /// <paramref name="budget"/> payload bytes (<see cref="WebSocketFrameKind.BudgetSpent"/>: flush them, then go on
-    /// with the rest of the buffer), or reaches a control frame or a violation, which it returns.
+    /// Reads frames from <paramref name="buffer"/> (advanced past what was used) until it needs more bytes
+    /// (<see cref="WebSocketFrameKind.NeedMore"/>) or reaches a control frame or a violation, which it returns.
     /// </summary>
-    public WebSocketFrame Decode(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> payload, int budget = int.MaxValue)
+    public WebSocketFrame Decode(ref ReadOnlySequence<byte> buffer, IBufferWriter<byte> payload)
     {
         Span<byte> head = stackalloc byte[14];
         while (true)
         {
             if (_remaining > 0)
             {
-                if (buffer.IsEmpty)
+                var source = FirstSpan(buffer);
+                if (source.IsEmpty)
                     return WebSocketFrame.NeedMore;
-                if (budget <= 0)
-                    return WebSocketFrame.BudgetSpent;
-                var take = (int)Math.Min(Math.Min(_remaining, buffer.Length), Math.Min(budget, 16 * 1024));
-                budget -= take;
-                var destination = payload.GetSpan(take)[..take];
-                buffer.Slice(0, take).CopyTo(destination);
+                var destination = payload.GetSpan();
+                var take = (int)Math.Min(_remaining, Math.Min(source.Length, destination.Length));
+                destination = destination[..take];
+                // CopyTo is a memmove: decoding in place, the destination is the same memory a few bytes back.
+                source[..take].CopyTo(destination);
                 Unmask(destination);
                 _remaining -= take;
                 if (LastMessageIsText && !_utf8.Accept(destination, endOfMessage: _remaining == 0 && _frameIsFinal))
@@ -131,6 +131,17 @@ internal sealed class WebSocketFrameDecoder
         }
     }
 
+    // The first non-empty span (a slice can start at the very end of a segment).
+    private static ReadOnlySpan<byte> FirstSpan(in ReadOnlySequence<byte> buffer)
+    {
+        foreach (var memory in buffer)
+        {
+            if (!memory.IsEmpty)
+                return memory.Span;
+        }
+        return default;
+    }
+
     private void Unmask(Span<byte> data)
     {
         Span<byte> key = stackalloc byte[4];
@@ -195,9 +206,6 @@ internal enum WebSocketFrameKind
 {
     /// <summary>Every whole data frame so far is in the payload writer; read more.</summary>
     NeedMore,
-
-    /// <summary>The payload budget is written and bytes remain: flush (back-pressure), then decode the rest.</summary>
-    BudgetSpent,
     Ping,
     Pong,
     Close,
@@ -214,8 +222,6 @@ internal readonly record struct WebSocketFrame(
     string Reason = "")
 {
     public static readonly WebSocketFrame NeedMore = new(WebSocketFrameKind.NeedMore);
-
-    public static readonly WebSocketFrame BudgetSpent = new(WebSocketFrameKind.BudgetSpent);
 
     public static WebSocketFrame Violation(WebSocketCloseStatus status, string reason) => new(WebSocketFrameKind.Violation, null, status, reason);
 
