@@ -37,6 +37,18 @@ public sealed class StompServer
         Watchdog = new SessionWatchdog((exception, sessionId) => StompLog.SessionFailed(Logger, exception, sessionId));
     }
 
+    /// <summary>
+    /// Authorized destinations, authenticated users' ids and names, admitted client addresses: one copy for all sessions.
+    /// Enough entries for every room and user of a large instance; beyond them nothing more is shared.
+    /// </summary>
+    internal SharedStrings Strings { get; } = new(capacity: 50_000, maxLength: 256);
+
+    /// <summary>
+    /// Subscription ids with their encoded MESSAGE prefix. Clients use a few fixed ids, but any client may pick any id,
+    /// so this holds few: a client cycling through ids fills it and then simply shares nothing new.
+    /// </summary>
+    internal SharedValues<SubscriptionId> SubscriptionIds { get; } = new(capacity: 1_000, maxKeyLength: 64);
+
     /// <summary>Every session's deadlines, on one clock.</summary>
     internal SessionWatchdog Watchdog { get; }
 

@@ -79,7 +79,12 @@ internal sealed partial class StompSession
         if (token is null) throw new StompProtocolException("Authentication required: send Authorization: Bearer <token>");
         var principal = await _server.Authenticator.AuthenticateAsync(token, _stopping.Token);
         if (principal is null || principal.ExpiresAt <= _server.Time.GetUtcNow()) throw new StompProtocolException("Invalid or expired token");
-        _principal = principal;
+        // Sessions of one user share their id and name strings (a user may have many sessions, each one lives long).
+        _principal = principal with
+        {
+            UserId = _server.Strings.Intern(principal.UserId),
+            UserName = principal.UserName is null ? null : _server.Strings.Intern(principal.UserName),
+        };
 
         var offer = new StompHeartBeat(_server.Options.HeartBeatSendMilliseconds, _server.Options.HeartBeatReceiveMilliseconds);
         (_sendInterval, _receiveInterval) = StompHeartBeat.Negotiate(clientHeartBeat, offer);

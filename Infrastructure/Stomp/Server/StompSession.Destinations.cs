@@ -49,8 +49,10 @@ internal sealed partial class StompSession
             }
         }
 
-        var subscription = new StompSubscription(this, id, destination, ackMode, userKey);
-        lock (_subscriptionsGate) _subscriptions.Add(id, subscription);
+        // Accepted: from here on the id and destination are held for the subscription's life, shared with other sessions.
+        var subscription = new StompSubscription(this, _server.SubscriptionIds.GetOrAdd(id, SubscriptionId.Create),
+            _server.Strings.Intern(destination), ackMode, userKey);
+        lock (_subscriptionsGate) _subscriptions.Add(subscription.Id, subscription);
         _server.Broker.Add(subscription);
         try
         {

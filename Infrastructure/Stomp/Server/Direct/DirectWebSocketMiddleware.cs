@@ -72,7 +72,9 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, IServic
             // itself lets go of the token once CONNECT has used it.
             var sessionToken = token;
             token = null;
-            await _server.RunSessionAsync(transport, sessionToken, connection.ConnectionClosed);
+            // No cancellation token: when the connection closes, Kestrel completes its input and the session's read
+            // ends; a registration on ConnectionClosed would cost every idle session two objects for nothing.
+            await _server.RunSessionAsync(transport, sessionToken, CancellationToken.None);
         }
     }
 
@@ -125,7 +127,8 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, IServic
 
     private IDisposable? Admit(ConnectionContext connection, WebSocketUpgradeRequest request)
     {
-        var address = (connection.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown";
+        // Shared: the admission lease holds it for the session's life, and clients behind one address have many sessions.
+        var address = _server.Strings.Intern((connection.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown");
         return _gate is null ? StompEndpoint.NoGate.Instance : _gate.TryAdmit(request.Origin, address);
     }
 
