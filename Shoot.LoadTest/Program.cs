@@ -112,11 +112,19 @@ internal static class Program
         await cpu.StartAtAsync(System.Diagnostics.Stopwatch.GetTimestamp(), ct);
         await Task.Delay(TimeSpan.FromSeconds(options.DurationSeconds), ct);
         var cpuSeconds = cpu.Stop();
+        // Read again at the end: what the GC keeps above the live heap moves by tens of MB within a minute, so one
+        // reading alone says as much about when the last collection ran as about the sessions.
+        var residentAtEnd = ServerMemory.ResidentKilobytes(options.ServerPids);
         var lines = new List<string> { "| metric | value", "|---|---", $"| idle sessions | {sessions}" };
         if (residentBefore is { } before && residentAfter is { } after)
         {
             lines.Add($"| server resident memory | {before / 1024.0:0.0} MB before connecting, {after / 1024.0:0.0} MB after (+{options.WarmupSeconds:0} s)");
             lines.Add($"|   per session | {(double)(after - before) / sessions:0.0} KB");
+            if (residentAtEnd is { } end)
+            {
+                var at = options.WarmupSeconds + options.DurationSeconds;
+                lines.Add($"| server resident memory at the end | {end / 1024.0:0.0} MB (+{at:0} s), {(double)(end - before) / sessions:0.0} KB per session");
+            }
         }
         if (cpuSeconds is { } seconds)
         {

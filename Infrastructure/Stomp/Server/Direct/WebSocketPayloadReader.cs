@@ -46,14 +46,22 @@ internal sealed class WebSocketPayloadReader(PipeReader wire, WebSocketFrameDeco
     /// <summary>Whether a close frame (or a violation) has been read.</summary>
     public bool HasEnded => _ended;
 
-    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         if (_ended)
-            return Ended();
+            return new(Ended());
+        var pending = wire.ReadAsync(cancellationToken);
+        return pending.IsCompletedSuccessfully ? Received(pending.Result) : WaitAsync(pending);
+    }
+
+    // Split from ReadAsync so that the state an idle session keeps while it waits for bytes is this method's alone:
+    // an awaiter and nothing else (docs/performance.md, "Eleventh profile").
+    private async ValueTask<ReadResult> WaitAsync(ValueTask<ReadResult> pending)
+    {
         ReadResult read;
         try
         {
-            read = await wire.ReadAsync(cancellationToken);
+            read = await pending;
         }
         catch (IOException)
         {
@@ -61,13 +69,23 @@ internal sealed class WebSocketPayloadReader(PipeReader wire, WebSocketFrameDeco
             _ended = true;
             return new ReadResult(default, false, true);
         }
+        return await Received(read);
+    }
+
+    private ValueTask<ReadResult> Received(ReadResult read)
+    {
         _holding = true;
         var reply = Decode(read.Buffer);
+        return reply.Kind == WebSocketFrameKind.NeedMore ? new(Result(read)) : AnswerAsync(reply, read);
+    }
+
+    private async ValueTask<ReadResult> AnswerAsync(WebSocketFrame reply, ReadResult read)
+    {
         try
         {
             if (reply.Kind == WebSocketFrameKind.Ping)
                 await replies.PongAsync(reply.Payload!);
-            else if (reply.Kind is WebSocketFrameKind.Close or WebSocketFrameKind.Violation)
+            else
                 await replies.AnswerCloseAsync(reply);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
@@ -75,8 +93,10 @@ internal sealed class WebSocketPayloadReader(PipeReader wire, WebSocketFrameDeco
             // The client is gone before hearing the answer; what it sent before is still the session's to read.
             _ended = true;
         }
-        return new ReadResult(Payload(), read.IsCanceled && !_ended, read.IsCompleted || _ended);
+        return Result(read);
     }
+
+    private ReadResult Result(ReadResult read) => new(Payload(), read.IsCanceled && !_ended, read.IsCompleted || _ended);
 
     public override bool TryRead(out ReadResult result)
     {
@@ -93,7 +113,7 @@ internal sealed class WebSocketPayloadReader(PipeReader wire, WebSocketFrameDeco
         _holding = true;
         // A control frame read here is not answered (that needs a write); the session never polls, it awaits ReadAsync.
         Decode(read.Buffer);
-        result = new ReadResult(Payload(), read.IsCanceled, read.IsCompleted || _ended);
+        result = Result(read);
         return true;
     }
 
