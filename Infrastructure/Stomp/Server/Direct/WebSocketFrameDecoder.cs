@@ -9,8 +9,8 @@ namespace Shoot.Infrastructure.Stomp.Server.Direct;
 /// The server side of RFC 6455's framing (§5) for frames a client sends: reads whatever bytes have arrived, writes the
 /// unmasked payload of data frames to a buffer writer as it comes (a large message is never held whole), and stops at
 /// each control frame or violation for the transport to answer. The writer may write into the very bytes being decoded,
-/// behind them (<see cref="InPlacePayloadWriter"/>): payload is copied in pieces no longer than the writer's span, with an
-/// overlapping copy. One decoder per connection; it keeps the state of a frame cut across reads.
+/// behind them (<see cref="WebSocketPayloadReader"/> decodes in place): payload is copied in pieces no longer than the
+/// writer's span, with an overlapping copy. One decoder per connection; it keeps the state of a frame cut across reads.
 /// </summary>
 internal sealed class WebSocketFrameDecoder
 {
