@@ -1,3 +1,5 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -91,13 +93,24 @@ public sealed class ShootAppFactory : WebApplicationFactory<Program>
     public ShootClient CreateShootClient() => new(_kestrel ? new HttpClient { BaseAddress = ServerAddress } : CreateClient());
 
     /// <summary>
-    /// The test host's UseKestrel registers Kestrel's services after the application's (and after test services); the
-    /// application's memory pool factory must come after them, as it does in the real host, where Kestrel is first.
+    /// The test host's UseKestrel registers Kestrel's services after the application's (and after test services), so
+    /// the application's own memory pool factory registration is moved behind them, where it is in the real host
+    /// (Kestrel first). Moved, not added: a host that stopped registering it would fail the test that checks it.
     /// </summary>
     protected override IHost CreateHost(IHostBuilder builder)
     {
         if (_kestrel)
-            builder.ConfigureServices(SmallBlockMemoryPoolFactory.Register);
+        {
+            builder.ConfigureServices(services =>
+            {
+                var application = services.LastOrDefault(d =>
+                    d.ServiceType == typeof(IMemoryPoolFactory<byte>) && d.ImplementationType == typeof(SmallBlockMemoryPoolFactory));
+                if (application is null)
+                    return;
+                services.Remove(application);
+                services.Add(application);
+            });
+        }
         return base.CreateHost(builder);
     }
 

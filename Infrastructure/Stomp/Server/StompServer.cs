@@ -72,7 +72,10 @@ public sealed class StompServer
 
     internal StompParserLimits Limits { get; }
 
-    /// <summary>The options of every session's pipe of received STOMP bytes: shared, not made per session.</summary>
+    /// <summary>
+    /// The options of the pipe of received STOMP bytes that a session behind ASP.NET Core's WebSocket has (the direct
+    /// path reads Kestrel's own buffer): shared, not made per session.
+    /// </summary>
     internal System.IO.Pipelines.PipeOptions MessagePipeOptions { get; }
 
     internal Observability.ShootMetrics? Metrics { get; }
